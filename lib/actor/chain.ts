@@ -1,0 +1,56 @@
+import { errors, WeirError, type SubtaskLocation } from '../errors.ts';
+import type { Collector, Operator } from './operator.ts';
+
+/** Wraps a failure of user code with where it happened, once: the innermost operator names itself. */
+export function userError(cause: unknown, at: SubtaskLocation, record?: { value: unknown }): WeirError {
+  if (cause instanceof WeirError && cause.code === 'WEIR_E_USER_FUNCTION') return cause;
+  return errors.userFunction(at, record?.value, cause, record !== undefined);
+}
+
+/** One operator of a chain, bound to the collector of the operator after it. */
+class Stage implements Collector<unknown> {
+  constructor(
+    readonly operator: Operator<unknown, unknown>,
+    readonly next: Collector<unknown>,
+    readonly at: SubtaskLocation,
+  ) {}
+
+  collect(record: unknown): void {
+    // try/catch costs nothing until something throws; the catch turns a bare user exception into
+    // an error that names this operator, this subtask and the record it was given.
+    try {
+      this.operator.process(record, this.next);
+    } catch (cause) {
+      throw userError(cause, this.at, { value: record });
+    }
+  }
+}
+
+/** Operators fused into one call path: `head.collect(r)` runs r through every operator to the router. */
+export class Chain {
+  readonly head: Collector<unknown>;
+  readonly #stages: Stage[];
+
+  constructor(operators: readonly Operator<unknown, unknown>[], locations: readonly SubtaskLocation[], tail: Collector<unknown>) {
+    const stages: Stage[] = [];
+    let next = tail;
+    for (let i = operators.length - 1; i >= 0; i--) {
+      const stage = new Stage(operators[i]!, next, locations[i]!);
+      stages.unshift(stage);
+      next = stage;
+    }
+    this.#stages = stages;
+    this.head = next;
+  }
+
+  /** Runs `close` hooks head first, so what an operator emits on close still passes the operators after it. */
+  close(): void {
+    for (const stage of this.#stages) {
+      try {
+        stage.operator.close?.(stage.next);
+      } catch (cause) {
+        throw userError(cause, stage.at);
+      }
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { LogicalGraph } from '../graph/logical-graph.ts';
+import type { Source } from './connectors.ts';
+import { DataStream } from './data-stream.ts';
+
+/**
+ * What a job's build function receives: the entry point of every pipeline.
+ *
+ * @example
+ * ```ts
+ * export default job('numbers', (env) => {
+ *   env.from(sources.fromArray([1, 2, 3])).map((n) => n * 2).to(sinks.collect('doubled'));
+ * });
+ * ```
+ */
+export class StreamEnvironment {
+  constructor(
+    private readonly graph: LogicalGraph,
+    /** The job's name. */
+    readonly jobName: string,
+  ) {}
+
+  /** Starts a pipeline at a source. */
+  from<T>(source: Source<T>): DataStream<T> {
+    const node = this.graph.add({
+      kind: 'source',
+      type: source.name,
+      inputs: [],
+      describe: source.describe,
+      functions: source.functions ?? [],
+      source: source as Source<unknown>,
+    });
+    return new DataStream<T>(this.graph, node);
+  }
+}

@@ -1,0 +1,84 @@
+import type { RecordBatch, StreamMessage } from '../protocol/messages.ts';
+import type { OutputChannel } from './channel.ts';
+
+/**
+ * Fills batches for one channel and sends them on credit (Flink's ResultSubpartition). A full
+ * batch that finds no credit waits in `backlog`; the owning actor stops processing while any of
+ * its writers has a backlog, which is how backpressure travels upstream.
+ */
+export class ChannelWriter {
+  #records: unknown[] = [];
+  /** Messages ready to send but waiting for credit. */
+  readonly backlog: StreamMessage<RecordBatch>[] = [];
+  /** Batches handed to the channel so far. */
+  batchesSent = 0;
+  recordsSent = 0;
+  /** Highest number of messages in flight seen on the channel (never above its capacity). */
+  maxInFlight = 0;
+
+  constructor(
+    readonly channel: OutputChannel,
+    private readonly batchSize: number,
+    /** Called when an empty buffer receives its first record: arms the buffer timeout. */
+    private readonly onFirstRecord: () => void,
+  ) {}
+
+  push(record: unknown): void {
+    const n = this.#records.push(record);
+    if (n === 1) this.onFirstRecord();
+    if (n >= this.batchSize) this.flush();
+  }
+
+  /** Sends the records buffered so far as a batch (or queues it for credit). */
+  flush(): void {
+    const records = this.#records;
+    if (records.length === 0) return;
+    this.recordsSent += records.length;
+    const sentNow = this.enqueue({ type: 'batch', batch: records });
+    // A channel that copied the batch out (a port) lets us refill the same array; otherwise the
+    // receiver, or the backlog, now owns it.
+    if (sentNow && !this.channel.retainsBatches) records.length = 0;
+    else this.#records = [];
+  }
+
+  get buffered(): number {
+    return this.#records.length;
+  }
+
+  /** Flushes and sends the end of stream. */
+  end(): void {
+    this.flush();
+    this.enqueue({ type: 'end' });
+  }
+
+  get blocked(): boolean {
+    return this.backlog.length > 0;
+  }
+
+  /** Sends what credit allows from the backlog; returns true when the backlog is empty. */
+  drain(): boolean {
+    while (this.backlog.length > 0 && this.channel.credit > 0) this.#send(this.backlog.shift()!);
+    return this.backlog.length === 0;
+  }
+
+  /** Messages in flight on the channel right now. */
+  get inFlight(): number {
+    return this.channel.capacity - this.channel.credit;
+  }
+
+  private enqueue(message: StreamMessage<RecordBatch>): boolean {
+    if (this.backlog.length === 0 && this.channel.credit > 0) {
+      this.#send(message);
+      return true;
+    }
+    this.backlog.push(message);
+    return false;
+  }
+
+  #send(message: StreamMessage<RecordBatch>): void {
+    this.channel.send(message);
+    if (message.type === 'batch') this.batchesSent++;
+    const inFlight = this.channel.capacity - this.channel.credit;
+    if (inFlight > this.maxInFlight) this.maxInFlight = inFlight;
+  }
+}

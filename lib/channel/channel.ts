@@ -1,0 +1,45 @@
+import type { RecordBatch, StreamMessage } from '../protocol/messages.ts';
+
+/**
+ * The sending end of a channel. The sender may call `send` only while `credit > 0`; each send
+ * takes one credit, and the receiver gives it back when it has processed the message.
+ */
+export interface OutputChannel {
+  /** Batches the receiver can still take (Flink's "credit"). */
+  readonly credit: number;
+  /** Mailbox slots on the receiving side: the most messages ever in flight. */
+  readonly capacity: number;
+  /** Hands a message over; consumes one credit. */
+  send(message: StreamMessage<RecordBatch>): void;
+  /** Called whenever credit arrives. */
+  onCredit: () => void;
+  /** True when a `send` must not reuse the batch array afterwards (the receiver holds it). */
+  readonly retainsBatches: boolean;
+  close(): void;
+}
+
+/** The receiving end of a channel: a bounded FIFO mailbox. */
+export interface InputChannel {
+  /** Mailbox slots: messages the sender may have in flight. */
+  readonly capacity: number;
+  /** Messages waiting, never more than the capacity. */
+  readonly queued: number;
+  /** The oldest message, decoded; undefined when empty. Call `release` once it is processed. */
+  take(): StreamMessage<RecordBatch> | undefined;
+  /** Returns one credit to the sender: a mailbox slot is free again. */
+  release(): void;
+  /** Called whenever a message arrives. */
+  onMessage: () => void;
+  close(): void;
+}
+
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+}
+
+/** Guards the one invariant the credit protocol exists for. */
+export function assertWithinCapacity(queued: number, capacity: number, where: string): void {
+  if (queued > capacity) {
+    throw new ProtocolError(`${where}: ${queued} messages queued on a channel of capacity ${capacity} (credit protocol violated)`);
+  }
+}

@@ -1,0 +1,55 @@
+import type { InputChannel } from './channel.ts';
+
+/**
+ * All input channels of one actor: its mailbox. Each channel's queue is bounded by that channel's
+ * credit, so the mailbox as a whole is bounded too. The gate serves channels round-robin so that
+ * one busy upstream cannot starve another.
+ */
+export class InputGate {
+  readonly #ended: boolean[];
+  #open: number;
+  #cursor = 0;
+
+  constructor(readonly channels: readonly InputChannel[]) {
+    this.#ended = channels.map(() => false);
+    this.#open = channels.length;
+  }
+
+  /** Index of the next channel with a message, or -1. */
+  next(): number {
+    const n = this.channels.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.#cursor + k) % n;
+      if (this.channels[i]!.queued > 0) {
+        this.#cursor = (i + 1) % n;
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  hasInput(): boolean {
+    for (const channel of this.channels) if (channel.queued > 0) return true;
+    return false;
+  }
+
+  /** Messages waiting across all channels (a backpressure metric). */
+  get queued(): number {
+    let n = 0;
+    for (const channel of this.channels) n += channel.queued;
+    return n;
+  }
+
+  /** Records that channel `i` delivered its end of stream; returns true once every channel has. */
+  end(i: number): boolean {
+    if (!this.#ended[i]) {
+      this.#ended[i] = true;
+      this.#open--;
+    }
+    return this.#open === 0;
+  }
+
+  get ended(): boolean {
+    return this.#open === 0;
+  }
+}

@@ -1,0 +1,91 @@
+import type { Collector } from '../actor/operator.ts';
+import type { ResolvedPartition } from '../plan/physical-plan.ts';
+import { hashKey, subtaskOfKeyGroup, type Key } from '../state/key-groups.ts';
+import type { ChannelWriter } from './channel-writer.ts';
+
+/** How one output edge picks channels; the tail of every actor's chain. */
+export interface RouteSpec {
+  readonly partition: ResolvedPartition;
+  /** One writer per downstream subtask (one for forward). */
+  readonly writers: readonly ChannelWriter[];
+  /** The key selector, for hash partitioning. */
+  readonly keyOf?: (record: unknown) => Key;
+  readonly maxParallelism: number;
+  /** Where round-robin starts, so that parallel senders do not all hit subtask 0 first. */
+  readonly start: number;
+}
+
+class ForwardRoute implements Collector<unknown> {
+  constructor(private readonly writer: ChannelWriter) {}
+  collect(record: unknown): void {
+    this.writer.push(record);
+  }
+}
+
+class RebalanceRoute implements Collector<unknown> {
+  #next: number;
+  constructor(
+    private readonly writers: readonly ChannelWriter[],
+    start: number,
+  ) {
+    this.#next = start % writers.length;
+  }
+  collect(record: unknown): void {
+    this.writers[this.#next]!.push(record);
+    if (++this.#next === this.writers.length) this.#next = 0;
+  }
+}
+
+class BroadcastRoute implements Collector<unknown> {
+  constructor(private readonly writers: readonly ChannelWriter[]) {}
+  collect(record: unknown): void {
+    for (let i = 0; i < this.writers.length; i++) this.writers[i]!.push(record);
+  }
+}
+
+class HashRoute implements Collector<unknown> {
+  /** key group → writer, precomputed so that a record costs one hash and one modulo. */
+  readonly #byKeyGroup: ChannelWriter[];
+  constructor(
+    writers: readonly ChannelWriter[],
+    private readonly keyOf: (record: unknown) => Key,
+    private readonly maxParallelism: number,
+  ) {
+    this.#byKeyGroup = Array.from(
+      { length: maxParallelism },
+      (_, group) => writers[subtaskOfKeyGroup(group, maxParallelism, writers.length)]!,
+    );
+  }
+  collect(record: unknown): void {
+    this.#byKeyGroup[hashKey(this.keyOf(record)) % this.maxParallelism]!.push(record);
+  }
+}
+
+class FanOut implements Collector<unknown> {
+  constructor(private readonly routes: readonly Collector<unknown>[]) {}
+  collect(record: unknown): void {
+    for (let i = 0; i < this.routes.length; i++) this.routes[i]!.collect(record);
+  }
+}
+
+const NOWHERE: Collector<unknown> = { collect() {} };
+
+function route(spec: RouteSpec): Collector<unknown> {
+  switch (spec.partition) {
+    case 'forward':
+      return new ForwardRoute(spec.writers[0]!);
+    case 'rebalance':
+      return spec.writers.length === 1 ? new ForwardRoute(spec.writers[0]!) : new RebalanceRoute(spec.writers, spec.start);
+    case 'broadcast':
+      return spec.writers.length === 1 ? new ForwardRoute(spec.writers[0]!) : new BroadcastRoute(spec.writers);
+    case 'hash':
+      return new HashRoute(spec.writers, spec.keyOf!, spec.maxParallelism);
+  }
+}
+
+/** The collector at the end of a chain: sends each record to its output edges' channels. */
+export function createRouter(specs: readonly RouteSpec[]): Collector<unknown> {
+  if (specs.length === 0) return NOWHERE;
+  if (specs.length === 1) return route(specs[0]!);
+  return new FanOut(specs.map(route));
+}

@@ -1,0 +1,282 @@
+/**
+ * Per-shape generated code for the batch codec.
+ *
+ * A shape is a key list (or "the record itself is the value", the scalar shape) plus
+ * one {@link Kind} per column. For each pair we compile, once, an encoder loop that
+ * reads fields by constant name and a decoder loop that builds records with one object
+ * literal: both stay monomorphic, which is where the 10x over structured clone comes from.
+ * Generated functions are stateless (tables and outputs are arguments), so they are
+ * cached per thread and shared by every channel carrying that shape.
+ *
+ * @example
+ * ```ts
+ * import { encoderFor, decoderFor, SCALAR } from './shape.ts';
+ * const enc = encoderFor('["a"]', ['a'], 'i');
+ * const dec = decoderFor(SCALAR, 'f');
+ * ```
+ * @module
+ */
+import { LOCAL_STRING_BASE, layoutOf } from './kinds.ts';
+import type { Layout } from './kinds.ts';
+
+/** Shape key of the scalar shape: each record is a primitive stored as the only column. */
+export const SCALAR = '$';
+
+/**
+ * Encodes records[0..n) into the column storage `cols`, appending records that do not
+ * have the shape to `fbI`/`fbV`. Returns the number of rows written, or -1 when a value
+ * does not fit its column's kind (`bail.col`, `bail.val` say which; the caller widens
+ * the kind and runs again).
+ *
+ * @example
+ * ```ts
+ * const rows = encoderFor(key, keys, kinds).fn(records, n, cols, fbI, fbV, map, intern, bail);
+ * ```
+ */
+export type EncodeFn = (
+  records: readonly unknown[],
+  n: number,
+  cols: unknown[],
+  fbI: number[],
+  fbV: unknown[],
+  map: Map<string, number>,
+  intern: (s: string) => number,
+  bail: Bail,
+) => number;
+
+/**
+ * Appends `n` decoded records to `out`, taking record `fbI[f]` from `fbV[f]` and every
+ * other one from the next column row. `table` is the channel's string table, `local`
+ * the batch's non-interned strings.
+ *
+ * @example
+ * ```ts
+ * decoderFor(key, kinds).fn(batch.count, fbI, fbV, cols, table, local, out);
+ * ```
+ */
+export type DecodeFn = (
+  n: number,
+  fbI: readonly number[],
+  fbV: readonly unknown[],
+  cols: unknown[],
+  table: readonly string[],
+  local: readonly string[],
+  out: unknown[],
+) => void;
+
+/**
+ * Where an encode attempt stopped.
+ *
+ * @example
+ * ```ts
+ * const bail: Bail = { col: -1, val: undefined };
+ * ```
+ */
+export interface Bail {
+  col: number;
+  val: unknown;
+}
+
+/**
+ * A compiled function with the layout of its kinds.
+ *
+ * @example
+ * ```ts
+ * const { fn, layout } = decoderFor('["a"]', 'f');
+ * ```
+ */
+export interface Compiled<F> {
+  readonly fn: F;
+  readonly layout: Layout;
+}
+
+// Bounded so that a channel with ever-changing key sets cannot grow code without limit;
+// clearing everything is crude but the working set of a healthy pipeline is tiny.
+const MAX_CACHED = 2048;
+const encoders = new Map<string, Compiled<EncodeFn>>();
+const decoders = new Map<string, Compiled<DecodeFn>>();
+
+function cacheGet<F>(cache: Map<string, Compiled<F>>, id: string, make: () => F, kinds: string): Compiled<F> {
+  let hit = cache.get(id);
+  if (hit === undefined) {
+    if (cache.size >= MAX_CACHED) cache.clear();
+    hit = { fn: make(), layout: layoutOf(kinds) };
+    cache.set(id, hit);
+  }
+  return hit;
+}
+
+/** A property access / literal key that no key can escape from. */
+const lit = (key: string): string => JSON.stringify(key);
+
+/** Bail-out code for column `c`. */
+const fail = (c: number): string => `{ bail.col = ${c}; bail.val = v; return -1; }`;
+
+/** Statements that check `v` against kind `k` and store it at row j of column c. */
+function encodeValue(k: string, c: number): string {
+  const col = `c${c}`;
+  switch (k) {
+    case 'i':
+      return `if ((v | 0) !== v || (v === 0 && 1 / v < 0)) ${fail(c)} ${col}[j] = v;`;
+    case 'f':
+      return `if (typeof v !== 'number') ${fail(c)} ${col}[j] = v;`;
+    case 'b':
+      return `if (v === true) ${col}[j] = 1; else if (v === false) ${col}[j] = 0; else ${fail(c)}`;
+    case 's':
+      return (
+        `if (typeof v !== 'string') ${fail(c)} ` +
+        `id = map.get(v); ${col}[j] = id === undefined ? intern(v) : id;`
+      );
+    case 'd':
+      return `if (!(v instanceof Date)) ${fail(c)} ${col}[j] = getTime.call(v);`;
+    case 'g':
+      return `if (typeof v !== 'bigint' || asIntN(64, v) !== v) ${fail(c)} ${col}[j] = v;`;
+    case 'u':
+      return `if (v !== undefined) ${fail(c)}`;
+    case 'n':
+      return `if (v !== null) ${fail(c)}`;
+    case 'a':
+      return `${col}.push(v);`;
+    default:
+      throw new TypeError(`weir codec: unknown column kind ${JSON.stringify(k)}`);
+  }
+}
+
+/** Expression reading row j of column c as a value of kind k. */
+function decodeValue(k: string, c: number): string {
+  const col = `c${c}`;
+  switch (k) {
+    case 'i':
+    case 'f':
+    case 'g':
+    case 'a':
+      return `${col}[j]`;
+    case 'b':
+      return `${col}[j] === 1`;
+    case 's':
+      return `((s = ${col}[j]) < ${LOCAL_STRING_BASE} ? table[s] : local[s - ${LOCAL_STRING_BASE}])`;
+    case 'd':
+      return `new Date(${col}[j])`;
+    case 'u':
+      return 'undefined';
+    case 'n':
+      return 'null';
+    default:
+      throw new TypeError(`weir codec: unknown column kind ${JSON.stringify(k)}`);
+  }
+}
+
+const columnLocals = (kinds: string): string =>
+  kinds.length === 0 ? '' : `const ${Array.from(kinds, (_, c) => `c${c} = cols[${c}]`).join(', ')};`;
+
+function compileEncoder(keys: readonly string[] | null, kinds: string): EncodeFn {
+  const body: string[] = [];
+  if (keys === null) {
+    // Scalar shape: objects (including arrays, Dates, Maps) keep structured-clone semantics.
+    body.push(
+      `if ((typeof r === 'object' && r !== null) || typeof r === 'function') { fbI.push(i); fbV.push(r); continue; }`,
+      `v = r; ${encodeValue(kinds[0], 0)}`,
+    );
+  } else {
+    // Only plain objects: anything else (arrays, class-less exotic objects such as Date,
+    // Map) has a structured-clone meaning a literal would lose. for-in walks the enum
+    // cache without allocating; comparing against the shape's keys in order rejects
+    // extra, missing and reordered keys alike (K[N] is undefined, never equal to a key).
+    body.push(
+      `if (typeof r !== 'object' || r === null || ((p = getProto(r)) !== OP && p !== null)) { fbI.push(i); fbV.push(r); continue; }`,
+      `k = 0; for (const key in r) { if (key !== K[k]) { k = -1; break; } k++; }`,
+      `if (k !== ${keys.length}) { fbI.push(i); fbV.push(r); continue; }`,
+    );
+    keys.forEach((key, c) => body.push(`v = r[${lit(key)}]; ${encodeValue(kinds[c], c)}`));
+  }
+  const src =
+    `'use strict';\n` +
+    `return function encodeShape(records, n, cols, fbI, fbV, map, intern, bail) {\n` +
+    `${columnLocals(kinds)}\n` +
+    `let j = 0, v, id, p, k;\n` +
+    `for (let i = 0; i < n; i++) {\n const r = records[i];\n ${body.join('\n ')}\n j++;\n}\n` +
+    `return j;\n};`;
+  const factory = new Function('K', 'OP', 'getProto', 'getTime', 'asIntN', src) as (
+    ...a: unknown[]
+  ) => EncodeFn;
+  return factory(
+    Object.freeze(keys === null ? [] : [...keys]),
+    Object.prototype,
+    Object.getPrototypeOf,
+    Date.prototype.getTime,
+    BigInt.asIntN,
+  );
+}
+
+function compileDecoder(keys: readonly string[] | null, kinds: string): DecodeFn {
+  if (kinds.length !== (keys === null ? 1 : keys.length)) {
+    throw new TypeError('weir codec: batch kinds do not match its shape');
+  }
+  let make: string;
+  if (keys === null) {
+    make = decodeValue(kinds[0], 0);
+  } else {
+    // A computed key defines an own "__proto__" property; a literal one would set the prototype.
+    const props = keys.map(
+      (key, c) => `${key === '__proto__' ? `[${lit(key)}]` : lit(key)}: ${decodeValue(kinds[c], c)}`,
+    );
+    make = `{${props.join(', ')}}`;
+  }
+  const src =
+    `'use strict';\n` +
+    `return function decodeShape(n, fbI, fbV, cols, table, local, out) {\n` +
+    `${columnLocals(kinds)}\n` +
+    `const nf = fbI.length;\n` +
+    `let s, j = 0, f = 0, next = nf > 0 ? fbI[0] : -1;\n` +
+    `for (let i = 0; i < n; i++) {\n` +
+    ` if (i === next) { out.push(fbV[f]); f++; next = f < nf ? fbI[f] : -1; continue; }\n` +
+    ` out.push(${make});\n j++;\n}\n};`;
+  return (new Function(src) as () => DecodeFn)();
+}
+
+/**
+ * The compiled encoder for a shape key (`SCALAR` or the JSON of its key list) and kinds.
+ *
+ * @example
+ * ```ts
+ * const { fn, layout } = encoderFor('["price"]', ['price'], 'f');
+ * ```
+ */
+export function encoderFor(shapeKey: string, keys: readonly string[] | null, kinds: string): Compiled<EncodeFn> {
+  return cacheGet(encoders, `${kinds}|${shapeKey}`, () => compileEncoder(keys, kinds), kinds);
+}
+
+/**
+ * The compiled decoder for a shape key as carried by a batch, and kinds.
+ *
+ * @example
+ * ```ts
+ * const { fn, layout } = decoderFor('["price"]', 'f');
+ * ```
+ */
+export function decoderFor(shapeKey: string, kinds: string): Compiled<DecodeFn> {
+  return cacheGet(
+    decoders,
+    `${kinds}|${shapeKey}`,
+    () => compileDecoder(shapeKey === SCALAR ? null : parseKeys(shapeKey), kinds),
+    kinds,
+  );
+}
+
+function parseKeys(shapeKey: string): string[] {
+  const keys: unknown = JSON.parse(shapeKey);
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) {
+    throw new TypeError('weir codec: malformed shape in batch');
+  }
+  return keys as string[];
+}
+
+/**
+ * The cache key of an object shape.
+ *
+ * @example
+ * ```ts
+ * shapeKeyOf(['a', 'b']); // '["a","b"]'
+ * ```
+ */
+export const shapeKeyOf = (keys: readonly string[]): string => JSON.stringify(keys);

@@ -1,0 +1,121 @@
+import type { OperatorFactory } from '../actor/operator.ts';
+import type { Source } from '../api/connectors.ts';
+import type { JsonValue } from '../api/json.ts';
+import { errors } from '../errors.ts';
+import type { Key } from '../state/key-groups.ts';
+import { digest } from '../util/hash.ts';
+
+/** How records of an edge are distributed over the downstream subtasks. */
+export type Partition =
+  /** forward when both sides have the same parallelism, else rebalance */
+  | { readonly type: 'default' }
+  | { readonly type: 'rebalance' }
+  | { readonly type: 'broadcast' }
+  | { readonly type: 'hash'; readonly key: (record: unknown) => Key };
+
+export interface LogicalEdge {
+  readonly from: number;
+  readonly partition: Partition;
+}
+
+/** One operator of the user's pipeline, before parallel instances exist. */
+export interface LogicalNode {
+  /** Position in the graph: deterministic for a deterministic build(). */
+  readonly id: number;
+  readonly kind: 'source' | 'operator' | 'sink';
+  /** The transformation, e.g. `map`, `keyed-reduce`. */
+  readonly type: string;
+  name?: string;
+  uid?: string;
+  parallelism?: number;
+  readonly inputs: readonly LogicalEdge[];
+  /** Configuration that enters the fingerprint. */
+  readonly describe: JsonValue;
+  /** User functions; their source text enters the fingerprint. */
+  readonly functions: readonly Function[];
+  readonly source?: Source<unknown>;
+  readonly createOperator?: OperatorFactory<unknown, unknown>;
+  /** The key selector of the node's keyed input, for keyed operators. */
+  readonly keyOf?: (record: unknown) => Key;
+  /** Name of the coordinator output a collect sink feeds. */
+  readonly egress?: string;
+}
+
+/** The name shown in errors, metrics and progress: the user's name, else `type#id`. */
+export const displayName = (node: LogicalNode): string => node.name ?? node.uid ?? `${node.type}#${node.id}`;
+
+const partitionText = (p: Partition): string => (p.type === 'hash' ? `hash(${p.key.toString()})` : p.type);
+
+/** The logical graph a job module's build() describes. Built identically in the coordinator and every worker. */
+export class LogicalGraph {
+  readonly nodes: LogicalNode[] = [];
+
+  constructor(readonly job: string) {}
+
+  add(node: Omit<LogicalNode, 'id'>): LogicalNode {
+    const full: LogicalNode = { ...node, id: this.nodes.length };
+    this.nodes.push(full);
+    return full;
+  }
+
+  node(id: number): LogicalNode {
+    const node = this.nodes[id];
+    if (!node) throw errors.invalidGraph(this.job, `no operator with id ${id}`);
+    return node;
+  }
+
+  /** One line per node: what the fingerprint covers, and what a mismatch report quotes. */
+  describe(): string[] {
+    return this.nodes.map((n) =>
+      [
+        `#${n.id} ${n.kind}:${n.type}`,
+        `name=${n.name ?? ''}`,
+        `uid=${n.uid ?? ''}`,
+        `p=${n.parallelism ?? 'default'}`,
+        `in=[${n.inputs.map((e) => `${e.from}:${partitionText(e.partition)}`).join(',')}]`,
+        `cfg=${JSON.stringify(n.describe)}`,
+        `fn=[${n.functions.map((f) => f.toString()).join('‖')}]`,
+      ].join(' '),
+    );
+  }
+
+  fingerprint(): string {
+    return digest(this.describe());
+  }
+
+  /** Checks what can be checked before planning; throws WEIR_E_GRAPH. */
+  validate(): void {
+    if (!this.nodes.some((n) => n.kind === 'source')) {
+      throw errors.invalidGraph(this.job, 'the graph has no source; start a pipeline with env.from(source).');
+    }
+    const uids = new Set<string>();
+    const egress = new Set<string>();
+    for (const n of this.nodes) {
+      if (n.uid !== undefined) {
+        if (uids.has(n.uid)) throw errors.invalidGraph(this.job, `uid "${n.uid}" is used by two operators; uids must be unique.`);
+        uids.add(n.uid);
+      }
+      if (n.egress !== undefined) {
+        if (egress.has(n.egress)) throw errors.invalidGraph(this.job, `two collect sinks are named "${n.egress}"; names must be unique.`);
+        egress.add(n.egress);
+      }
+    }
+  }
+
+  /** Names of the collect sinks, for `JobHandle.output`. */
+  egressNames(): string[] {
+    return this.nodes.flatMap((n) => (n.egress === undefined ? [] : [n.egress]));
+  }
+}
+
+/** Explains how two graph descriptions differ, for WEIR_E_GRAPH_MISMATCH. */
+export function describeDifference(expected: readonly string[], actual: readonly string[]): string {
+  const n = Math.max(expected.length, actual.length);
+  for (let i = 0; i < n; i++) {
+    if (expected[i] !== actual[i]) {
+      const clip = (s: string | undefined) => (s === undefined ? '(missing)' : s.length > 160 ? `${s.slice(0, 160)}…` : s);
+      return `operator #${i}: coordinator has "${clip(expected[i])}", worker has "${clip(actual[i])}"`;
+    }
+  }
+  return 'the fingerprints differ';
+}

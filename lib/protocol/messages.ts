@@ -1,0 +1,30 @@
+/**
+ * The wire protocol between actors: everything a channel carries, as one union tagged by `type`.
+ *
+ * Downstream, in order with the data: batches of records, and the control messages that must
+ * stay ordered with them (watermarks, checkpoint barriers, end of stream). Every downstream message
+ * takes one credit, so a channel never holds more than its capacity, whatever it carries.
+ *
+ * Upstream: credit, announced by the receiver as it frees mailbox slots.
+ *
+ * `B` is the batch representation: an array of records in-thread, an encoded columnar batch on a
+ * MessagePort between threads.
+ */
+export type StreamMessage<B> =
+  | { readonly type: 'batch'; readonly batch: B }
+  /** Event time has reached `timestamp` on this channel (no record with a smaller timestamp follows). */
+  | { readonly type: 'watermark'; readonly timestamp: number }
+  /** Checkpoint barrier: everything before it belongs to checkpoint `checkpointId`. */
+  | { readonly type: 'barrier'; readonly checkpointId: number }
+  /** The sender will send nothing more. */
+  | { readonly type: 'end' };
+
+/** Receiver → sender. */
+export interface CreditMessage {
+  readonly type: 'credit';
+  /** Batches the receiver has freed since its last announcement. */
+  readonly credit: number;
+}
+
+/** A batch as actors process it. */
+export type RecordBatch = unknown[];

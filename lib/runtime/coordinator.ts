@@ -1,0 +1,230 @@
+import { transfer, wrap, type Remote } from 'comlink';
+import { extname } from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { createActor } from 'xstate';
+import { PortInputChannel } from '../channel/port-channel.ts';
+import { errors } from '../errors.ts';
+import type { LogicalGraph } from '../graph/logical-graph.ts';
+import { workerOf, type PhysicalPlan } from '../plan/physical-plan.ts';
+import type { DeploySpec, HostApi, HostMetrics, HostOutcome } from './deploy-spec.ts';
+import { jobMachine, type JobStatus } from './job-machine.ts';
+import { aggregateMetrics, type JobMetrics } from './metrics.ts';
+import type { ResolvedOptions } from './options.ts';
+import { OutputStream } from './output-stream.ts';
+import { deserializeError, type SerializedError } from './serialized-error.ts';
+
+/** The worker entry sits beside this file, as .ts when weir runs from source and .js when compiled. */
+const WORKER_ENTRY = new URL(`./worker-entry${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+
+interface HostHandle {
+  readonly api: Remote<HostApi>;
+  readonly control: MessagePort;
+}
+
+/** What the coordinator tells the job handle. */
+export interface CoordinatorEvents {
+  running(): void;
+  finished(metrics: JobMetrics): void;
+  failed(error: Error): void;
+  cancelled(metrics: JobMetrics): void;
+}
+
+/**
+ * Runs one job: starts a piscina pool with one long-lived host per worker thread, creates a
+ * MessagePort pair for every channel that crosses threads (data flows worker to worker, never
+ * through here), deploys, starts, watches for completion or failure, and releases every thread
+ * and port at the end. The job machine decides which of these steps may happen next.
+ */
+export class Coordinator {
+  readonly #lifecycle = createActor(jobMachine).start();
+  readonly #hosts: HostHandle[] = [];
+  readonly #outputs = new Map<string, OutputStream<unknown>>();
+  readonly #startedAt = performance.now();
+  #pool: Piscina | undefined;
+  #finalMetrics: JobMetrics | undefined;
+  #lastHostMetrics: HostMetrics[] = [];
+
+  constructor(
+    readonly moduleUrl: string,
+    readonly graph: LogicalGraph,
+    readonly plan: PhysicalPlan,
+    readonly options: ResolvedOptions,
+    private readonly events: CoordinatorEvents,
+  ) {}
+
+  get status(): JobStatus {
+    return this.#lifecycle.getSnapshot().value as JobStatus;
+  }
+
+  output(name: string): OutputStream<unknown> {
+    const stream = this.#outputs.get(name);
+    if (!stream) throw errors.unknownOutput(this.graph.job, name, [...this.#outputs.keys()]);
+    return stream;
+  }
+
+  /** Deploys and starts the job; rejects (after releasing everything) if deployment fails. */
+  async start(): Promise<void> {
+    this.#lifecycle.send({ type: 'DEPLOY' });
+    const { workers, workerMemoryMb } = this.options;
+    const pool = new Piscina({
+      filename: WORKER_ENTRY,
+      minThreads: workers,
+      maxThreads: workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Infinity,
+      atomics: 'disabled',
+      ...(workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: workerMemoryMb } }),
+    });
+    this.#pool = pool;
+    pool.on('error', (error: unknown) => void this.#fail(errors.workerDied(this.graph.job, -1, error)));
+
+    const ports = this.#createPorts();
+    for (let w = 0; w < workers; w++) {
+      const { port1, port2 } = new MessageChannel();
+      pool
+        .run({ control: port2, workerIndex: w }, { transferList: [port2] })
+        .catch((error: unknown) => void this.#fail(errors.workerDied(this.graph.job, w, error)));
+      this.#hosts.push({ api: wrap<HostApi>(port1 as unknown as Parameters<typeof wrap>[0]), control: port1 });
+    }
+
+    try {
+      await Promise.all(
+        this.#hosts.map(({ api }, w) => {
+          const spec: DeploySpec = {
+            moduleUrl: this.moduleUrl,
+            params: this.options.params,
+            plan: this.plan,
+            graph: this.graph.describe(),
+            fingerprint: this.graph.fingerprint(),
+            workerIndex: w,
+            mailboxCapacity: this.options.mailboxCapacity,
+            collectCapacity: this.options.collectCapacity,
+            batchSize: this.options.batchSize,
+            bufferTimeoutMs: this.options.bufferTimeoutMs,
+            ports: ports[w]!,
+          };
+          return api.deploy(transfer(spec, Object.values(ports[w]!) as never));
+        }),
+      );
+    } catch (thrown) {
+      const error = isSerializedError(thrown) ? deserializeError(thrown) : (thrown as Error);
+      await this.#fail(error);
+      throw error;
+    }
+    if (this.status !== 'deploying') throw this.#terminalError();
+    this.#lifecycle.send({ type: 'DEPLOYED' });
+    this.events.running();
+    await Promise.all(this.#hosts.map(({ api }) => api.start()));
+    void this.#watch();
+  }
+
+  async metrics(): Promise<JobMetrics> {
+    if (this.#finalMetrics) return { ...this.#finalMetrics, status: this.status };
+    if (this.status === 'running') {
+      this.#lastHostMetrics = await Promise.all(this.#hosts.map(({ api }) => api.metrics()));
+    }
+    return aggregateMetrics(this.plan, this.#lastHostMetrics, this.status, performance.now() - this.#startedAt);
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.#lifecycle.getSnapshot().can({ type: 'CANCEL' })) return;
+    this.#lifecycle.send({ type: 'CANCEL' });
+    await this.#snapshotMetrics();
+    for (const output of this.#outputs.values()) output.close();
+    await this.#release();
+    this.#lifecycle.send({ type: 'RELEASED' });
+    this.events.cancelled(this.#finalMetrics!);
+  }
+
+  /** Waits for every host to finish and every collect sink to deliver its end of stream. */
+  async #watch(): Promise<void> {
+    const outcomes = this.#hosts.map(({ api }) =>
+      api.completion().then((outcome: HostOutcome) => {
+        if (outcome.status === 'failed') throw deserializeError(outcome.error);
+      }),
+    );
+    try {
+      await Promise.all(outcomes);
+      await Promise.all([...this.#outputs.values()].map((o) => o.whenEnded()));
+    } catch (error) {
+      await this.#fail(error as Error);
+      return;
+    }
+    if (!this.#lifecycle.getSnapshot().can({ type: 'FINISHED' })) return;
+    this.#lifecycle.send({ type: 'FINISHED' });
+    await this.#snapshotMetrics();
+    await this.#release();
+    this.#lifecycle.send({ type: 'RELEASED' });
+    this.events.finished(this.#finalMetrics!);
+  }
+
+  async #fail(error: Error): Promise<void> {
+    if (!this.#lifecycle.getSnapshot().can({ type: 'FAIL' })) return;
+    const wasRunning = this.status === 'running';
+    this.#lifecycle.send({ type: 'FAIL' });
+    this.#failure = error;
+    for (const output of this.#outputs.values()) output.fail(error);
+    if (wasRunning) await this.#snapshotMetrics();
+    else this.#finalMetrics = aggregateMetrics(this.plan, [], 'failing', performance.now() - this.#startedAt);
+    await this.#release();
+    this.#lifecycle.send({ type: 'RELEASED' });
+    this.events.failed(error);
+  }
+
+  #failure: Error | undefined;
+
+  #terminalError(): Error {
+    return this.#failure ?? new Error(`Job "${this.graph.job}" was cancelled while it was being deployed.`);
+  }
+
+  /** Final figures, taken before the threads go; a host that no longer answers keeps its last figures. */
+  async #snapshotMetrics(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 1000)));
+    const answers = await Promise.all(
+      this.#hosts.map(({ api }, i) => Promise.race([api.metrics(), timeout]).then((m) => m ?? this.#lastHostMetrics[i])),
+    );
+    clearTimeout(timer);
+    this.#lastHostMetrics = answers.filter((m): m is HostMetrics => m !== undefined);
+    this.#finalMetrics = aggregateMetrics(this.plan, this.#lastHostMetrics, this.status, performance.now() - this.#startedAt);
+  }
+
+  /** Releases threads and ports. Hosts are told to shut down, but a host stuck in user code is terminated. */
+  async #release(): Promise<void> {
+    for (const { api, control } of this.#hosts) {
+      api.shutdown().catch(() => {});
+      control.close();
+    }
+    for (const output of this.#outputs.values()) output.close();
+    await this.#pool?.destroy();
+    this.#pool = undefined;
+  }
+
+  /** A MessagePort pair per channel that crosses threads; the coordinator keeps the collect sinks' ends. */
+  #createPorts(): Record<number, MessagePort>[] {
+    const { plan } = this;
+    const perWorker = Array.from({ length: plan.workers }, () => ({}) as Record<number, MessagePort>);
+    const egress = new Map<string, PortInputChannel[]>(this.graph.egressNames().map((name) => [name, []]));
+    for (const c of plan.channels) {
+      const from = workerOf(c.from, plan.workers);
+      if ('egress' in c.to) {
+        const { port1, port2 } = new MessageChannel();
+        perWorker[from]![c.id] = port1;
+        egress.get(c.to.egress)!.push(new PortInputChannel(port2, this.options.collectCapacity));
+        continue;
+      }
+      const to = workerOf(c.to, plan.workers);
+      if (from === to) continue;
+      const { port1, port2 } = new MessageChannel();
+      perWorker[from]![c.id] = port1;
+      perWorker[to]![c.id] = port2;
+    }
+    for (const [name, channels] of egress) this.#outputs.set(name, new OutputStream(name, channels));
+    return perWorker;
+  }
+}
+
+function isSerializedError(value: unknown): value is SerializedError {
+  return typeof value === 'object' && value !== null && typeof (value as SerializedError).message === 'string' && !(value instanceof Error);
+}

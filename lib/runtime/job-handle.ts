@@ -1,0 +1,86 @@
+import { EventEmitter } from 'eventemitter3';
+import type { Coordinator } from './coordinator.ts';
+import type { JobStatus } from './job-machine.ts';
+import type { JobMetrics } from './metrics.ts';
+
+/** How a job ended, when it did not fail. */
+export interface JobResult {
+  readonly job: string;
+  readonly status: 'finished' | 'cancelled';
+  /** Final figures, taken just before the worker threads were released. */
+  readonly metrics: JobMetrics;
+}
+
+/** Events of a running job. */
+export interface JobEvents {
+  /** Every subtask is deployed and sources are reading. */
+  running: [];
+  finished: [result: JobResult];
+  /** The job failed; every thread and port is already released. */
+  failed: [error: Error];
+  cancelled: [result: JobResult];
+}
+
+/**
+ * A job running in this process, returned by `run()`. A job's failure never throws out of the
+ * host process: it rejects `done` and emits `failed`, and every thread, port and timer of the job
+ * is released by then.
+ *
+ * @example
+ * ```ts
+ * const handle = await run(new URL('./vwap.ts', import.meta.url), { parallelism: 2 });
+ * handle.on('failed', (e) => log.error(e.message));
+ * for await (const row of handle.output<Vwap>('vwap')) publish(row);
+ * const { metrics } = await handle.done;
+ * ```
+ */
+export class JobHandle extends EventEmitter<JobEvents> {
+  /** Resolves when the job finished or was cancelled; rejects with the job's error if it failed. */
+  readonly done: Promise<JobResult>;
+  readonly #coordinator: Coordinator;
+
+  /** @internal created by `run()` */
+  constructor(coordinator: Coordinator, done: Promise<JobResult>) {
+    super();
+    this.#coordinator = coordinator;
+    this.done = done;
+  }
+
+  /** The job's name, from `job(name, …)`. */
+  get name(): string {
+    return this.#coordinator.graph.job;
+  }
+
+  /** Where the job is in its lifecycle. */
+  get status(): JobStatus {
+    return this.#coordinator.status;
+  }
+
+  /** Stops the job and releases its threads; resolves with the cancelled result (or the earlier outcome). */
+  async cancel(): Promise<JobResult> {
+    await this.#coordinator.cancel();
+    return this.done;
+  }
+
+  /** Live figures per operator, channel and worker (final figures once the job ended). */
+  metrics(): Promise<JobMetrics> {
+    return this.#coordinator.metrics();
+  }
+
+  /**
+   * The records of the collect sink `name`, as they arrive. Ends when the job finishes, throws if it
+   * fails. Reading slowly slows the job down (credit), it never drops records. One consumer per output.
+   */
+  output<T = unknown>(name: string): AsyncIterableIterator<T> {
+    return this.#coordinator.output(name).iterate() as AsyncIterableIterator<T>;
+  }
+
+  /** All records of the collect sink `name`, once the job has finished. */
+  collected<T = unknown>(name: string): Promise<T[]> {
+    try {
+      return this.#coordinator.output(name).collected() as Promise<T[]>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type { InputChannel } from '../channel/channel.ts';
+import { WeirError } from '../errors.ts';
+
+/**
+ * The coordinator's end of a collect sink: one input channel per sink subtask. A batch's credit is
+ * returned only once the consumer has taken its records, so a consumer that stops reading stops
+ * the job instead of letting the coordinator's memory grow.
+ */
+export class OutputStream<T> {
+  readonly #channels: readonly InputChannel[];
+  /** Batches taken from channels, with the channel to credit once consumed. */
+  readonly #batches: { records: T[]; channel: InputChannel }[] = [];
+  #open: number;
+  #failure: Error | undefined;
+  #closed = false;
+  #wake: (() => void) | undefined;
+  #consumer: 'iterator' | 'collected' | undefined;
+  #collected: Promise<T[]> | undefined;
+  readonly #ended: Promise<void>;
+  #markEnded!: () => void;
+
+  constructor(
+    readonly name: string,
+    channels: readonly InputChannel[],
+  ) {
+    this.#channels = channels;
+    this.#open = channels.length;
+    this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
+    if (this.#open === 0) this.#markEnded();
+    for (const channel of channels) channel.onMessage = () => this.#pull(channel);
+  }
+
+  /** True once every sink subtask sent its end of stream. */
+  get ended(): boolean {
+    return this.#open === 0;
+  }
+
+  /** Resolves when every sink subtask has ended, or the stream was closed or failed. */
+  whenEnded(): Promise<void> {
+    return this.#ended;
+  }
+
+  /** The job failed: consumers see the error. */
+  fail(error: Error): void {
+    this.#failure ??= error;
+    this.#notify();
+  }
+
+  /** The job was cancelled or torn down: consumers see the end of the stream. */
+  close(): void {
+    this.#closed = true;
+    for (const channel of this.#channels) channel.close();
+    this.#notify();
+  }
+
+  iterate(): AsyncIterableIterator<T> {
+    this.#claim('iterator');
+    return this.#iterator();
+  }
+
+  collected(): Promise<T[]> {
+    if (this.#consumer === 'iterator') {
+      return Promise.reject(new WeirError('WEIR_E_UNKNOWN_OUTPUT', `output "${this.name}" is already being read with output(); use one or the other.`));
+    }
+    this.#claim('collected');
+    this.#collected ??= (async () => {
+      const all: T[] = [];
+      for await (const record of this.#iterator()) all.push(record);
+      return all;
+    })();
+    return this.#collected;
+  }
+
+  #claim(kind: 'iterator' | 'collected'): void {
+    if (this.#consumer !== undefined && !(kind === 'collected' && this.#consumer === 'collected')) {
+      throw new WeirError('WEIR_E_UNKNOWN_OUTPUT', `output "${this.name}" already has a consumer; an output can be read once.`);
+    }
+    this.#consumer = kind;
+  }
+
+  async *#iterator(): AsyncIterableIterator<T> {
+    for (;;) {
+      const next = this.#batches.shift();
+      if (next) {
+        yield* next.records;
+        if (!this.#closed) next.channel.release();
+        continue;
+      }
+      if (this.#failure) throw this.#failure;
+      if (this.#open === 0 || this.#closed) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  #pull(channel: InputChannel): void {
+    for (let message = channel.take(); message; message = channel.take()) {
+      if (message.type === 'batch') this.#batches.push({ records: message.batch as T[], channel });
+      else {
+        if (message.type === 'end' && --this.#open === 0) this.#markEnded();
+        channel.release();
+      }
+    }
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+    if (this.#closed || this.#failure) this.#markEnded();
+  }
+}

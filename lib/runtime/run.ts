@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildGraph } from '../api/job.ts';
+import { WeirError } from '../errors.ts';
+import { planJob } from '../plan/physical-plan.ts';
+import { Coordinator } from './coordinator.ts';
+import { JobHandle, type JobResult } from './job-handle.ts';
+import { importJobModule } from './module-loader.ts';
+import { resolveOptions, type RunOptions } from './options.ts';
+
+/** A file URL for a module given as a URL, a file URL string, or a path (relative to the working directory). */
+export function moduleUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (/^file:/.test(module)) return module;
+  return pathToFileURL(resolve(module)).href;
+}
+
+/**
+ * Runs the job that `module` exports (`export default job(...)`) on worker threads, and resolves
+ * once it is running. Rejects, with everything released, if the options are wrong, the module is
+ * not a job, the graph cannot be built, or a worker builds a different graph.
+ *
+ * @example
+ * ```ts
+ * const handle = await run(new URL('./flights.ts', import.meta.url), { parallelism: 4, params: { path: 'flights.csv' } });
+ * const rows = await handle.collected('hourly');
+ * ```
+ */
+export async function run<P = unknown>(module: string | URL, options: RunOptions<P> = {}): Promise<JobHandle> {
+  const resolved = resolveOptions(options);
+  const url = moduleUrl(module);
+  const definition = await importJobModule(url);
+  let graph;
+  try {
+    graph = buildGraph(definition, resolved.params);
+  } catch (cause) {
+    if (cause instanceof WeirError) throw cause;
+    throw new WeirError('WEIR_E_GRAPH', `Job "${definition.name}": build() threw: ${(cause as Error)?.message ?? cause}`, {
+      cause,
+      job: definition.name,
+    });
+  }
+  const plan = planJob(graph, resolved);
+
+  let settle!: { resolve: (r: JobResult) => void; reject: (e: Error) => void };
+  const done = new Promise<JobResult>((resolve, reject) => (settle = { resolve, reject }));
+  // A daemon that only listens to 'failed' must not be taken down by an unhandled rejection.
+  done.catch(() => {});
+  let handle!: JobHandle;
+  const coordinator = new Coordinator(url, graph, plan, resolved, {
+    running: () => handle.emit('running'),
+    finished: (metrics) => {
+      const result: JobResult = { job: graph.job, status: 'finished', metrics };
+      settle.resolve(result);
+      handle.emit('finished', result);
+    },
+    cancelled: (metrics) => {
+      const result: JobResult = { job: graph.job, status: 'cancelled', metrics };
+      settle.resolve(result);
+      handle.emit('cancelled', result);
+    },
+    failed: (error) => {
+      settle.reject(error);
+      handle.emit('failed', error);
+    },
+  });
+  handle = new JobHandle(coordinator, done);
+  await coordinator.start();
+  return handle;
+}

@@ -1,0 +1,46 @@
+import { WeirError, type ErrorCode } from '../errors.ts';
+
+/** An error as plain data: errors cross threads through comlink, which would keep only message and stack. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+  job?: string;
+  operator?: string;
+  subtask?: string;
+  cause?: SerializedError;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const e = error as Error & Partial<Pick<WeirError, 'code' | 'job' | 'operator' | 'subtask'>>;
+  return {
+    name: e.name,
+    message: e.message,
+    ...(e.stack === undefined ? {} : { stack: e.stack }),
+    ...(e.code === undefined ? {} : { code: e.code }),
+    ...(e.job === undefined ? {} : { job: e.job }),
+    ...(e.operator === undefined ? {} : { operator: e.operator }),
+    ...(e.subtask === undefined ? {} : { subtask: e.subtask }),
+    ...(e.cause === undefined ? {} : { cause: serializeError(e.cause) }),
+  };
+}
+
+export function deserializeError(data: SerializedError): Error {
+  const cause = data.cause ? deserializeError(data.cause) : undefined;
+  let error: Error;
+  if (data.code?.startsWith('WEIR_E_')) {
+    error = new WeirError(data.code as ErrorCode, data.message, {
+      ...(cause === undefined ? {} : { cause }),
+      ...(data.job === undefined ? {} : { job: data.job }),
+      ...(data.operator === undefined ? {} : { operator: data.operator }),
+      ...(data.subtask === undefined ? {} : { subtask: data.subtask }),
+    });
+  } else {
+    error = new Error(data.message, cause === undefined ? undefined : { cause });
+    error.name = data.name;
+  }
+  if (data.stack !== undefined) error.stack = data.stack;
+  return error;
+}

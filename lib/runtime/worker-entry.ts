@@ -1,0 +1,15 @@
+import { expose } from 'comlink';
+import type { MessagePort } from 'node:worker_threads';
+import { Host } from './host.ts';
+
+/**
+ * The piscina task that makes a worker thread a weir host. It runs for the whole job: piscina's
+ * per-task dispatch is used once per worker to place a host, never on the data path. The task
+ * returns when the coordinator calls `shutdown`, and the pool is then destroyed.
+ */
+export default async function hostTask({ control, workerIndex }: { control: MessagePort; workerIndex: number }): Promise<void> {
+  const host = new Host(workerIndex);
+  expose(host, control as unknown as Parameters<typeof expose>[1]);
+  await host.closed;
+  control.close();
+}
