@@ -45,7 +45,7 @@ export type EncodeFn = (
 ) => number;
 
 /**
- * Appends `n` decoded records to `out`, taking record `fbI[f]` from `fbV[f]` and every
+ * Writes `n` decoded records to `out[0..n)`, taking record `fbI[f]` from `fbV[f]` and every
  * other one from the next column row. `table` is the channel's string table, `local`
  * the batch's non-interned strings.
  *
@@ -109,37 +109,66 @@ function cacheGet<F>(cache: Map<string, Compiled<F>>, id: string, make: () => F,
 /** A property access / literal key that no key can escape from. */
 const lit = (key: string): string => JSON.stringify(key);
 
-/** Bail-out code for column `c`. */
-const fail = (c: number): string => `{ bail.col = ${c}; bail.val = v; return -1; }`;
+/** Rejects `r` from the shape (it joins the fallback list); `continue`s the row loop. */
+const REJECT = '{ fbI.push(i); fbV.push(r); continue; }';
+
+/**
+ * Bail-out code for column `c`. A value of the wrong kind only widens the column if the
+ * record really has the shape: the prototype check runs here, on the cold path, and
+ * once more at the end of the row, where the property loads have already pinned the
+ * map so that V8 folds it to a constant (up front it costs a runtime call per record).
+ */
+const fail = (c: number, scalar: boolean): string =>
+  scalar
+    ? `{ bail.col = ${c}; bail.val = v; return -1; }`
+    : `{ p = Object.getPrototypeOf(r); if (p !== OP && p !== null) ${REJECT} bail.col = ${c}; bail.val = v; return -1; }`;
 
 /** Statements that check `v` against kind `k` and store it at row j of column c. */
-function encodeValue(k: string, c: number): string {
+function encodeValue(k: string, c: number, scalar: boolean): string {
   const col = `c${c}`;
+  const bail = fail(c, scalar);
   switch (k) {
     case 'i':
-      return `if ((v | 0) !== v || (v === 0 && 1 / v < 0)) ${fail(c)} ${col}[j] = v;`;
+      return `if ((v | 0) !== v || (v === 0 && 1 / v < 0)) ${bail} ${col}[j] = v;`;
     case 'f':
-      return `if (typeof v !== 'number') ${fail(c)} ${col}[j] = v;`;
+      return `if (typeof v !== 'number') ${bail} ${col}[j] = v;`;
     case 'b':
-      return `if (v === true) ${col}[j] = 1; else if (v === false) ${col}[j] = 0; else ${fail(c)}`;
+      return `if (v === true) ${col}[j] = 1; else if (v === false) ${col}[j] = 0; else ${bail}`;
     case 's':
       return (
-        `if (typeof v !== 'string') ${fail(c)} ` +
+        `if (typeof v !== 'string') ${bail} ` +
         `id = map.get(v); ${col}[j] = id === undefined ? intern(v) : id;`
       );
     case 'd':
-      return `if (!(v instanceof Date)) ${fail(c)} ${col}[j] = getTime.call(v);`;
+      return `if (!(v instanceof Date)) ${bail} ${col}[j] = getTime.call(v);`;
     case 'g':
-      return `if (typeof v !== 'bigint' || asIntN(64, v) !== v) ${fail(c)} ${col}[j] = v;`;
+      return `if (typeof v !== 'bigint' || asIntN(64, v) !== v) ${bail} ${col}[j] = v;`;
     case 'u':
-      return `if (v !== undefined) ${fail(c)}`;
+      return `if (v !== undefined) ${bail}`;
     case 'n':
-      return `if (v !== null) ${fail(c)}`;
+      return `if (v !== null) ${bail}`;
     case 'a':
-      return `${col}.push(v);`;
+      // Indexed, not pushed: a row rejected after this store is simply overwritten.
+      return `${col}[j] = v;`;
     default:
       throw new TypeError(`weir codec: unknown column kind ${JSON.stringify(k)}`);
   }
+}
+
+/**
+ * Code leaving `k === keys.length` iff the own enumerable keys of `r`, in order, are
+ * `keys`. for-in walks V8's enum cache without allocating (Object.keys would copy it);
+ * comparing against constant strings rather than an array element lets V8 compare
+ * internalized strings by pointer.
+ */
+function keyCheck(keys: readonly string[]): string {
+  let expected: string;
+  if (keys.length <= 8) {
+    expected = keys.reduceRight((rest, key, c) => `k === ${c} ? ${lit(key)} : ${rest}`, 'null');
+    return `k = 0; for (const key in r) { if (key !== (${expected})) { k = -1; break; } k++; }`;
+  }
+  const cases = keys.map((key, c) => `case ${c}: ok = key === ${lit(key)}; break;`).join(' ');
+  return `k = 0; for (const key in r) { let ok = false; switch (k) { ${cases} } if (!ok) { k = -1; break; } k++; }`;
 }
 
 /** Expression reading row j of column c as a value of kind k. */
@@ -174,20 +203,19 @@ function compileEncoder(keys: readonly string[] | null, kinds: string): EncodeFn
   if (keys === null) {
     // Scalar shape: objects (including arrays, Dates, Maps) keep structured-clone semantics.
     body.push(
-      `if ((typeof r === 'object' && r !== null) || typeof r === 'function') { fbI.push(i); fbV.push(r); continue; }`,
-      `v = r; ${encodeValue(kinds[0], 0)}`,
+      `if ((typeof r === 'object' && r !== null) || typeof r === 'function') ${REJECT}`,
+      `v = r; ${encodeValue(kinds[0], 0, true)}`,
     );
   } else {
-    // Only plain objects: anything else (arrays, class-less exotic objects such as Date,
-    // Map) has a structured-clone meaning a literal would lose. for-in walks the enum
-    // cache without allocating; comparing against the shape's keys in order rejects
-    // extra, missing and reordered keys alike (K[N] is undefined, never equal to a key).
     body.push(
-      `if (typeof r !== 'object' || r === null || ((p = getProto(r)) !== OP && p !== null)) { fbI.push(i); fbV.push(r); continue; }`,
-      `k = 0; for (const key in r) { if (key !== K[k]) { k = -1; break; } k++; }`,
-      `if (k !== ${keys.length}) { fbI.push(i); fbV.push(r); continue; }`,
+      `if (typeof r !== 'object' || r === null) ${REJECT}`,
+      keyCheck(keys),
+      `if (k !== ${keys.length}) ${REJECT}`,
     );
-    keys.forEach((key, c) => body.push(`v = r[${lit(key)}]; ${encodeValue(kinds[c], c)}`));
+    keys.forEach((key, c) => body.push(`v = r[${lit(key)}]; ${encodeValue(kinds[c], c, false)}`));
+    // Only plain objects: arrays, Dates, Maps, class instances have a structured-clone
+    // meaning that a literal would lose (a Date has no enumerable keys at all).
+    body.push(`p = Object.getPrototypeOf(r); if (p !== OP && p !== null) ${REJECT}`);
   }
   const src =
     `'use strict';\n` +
@@ -196,16 +224,8 @@ function compileEncoder(keys: readonly string[] | null, kinds: string): EncodeFn
     `let j = 0, v, id, p, k;\n` +
     `for (let i = 0; i < n; i++) {\n const r = records[i];\n ${body.join('\n ')}\n j++;\n}\n` +
     `return j;\n};`;
-  const factory = new Function('K', 'OP', 'getProto', 'getTime', 'asIntN', src) as (
-    ...a: unknown[]
-  ) => EncodeFn;
-  return factory(
-    Object.freeze(keys === null ? [] : [...keys]),
-    Object.prototype,
-    Object.getPrototypeOf,
-    Date.prototype.getTime,
-    BigInt.asIntN,
-  );
+  const factory = new Function('OP', 'getTime', 'asIntN', src) as (...a: unknown[]) => EncodeFn;
+  return factory(Object.prototype, Date.prototype.getTime, BigInt.asIntN);
 }
 
 function compileDecoder(keys: readonly string[] | null, kinds: string): DecodeFn {
@@ -229,8 +249,8 @@ function compileDecoder(keys: readonly string[] | null, kinds: string): DecodeFn
     `const nf = fbI.length;\n` +
     `let s, j = 0, f = 0, next = nf > 0 ? fbI[0] : -1;\n` +
     `for (let i = 0; i < n; i++) {\n` +
-    ` if (i === next) { out.push(fbV[f]); f++; next = f < nf ? fbI[f] : -1; continue; }\n` +
-    ` out.push(${make});\n j++;\n}\n};`;
+    ` if (i === next) { out[i] = fbV[f]; f++; next = f < nf ? fbI[f] : -1; continue; }\n` +
+    ` out[i] = ${make};\n j++;\n}\n};`;
   return (new Function(src) as () => DecodeFn)();
 }
 

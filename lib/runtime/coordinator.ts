@@ -134,7 +134,7 @@ export class Coordinator {
     for (const output of this.#outputs.values()) output.close();
     await this.#release();
     this.#lifecycle.send({ type: 'RELEASED' });
-    this.events.cancelled(this.#finalMetrics!);
+    this.events.cancelled(this.#settledMetrics());
   }
 
   /** Waits for every host to finish and every collect sink to deliver its end of stream. */
@@ -156,7 +156,7 @@ export class Coordinator {
     await this.#snapshotMetrics();
     await this.#release();
     this.#lifecycle.send({ type: 'RELEASED' });
-    this.events.finished(this.#finalMetrics!);
+    this.events.finished(this.#settledMetrics());
   }
 
   async #fail(error: Error): Promise<void> {
@@ -188,6 +188,12 @@ export class Coordinator {
     clearTimeout(timer);
     this.#lastHostMetrics = answers.filter((m): m is HostMetrics => m !== undefined);
     this.#finalMetrics = aggregateMetrics(this.plan, this.#lastHostMetrics, this.status, performance.now() - this.#startedAt);
+  }
+
+  /** The final figures, stamped with the state the job ended in. */
+  #settledMetrics(): JobMetrics {
+    this.#finalMetrics = { ...this.#finalMetrics!, status: this.status };
+    return this.#finalMetrics;
   }
 
   /** Releases threads and ports. Hosts are told to shut down, but a host stuck in user code is terminated. */

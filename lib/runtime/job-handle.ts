@@ -51,6 +51,11 @@ export class JobHandle extends EventEmitter<JobEvents> {
     return this.#coordinator.graph.job;
   }
 
+  /** Names of the job's collect sinks, each readable with `output(name)`. */
+  get outputNames(): string[] {
+    return this.#coordinator.graph.egressNames();
+  }
+
   /** Where the job is in its lifecycle. */
   get status(): JobStatus {
     return this.#coordinator.status;

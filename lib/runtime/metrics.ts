@@ -7,6 +7,8 @@ export interface OperatorMetrics {
   /** Names of the chained operators, e.g. `generate → map`. */
   name: string;
   parallelism: number;
+  /** True for a chain that starts at a source. */
+  source: boolean;
   /** Records taken from the mailbox (for a source: records read). */
   recordsIn: number;
   /** Records sent to downstream channels. */
@@ -65,6 +67,7 @@ export function aggregateMetrics(
   const operators: OperatorMetrics[] = plan.chains.map((c) => ({
     name: c.name,
     parallelism: c.parallelism,
+    source: c.isSource,
     recordsIn: 0,
     recordsOut: 0,
     queued: 0,

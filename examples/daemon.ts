@@ -1,0 +1,17 @@
+import { run, type JobHandle } from 'weir';
+
+/** Runs word-count inside a long-lived process and returns the final count per word. */
+export async function countWords(lines: string[]): Promise<Map<string, number>> {
+  const handle: JobHandle = await run(new URL('./word-count.ts', import.meta.url), {
+    parallelism: 2,
+    params: { lines },
+  });
+  handle.on('failed', (error) => console.error(`word-count failed: ${error.message}`));
+
+  const counts = new Map<string, number>();
+  for await (const { word, count } of handle.output<{ word: string; count: number }>('counts')) {
+    counts.set(word, count);
+  }
+  await handle.done;
+  return counts;
+}
