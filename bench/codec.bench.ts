@@ -12,7 +12,8 @@ import type { Encoded, EncodedBatch } from '../lib/codec/batch-codec.ts';
 
 const BATCH = 4096;
 const WARMUP_BATCHES = 200;
-const MIN_MS = 1500;
+const MIN_MS = 2500;
+const ROUNDS = 5;
 
 /** Deterministic PRNG so that runs are comparable. */
 function rng(seed: number): () => number {
@@ -62,19 +63,34 @@ function trades(n: number, seed: number): Trade[] {
   }));
 }
 
-/** Runs `fn` over rotating inputs until MIN_MS elapsed (after warm-up); returns ns per record. */
+/**
+ * CPU time of this process (all its threads, so GC helpers count) in ns per record.
+ * CPU time rather than wall time: the machine may be shared, and a descheduled
+ * process should not look slow. The median of ROUNDS rounds smooths GC placement.
+ */
 function measure<T>(inputs: readonly T[], fn: (x: T) => unknown): number {
   let sink: unknown;
   for (let i = 0; i < WARMUP_BATCHES; i++) sink = fn(inputs[i % inputs.length]);
-  let batches = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < MIN_MS) {
-    for (let k = 0; k < 20; k++) sink = fn(inputs[batches++ % inputs.length]);
-    now = performance.now();
+  const rounds: number[] = [];
+  let n = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    let batches = 0;
+    const cpu0 = process.cpuUsage();
+    const start = performance.now();
+    while (performance.now() - start < MIN_MS / ROUNDS) {
+      for (let k = 0; k < 10; k++) sink = fn(inputs[n++ % inputs.length]);
+      batches += 10;
+    }
+    const cpu = process.cpuUsage(cpu0);
+    rounds.push(((cpu.user + cpu.system) * 1e3) / (batches * BATCH));
   }
   if (sink === Symbol.for('never')) console.log(sink);
-  return ((now - start) * 1e6) / (batches * BATCH);
+  return median(rounds);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
 }
 
 function run<T>(name: string, make: (n: number, seed: number) => T[]): void {
@@ -116,19 +132,23 @@ function run<T>(name: string, make: (n: number, seed: number) => T[]): void {
   console.log(`  speed-up vs plain clone      ${(cloneNs / roundNs).toFixed(1).padStart(7)}x`);
 }
 
-/** Like measure, but the input of each call is produced untimed by `next`. */
+/** Like measure, but each call's input is produced, untimed, by `next` (wall time: short calls). */
 function measureFresh<T>(next: () => T, fn: (x: T) => unknown): number {
   for (let i = 0; i < WARMUP_BATCHES; i++) fn(next());
-  let batches = 0;
-  let total = 0;
-  while (total < MIN_MS) {
-    const x = next();
-    const t = performance.now();
-    fn(x);
-    total += performance.now() - t;
-    batches++;
+  const rounds: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let batches = 0;
+    let total = 0;
+    while (total < MIN_MS / ROUNDS) {
+      const x = next();
+      const t = performance.now();
+      fn(x);
+      total += performance.now() - t;
+      batches++;
+    }
+    rounds.push((total * 1e6) / (batches * BATCH));
   }
-  return (total * 1e6) / (batches * BATCH);
+  return median(rounds);
 }
 
 run('bid {auction, bidder, price, ts}', bids);

@@ -212,6 +212,11 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     return this.keyed('process', keyedProcessOperator(fn), [fn]);
   }
 
+  /** Applies a user operator to the keyed stream: its context's `keyOf` and keyed state work per key. */
+  override transform<O>(name: string, factory: OperatorFactory<T, O>): DataStream<O> {
+    return this.keyed(name, factory, [factory]);
+  }
+
   private keyed<O>(type: string, factory: OperatorFactory<T, O>, functions: readonly Function[]): DataStream<O> {
     return this.transformWith(type, factory, functions, { keyOf: this.#key as (record: unknown) => Key });
   }

@@ -63,10 +63,18 @@ export class OutputStream<T> {
       return Promise.reject(new WeirError('WEIR_E_UNKNOWN_OUTPUT', `output "${this.name}" is already being read with output(); use one or the other.`));
     }
     this.#claim('collected');
+    // Whole batches at a time: an async iterator would cost a promise per record.
     this.#collected ??= (async () => {
       const all: T[] = [];
-      for await (const record of this.#iterator()) all.push(record);
-      return all;
+      for (;;) {
+        for (let next = this.#batches.shift(); next; next = this.#batches.shift()) {
+          for (const record of next.records) all.push(record);
+          if (!this.#closed) next.channel.release();
+        }
+        if (this.#failure) throw this.#failure;
+        if (this.#open === 0 || this.#closed) return all;
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+      }
     })();
     return this.#collected;
   }

@@ -1,0 +1,94 @@
+/**
+ * Shared helpers of the spec suite (not a spec itself: uvu only runs `*.spec.ts`).
+ */
+import * as assert from 'uvu/assert';
+
+/** The URL of a job module in spec/fixtures. */
+export const fixture = (name: string): URL => new URL(`./fixtures/${name}.ts`, import.meta.url);
+
+/** Active handles and requests of this process, counted by type (`MessagePort`, `Worker`, `Timeout`, …). */
+export function resourceCounts(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}
+
+/** The resource types a job owns while it runs: none of them may outlive the job. */
+const JOB_RESOURCES = ['MessagePort', 'Worker', 'Timeout', 'Immediate'];
+
+/**
+ * Asserts that no resource type a job could hold has more entries than before the job. Compares
+ * counts by type, so that whatever the harness itself holds (before and after alike) cancels out.
+ */
+export function assertNothingLeft(before: Record<string, number>, what: string): void {
+  const after = resourceCounts();
+  for (const type of new Set([...JOB_RESOURCES, ...Object.keys(after)])) {
+    const extra = (after[type] ?? 0) - (before[type] ?? 0);
+    assert.ok(
+      extra <= 0,
+      `${what}: expected no ${type} left behind, found ${extra} more than before the job ` +
+        `(before ${JSON.stringify(before)}, after ${JSON.stringify(after)})`,
+    );
+  }
+}
+
+/**
+ * Turns a hang into a failure: resolves or rejects like `promise`, or rejects after `ms`. This is a
+ * watchdog with a generous limit, never a timing assertion; its timer is cleared as soon as
+ * `promise` settles.
+ */
+export function watchdog<T>(promise: Promise<T>, what: string, ms = 60_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms (hang)`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/** The error `promise` rejects with; fails the test if it resolves. */
+export async function rejectionOf(promise: Promise<unknown>, what: string): Promise<Error & { code?: string; cause?: unknown }> {
+  let value: unknown;
+  try {
+    value = await watchdog(promise, what);
+  } catch (error) {
+    assert.instance(error, Error, `${what}: expected an Error instance`);
+    return error as Error & { code?: string };
+  }
+  assert.unreachable(`${what}: expected a rejection, but it resolved with ${JSON.stringify(value)?.slice(0, 200)}`);
+  throw new Error('unreachable');
+}
+
+/** The error `fn` throws synchronously; fails the test if it does not throw. */
+export function thrownBy(fn: () => unknown, what: string): Error & { code?: string } {
+  try {
+    fn();
+  } catch (error) {
+    assert.instance(error, Error, `${what}: expected an Error instance`);
+    return error as Error & { code?: string };
+  }
+  assert.unreachable(`${what}: expected it to throw`);
+  throw new Error('unreachable');
+}
+
+/** Counts of each distinct value (by JSON), for multiset comparisons that print well. */
+export function multiset(values: readonly unknown[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const v of values) {
+    const k = JSON.stringify(v);
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  return m;
+}
+
+/** Asserts that two arrays hold the same records the same number of times, in any order. */
+export function assertSameMultiset(actual: readonly unknown[], expected: readonly unknown[], what: string): void {
+  assert.is(actual.length, expected.length, `${what}: expected ${expected.length} records, got ${actual.length}`);
+  const a = multiset(actual);
+  const e = multiset(expected);
+  for (const [k, n] of e) {
+    assert.is(a.get(k) ?? 0, n, `${what}: expected ${k} ${n} time(s), got ${a.get(k) ?? 0}`);
+  }
+  for (const [k, n] of a) {
+    assert.ok(e.has(k), `${what}: unexpected record ${k} (${n} time(s))`);
+  }
+}
