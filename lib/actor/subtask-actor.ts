@@ -39,6 +39,8 @@ export interface ActorOutput {
   /** What each channel leads to, for metrics (e.g. `vwap 2/4`). */
   readonly targets: readonly string[];
   readonly keyOf?: (record: unknown) => Key;
+  /** The operator a failing key selector is reported as, e.g. `keyBy → vwap`. */
+  readonly operator: string;
 }
 
 /** What one actor reports in `JobHandle.metrics()`. */
@@ -96,6 +98,7 @@ export class SubtaskActor implements Schedulable {
         writers,
         maxParallelism: setup.maxParallelism,
         start: setup.index,
+        at: { job: setup.graph.job, operator: output.operator, subtaskIndex: setup.index, parallelism: setup.chain.parallelism },
         ...(output.keyOf ? { keyOf: output.keyOf } : {}),
       };
     });
@@ -229,7 +232,7 @@ export class SubtaskActor implements Schedulable {
     this.#chain.close();
     this.#clearFlushTimer();
     this.#reader?.close?.();
-    for (const writer of this.#writers) writer.end();
+    for (const writer of this.#writers) writer.control({ type: 'end' });
     this.#lifecycle.send({ type: 'INPUT_ENDED' });
     this.#maybeFinished();
   }

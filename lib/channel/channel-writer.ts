@@ -45,10 +45,13 @@ export class ChannelWriter {
     return this.#records.length;
   }
 
-  /** Flushes and sends the end of stream. */
-  end(): void {
+  /**
+   * Sends a control message (end of stream, and later watermarks and barriers) in order with the
+   * data: the records buffered so far leave first, so nothing overtakes them.
+   */
+  control(message: Exclude<StreamMessage<RecordBatch>, { type: 'batch' }>): void {
     this.flush();
-    this.enqueue({ type: 'end' });
+    this.enqueue(message);
   }
 
   get blocked(): boolean {

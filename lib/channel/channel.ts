@@ -15,7 +15,8 @@ export interface OutputChannel {
   onCredit: () => void;
   /** True when a `send` must not reuse the batch array afterwards (the receiver holds it). */
   readonly retainsBatches: boolean;
-  close(): void;
+  /** Releases the channel; resolves once its port (if any) is closed. */
+  close(): Promise<void>;
 }
 
 /** The receiving end of a channel: a bounded FIFO mailbox. */
@@ -30,7 +31,8 @@ export interface InputChannel {
   release(): void;
   /** Called whenever a message arrives. */
   onMessage: () => void;
-  close(): void;
+  /** Releases the channel; resolves once its port (if any) is closed. */
+  close(): Promise<void>;
 }
 
 export class ProtocolError extends Error {

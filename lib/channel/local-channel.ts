@@ -49,8 +49,9 @@ export class LocalChannel implements OutputChannel, InputChannel {
     this.onCredit();
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.#queue.length = 0;
     this.#head = 0;
+    return Promise.resolve();
   }
 }

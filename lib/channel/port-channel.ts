@@ -6,12 +6,22 @@ import { assertWithinCapacity, type InputChannel, type OutputChannel } from './c
 type WireMessage = StreamMessage<EncodedBatch>;
 
 /**
+ * Resolves on the port's 'close' event, after which it no longer counts as an active handle. Listen
+ * from the start: when the other side goes first (a worker that died), the event has already fired
+ * by the time this side closes.
+ */
+export function whenClosed(port: MessagePort): Promise<void> {
+  return new Promise<void>((resolve) => port.once('close', () => resolve()));
+}
+
+/**
  * The sending end of a channel to another thread. Batches are encoded column by column and their
  * buffers transferred, which costs a fraction of structured-cloning record objects; credit comes
  * back on the same port.
  */
 export class PortOutputChannel implements OutputChannel {
   #credit: number;
+  readonly #closed: Promise<void>;
   readonly #encoder = new BatchEncoder();
   onCredit: () => void = () => {};
   /** The encoder copies records into columns, so the sender may reuse its batch array. */
@@ -22,6 +32,7 @@ export class PortOutputChannel implements OutputChannel {
     readonly capacity: number,
   ) {
     this.#credit = capacity;
+    this.#closed = whenClosed(port);
     port.on('message', (message: CreditMessage) => {
       this.#credit += message.credit;
       this.onCredit();
@@ -42,14 +53,16 @@ export class PortOutputChannel implements OutputChannel {
     }
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.port.close();
+    return this.#closed;
   }
 }
 
 /** The receiving end of a channel from another thread. Decoding waits until the actor takes the message. */
 export class PortInputChannel implements InputChannel {
   readonly #queue: WireMessage[] = [];
+  readonly #closed: Promise<void>;
   readonly #decoder = new BatchDecoder();
   onMessage: () => void = () => {};
 
@@ -57,6 +70,7 @@ export class PortInputChannel implements InputChannel {
     private readonly port: MessagePort,
     readonly capacity: number,
   ) {
+    this.#closed = whenClosed(port);
     port.on('message', (message: WireMessage) => {
       this.#queue.push(message);
       assertWithinCapacity(this.#queue.length, capacity, 'port channel');
@@ -78,7 +92,8 @@ export class PortInputChannel implements InputChannel {
     this.port.postMessage({ type: 'credit', credit: 1 } satisfies CreditMessage);
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.port.close();
+    return this.#closed;
   }
 }

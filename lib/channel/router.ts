@@ -1,4 +1,6 @@
+import { userError } from '../actor/chain.ts';
 import type { Collector } from '../actor/operator.ts';
+import type { SubtaskLocation } from '../errors.ts';
 import type { ResolvedPartition } from '../plan/physical-plan.ts';
 import { hashKey, subtaskOfKeyGroup, type Key } from '../state/key-groups.ts';
 import type { ChannelWriter } from './channel-writer.ts';
@@ -10,6 +12,8 @@ export interface RouteSpec {
   readonly writers: readonly ChannelWriter[];
   /** The key selector, for hash partitioning. */
   readonly keyOf?: (record: unknown) => Key;
+  /** Who to blame when the key selector throws or returns something that is not a key. */
+  readonly at: SubtaskLocation;
   readonly maxParallelism: number;
   /** Where round-robin starts, so that parallel senders do not all hit subtask 0 first. */
   readonly start: number;
@@ -50,6 +54,7 @@ class HashRoute implements Collector<unknown> {
     writers: readonly ChannelWriter[],
     private readonly keyOf: (record: unknown) => Key,
     private readonly maxParallelism: number,
+    private readonly at: SubtaskLocation,
   ) {
     this.#byKeyGroup = Array.from(
       { length: maxParallelism },
@@ -57,7 +62,13 @@ class HashRoute implements Collector<unknown> {
     );
   }
   collect(record: unknown): void {
-    this.#byKeyGroup[hashKey(this.keyOf(record)) % this.maxParallelism]!.push(record);
+    let group: number;
+    try {
+      group = hashKey(this.keyOf(record)) % this.maxParallelism;
+    } catch (cause) {
+      throw userError(cause, this.at, { value: record });
+    }
+    this.#byKeyGroup[group]!.push(record);
   }
 }
 
@@ -79,7 +90,7 @@ function route(spec: RouteSpec): Collector<unknown> {
     case 'broadcast':
       return spec.writers.length === 1 ? new ForwardRoute(spec.writers[0]!) : new BroadcastRoute(spec.writers);
     case 'hash':
-      return new HashRoute(spec.writers, spec.keyOf!, spec.maxParallelism);
+      return new HashRoute(spec.writers, spec.keyOf!, spec.maxParallelism, spec.at);
   }
 }
 

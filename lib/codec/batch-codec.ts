@@ -14,60 +14,16 @@
  * ```
  * @module
  */
+import type { Encoded, EncodedBatch } from './batch.ts';
 import { classify, columnViews, narrowest, widen } from './kinds.ts';
 import type { Kind } from './kinds.ts';
-import { decoderFor, encoderFor, SCALAR, shapeKeyOf } from './shape.ts';
+import { encoderFor, SCALAR, shapeKeyOf } from './shape.ts';
 import type { Bail } from './shape.ts';
 import { StringTable } from './string-table.ts';
 
-/**
- * A batch ready to post: plain structured-cloneable data whose only ArrayBuffer is
- * `data` (listed in {@link Encoded.transfer}). Treat it as opaque; the fields are
- * exposed read-only for tests and diagnostics.
- *
- * @example
- * ```ts
- * const { batch } = new BatchEncoder().encode([{ a: 1 }, { a: 2 }]);
- * batch.count; // 2
- * batch.kinds; // 'i'
- * ```
- */
-export interface EncodedBatch {
-  /** Number of records in the batch. */
-  readonly count: number;
-  /** The decoder must clear its string table before appending `strings`. */
-  readonly reset: boolean;
-  /** Strings interned by this batch, appended to the channel table in order. */
-  readonly strings: readonly string[];
-  /** Strings of this batch that were not interned (long, or table full): ids >= 2^31. */
-  readonly local: readonly string[];
-  /** `'$'` (records are primitives), the JSON of the key list, or null (all fallback). */
-  readonly shape: string | null;
-  /** One kind character per column (see kinds.ts). */
-  readonly kinds: string;
-  /** Every typed column, `count` rows each; null when no column needs one. */
-  readonly data: ArrayBuffer | null;
-  /** The columns left to structured clone (kind `a`), in column order. */
-  readonly anys: readonly (readonly unknown[])[];
-  /** Ascending indexes of records that do not have `shape`... */
-  readonly fallbackIndex: readonly number[];
-  /** ...and those records, left to structured clone. */
-  readonly fallback: readonly unknown[];
-}
-
-/**
- * An encoded batch and the buffers to transfer when posting it.
- *
- * @example
- * ```ts
- * const { batch, transfer } = encoder.encode(records);
- * worker.postMessage(batch, transfer);
- * ```
- */
-export interface Encoded {
-  readonly batch: EncodedBatch;
-  readonly transfer: ArrayBuffer[];
-}
+export type { Encoded, EncodedBatch } from './batch.ts';
+export { newStringCount } from './batch.ts';
+export { BatchDecoder } from './decoder.ts';
 
 /**
  * Options of a {@link BatchEncoder}.
@@ -95,7 +51,7 @@ const MAX_SHAPES = 256;
 const MAX_FLAPS = 3;
 const EMPTY_KINDS = '';
 
-/** Primitive records travel in the scalar shape; functions and symbols are not primitives we can post, but fail later like structured clone would. */
+/** Records that travel in the scalar shape (symbols included: the post rejects them as it would anyway). */
 const isPrimitive = (r: unknown): boolean => (typeof r !== 'object' || r === null) && typeof r !== 'function';
 
 function isPlainObject(r: unknown): r is Record<string, unknown> {
@@ -260,10 +216,11 @@ export class BatchEncoder {
     return null;
   }
 
-  /** The most frequent shape of the batch. */
+  /** The most frequent shape of the batch (ties: the earliest). */
   private dominant(records: readonly unknown[], n: number, objects: boolean): ShapeState | null {
     const census = new Map<string, { count: number; first: number }>();
-    let best: { key: string; count: number; first: number } | null = null;
+    let bestKey: string | null = null;
+    let best = { count: 0, first: -1 };
     for (let i = 0; i < n; i++) {
       const r = records[i];
       let key: string;
@@ -272,12 +229,11 @@ export class BatchEncoder {
       else continue;
       let seen = census.get(key);
       if (seen === undefined) census.set(key, (seen = { count: 0, first: i }));
-      seen.count++;
-      if (best === null || seen.count > best.count) best = { key, ...seen };
+      if (++seen.count > best.count) [bestKey, best] = [key, seen];
     }
-    if (best === null) return null;
+    if (bestKey === null) return null;
     const r = records[best.first];
-    return this.stateFor(best.key, best.key === SCALAR ? null : Object.keys(r as object), r);
+    return this.stateFor(bestKey, bestKey === SCALAR ? null : Object.keys(r as object), r);
   }
 
   private stateFor(key: string, keys: readonly string[] | null, sample: unknown): ShapeState {
@@ -297,67 +253,4 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/**
- * Decodes the batches of one {@link BatchEncoder}, which it must see in order (the
- * string table is rebuilt incrementally from them). Records come back as fresh plain
- * objects with the original key order; records that did not fit a batch's shape come
- * back as whatever the transport (structured clone) made of them.
- *
- * @example
- * ```ts
- * const dec = new BatchDecoder();
- * port.on('message', (batch: EncodedBatch) => handle(dec.decode(batch)));
- * ```
- */
-export class BatchDecoder {
-  private readonly table: string[] = [];
-
-  /**
-   * Decodes one batch into a new array of `batch.count` records.
-   *
-   * @example
-   * ```ts
-   * const records = dec.decode(batch);
-   * ```
-   */
-  decode(batch: EncodedBatch): unknown[] {
-    const table = this.table;
-    if (batch.reset) table.length = 0;
-    for (const s of batch.strings) table.push(s);
-    if (batch.shape === null) return batch.fallback.slice();
-    // Preallocated rather than pushed: saves the growth copies, ~3 ns per record.
-    const out: unknown[] = new Array<unknown>(batch.count);
-    const { fn, layout } = decoderFor(batch.shape, batch.kinds);
-    const cols = columnViews(batch.kinds, layout, batch.data, batch.count, batch.anys as unknown[][]);
-    fn(batch.count, batch.fallbackIndex, batch.fallback, cols, table, batch.local, out);
-    return out;
-  }
-
-  /**
-   * Forgets the string table; pair with {@link BatchEncoder.reset}.
-   *
-   * @example
-   * ```ts
-   * dec.reset();
-   * ```
-   */
-  reset(): void {
-    this.table.length = 0;
-  }
-}
-
-/**
- * How many strings a batch adds to its channel's string table (0 once every string it
- * carries has been seen before).
- *
- * @example
- * ```ts
- * newStringCount(enc.encode([{ s: 'AAPL' }]).batch); // 1
- * newStringCount(enc.encode([{ s: 'AAPL' }]).batch); // 0
- * ```
- */
-export function newStringCount(batch: EncodedBatch): number {
-  return batch.strings.length;
 }

@@ -129,7 +129,8 @@ function encodeValue(k: string, c: number, scalar: boolean): string {
   const bail = fail(c, scalar);
   switch (k) {
     case 'i':
-      return `if ((v | 0) !== v || (v === 0 && 1 / v < 0)) ${bail} ${col}[j] = v;`;
+      // typeof first: `|` would throw on a bigint and call a user valueOf on an object.
+      return `if (typeof v !== 'number' || (v | 0) !== v || (v === 0 && 1 / v < 0)) ${bail} ${col}[j] = v;`;
     case 'f':
       return `if (typeof v !== 'number') ${bail} ${col}[j] = v;`;
     case 'b':

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { createActor } from 'xstate';
-import { PortInputChannel } from '../channel/port-channel.ts';
+import { PortInputChannel, whenClosed } from '../channel/port-channel.ts';
 import { errors } from '../errors.ts';
 import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { workerOf, type PhysicalPlan } from '../plan/physical-plan.ts';
@@ -20,11 +20,11 @@ const WORKER_ENTRY = new URL(`./worker-entry${extname(new URL(import.meta.url).p
 interface HostHandle {
   readonly api: Remote<HostApi>;
   readonly control: MessagePort;
+  readonly closed: Promise<void>;
 }
 
 /** What the coordinator tells the job handle. */
 export interface CoordinatorEvents {
-  running(): void;
   finished(metrics: JobMetrics): void;
   failed(error: Error): void;
   cancelled(metrics: JobMetrics): void;
@@ -44,6 +44,13 @@ export class Coordinator {
   #pool: Piscina | undefined;
   #finalMetrics: JobMetrics | undefined;
   #lastHostMetrics: HostMetrics[] = [];
+  #failure: Error | undefined;
+  /**
+   * Rejects when the job fails or is cancelled. Every wait on a host races it: a call to a worker
+   * that died, or whose port was closed, would otherwise never settle.
+   */
+  readonly #aborted: Promise<never>;
+  #abort!: (error: Error) => void;
 
   constructor(
     readonly moduleUrl: string,
@@ -51,7 +58,14 @@ export class Coordinator {
     readonly plan: PhysicalPlan,
     readonly options: ResolvedOptions,
     private readonly events: CoordinatorEvents,
-  ) {}
+  ) {
+    this.#aborted = new Promise<never>((_, reject) => (this.#abort = reject));
+    this.#aborted.catch(() => {});
+  }
+
+  #alive<T>(call: Promise<T>): Promise<T> {
+    return Promise.race([call, this.#aborted]);
+  }
 
   get status(): JobStatus {
     return this.#lifecycle.getSnapshot().value as JobStatus;
@@ -85,11 +99,15 @@ export class Coordinator {
       pool
         .run({ control: port2, workerIndex: w }, { transferList: [port2] })
         .catch((error: unknown) => void this.#fail(errors.workerDied(this.graph.job, w, error)));
-      this.#hosts.push({ api: wrap<HostApi>(port1 as unknown as Parameters<typeof wrap>[0]), control: port1 });
+      this.#hosts.push({
+        api: wrap<HostApi>(port1 as unknown as Parameters<typeof wrap>[0]),
+        control: port1,
+        closed: whenClosed(port1),
+      });
     }
 
     try {
-      await Promise.all(
+      await this.#alive(Promise.all(
         this.#hosts.map(({ api }, w) => {
           const spec: DeploySpec = {
             moduleUrl: this.moduleUrl,
@@ -106,41 +124,48 @@ export class Coordinator {
           };
           return api.deploy(transfer(spec, Object.values(ports[w]!) as never));
         }),
-      );
+      ));
+      if (this.status !== 'deploying') throw this.#terminalError();
+      this.#lifecycle.send({ type: 'DEPLOYED' });
+      await this.#alive(Promise.all(this.#hosts.map(({ api }) => api.start())));
     } catch (thrown) {
       const error = isSerializedError(thrown) ? deserializeError(thrown) : (thrown as Error);
       await this.#fail(error);
-      throw error;
+      throw this.#failure ?? error;
     }
-    if (this.status !== 'deploying') throw this.#terminalError();
-    this.#lifecycle.send({ type: 'DEPLOYED' });
-    this.events.running();
-    await Promise.all(this.#hosts.map(({ api }) => api.start()));
     void this.#watch();
   }
 
   async metrics(): Promise<JobMetrics> {
     if (this.#finalMetrics) return { ...this.#finalMetrics, status: this.status };
     if (this.status === 'running') {
-      this.#lastHostMetrics = await Promise.all(this.#hosts.map(({ api }) => api.metrics()));
+      try {
+        this.#lastHostMetrics = await this.#alive(Promise.all(this.#hosts.map(({ api }) => api.metrics())));
+      } catch {
+        // the job ended meanwhile: report what was seen last
+      }
     }
     return aggregateMetrics(this.plan, this.#lastHostMetrics, this.status, performance.now() - this.#startedAt);
   }
 
-  async cancel(): Promise<void> {
-    if (!this.#lifecycle.getSnapshot().can({ type: 'CANCEL' })) return;
-    this.#lifecycle.send({ type: 'CANCEL' });
-    await this.#snapshotMetrics();
-    for (const output of this.#outputs.values()) output.close();
-    await this.#release();
-    this.#lifecycle.send({ type: 'RELEASED' });
-    this.events.cancelled(this.#settledMetrics());
+  cancel(): Promise<void> {
+    if (this.#lifecycle.getSnapshot().can({ type: 'CANCEL' })) {
+      this.#lifecycle.send({ type: 'CANCEL' });
+      this.#abort(this.#terminalError());
+      this.#teardown = (async () => {
+        await this.#snapshotMetrics();
+        await this.#release();
+        this.#lifecycle.send({ type: 'RELEASED' });
+        this.events.cancelled(this.#settledMetrics());
+      })();
+    }
+    return this.#teardown ?? Promise.resolve();
   }
 
   /** Waits for every host to finish and every collect sink to deliver its end of stream. */
   async #watch(): Promise<void> {
     const outcomes = this.#hosts.map(({ api }) =>
-      api.completion().then((outcome: HostOutcome) => {
+      this.#alive<HostOutcome>(api.completion()).then((outcome: HostOutcome) => {
         if (outcome.status === 'failed') throw deserializeError(outcome.error);
       }),
     );
@@ -153,29 +178,38 @@ export class Coordinator {
     }
     if (!this.#lifecycle.getSnapshot().can({ type: 'FINISHED' })) return;
     this.#lifecycle.send({ type: 'FINISHED' });
-    await this.#snapshotMetrics();
-    await this.#release();
-    this.#lifecycle.send({ type: 'RELEASED' });
-    this.events.finished(this.#settledMetrics());
+    this.#teardown = (async () => {
+      await this.#snapshotMetrics();
+      await this.#release();
+      this.#lifecycle.send({ type: 'RELEASED' });
+      this.events.finished(this.#settledMetrics());
+    })();
   }
 
-  async #fail(error: Error): Promise<void> {
-    if (!this.#lifecycle.getSnapshot().can({ type: 'FAIL' })) return;
-    const wasRunning = this.status === 'running';
-    this.#lifecycle.send({ type: 'FAIL' });
-    this.#failure = error;
-    for (const output of this.#outputs.values()) output.fail(error);
-    if (wasRunning) await this.#snapshotMetrics();
-    else this.#finalMetrics = aggregateMetrics(this.plan, [], 'failing', performance.now() - this.#startedAt);
-    await this.#release();
-    this.#lifecycle.send({ type: 'RELEASED' });
-    this.events.failed(error);
+  /** Fails the job once; every caller waits for the same release. */
+  #fail(error: Error): Promise<void> {
+    if (this.#lifecycle.getSnapshot().can({ type: 'FAIL' })) {
+      const wasRunning = this.status === 'running';
+      this.#lifecycle.send({ type: 'FAIL' });
+      this.#failure = error;
+      this.#abort(error);
+      for (const output of this.#outputs.values()) output.fail(error);
+      this.#teardown = (async () => {
+        if (wasRunning) await this.#snapshotMetrics();
+        else this.#finalMetrics = aggregateMetrics(this.plan, [], 'failing', performance.now() - this.#startedAt);
+        await this.#release();
+        this.#lifecycle.send({ type: 'RELEASED' });
+        this.events.failed(error);
+      })();
+    }
+    return this.#teardown ?? Promise.resolve();
   }
 
-  #failure: Error | undefined;
+  /** The release in progress once the job fails, is cancelled or finishes. */
+  #teardown: Promise<void> | undefined;
 
   #terminalError(): Error {
-    return this.#failure ?? new Error(`Job "${this.graph.job}" was cancelled while it was being deployed.`);
+    return this.#failure ?? new Error(`Job "${this.graph.job}" was cancelled.`);
   }
 
   /** Final figures, taken before the threads go; a host that no longer answers keeps its last figures. */
@@ -198,13 +232,17 @@ export class Coordinator {
 
   /** Releases threads and ports. Hosts are told to shut down, but a host stuck in user code is terminated. */
   async #release(): Promise<void> {
+    // A port stays an active handle until its 'close' event, a turn after close(): wait for it, so
+    // that when the job reports its end, nothing of it is left in this process.
+    const closed = this.#hosts.map((host) => host.closed);
     for (const { api, control } of this.#hosts) {
       api.shutdown().catch(() => {});
       control.close();
     }
-    for (const output of this.#outputs.values()) output.close();
+    for (const output of this.#outputs.values()) closed.push(output.close());
     await this.#pool?.destroy();
     this.#pool = undefined;
+    await Promise.all(closed);
   }
 
   /** A MessagePort pair per channel that crosses threads; the coordinator keeps the collect sinks' ends. */

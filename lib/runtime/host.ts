@@ -7,7 +7,7 @@ import { InputGate } from '../channel/input-gate.ts';
 import { LocalChannel } from '../channel/local-channel.ts';
 import { PortInputChannel, PortOutputChannel } from '../channel/port-channel.ts';
 import { errors } from '../errors.ts';
-import { describeDifference, type LogicalGraph } from '../graph/logical-graph.ts';
+import { describeDifference, displayName, type LogicalGraph } from '../graph/logical-graph.ts';
 import { workerOf, type ChannelPlan, type SubtaskRef } from '../plan/physical-plan.ts';
 import { systemClock } from '../util/clock.ts';
 import type { DeploySpec, HostApi, HostMetrics, HostOutcome } from './deploy-spec.ts';
@@ -76,7 +76,7 @@ export class Host implements HostApi {
   cancel(): void {
     this.#scheduler.stop();
     for (const actor of this.#actors) actor.cancel();
-    for (const channel of this.#channels) channel.close();
+    for (const channel of this.#channels) void channel.close();
     this.#channels.length = 0;
   }
 
@@ -161,6 +161,7 @@ export class Host implements HostApi {
           const channels = channelsOut[o] ?? [];
           return {
             partition: out.partition,
+            operator: `keyBy → ${displayName(graph.node(out.edge.toNode))}`,
             channels,
             targets: channels.map((_, slot) =>
               out.partition === 'forward' ? `${target.name} ${index + 1}/${target.parallelism}` : `${target.name} ${slot + 1}/${target.parallelism}`,
@@ -171,6 +172,7 @@ export class Host implements HostApi {
         if (chain.egress !== undefined) {
           actorOutputs.push({
             partition: 'forward',
+            operator: `output "${chain.egress}"`,
             channels: channelsOut[chain.outputs.length] ?? [],
             targets: [`output "${chain.egress}"`],
           });

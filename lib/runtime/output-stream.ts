@@ -46,12 +46,17 @@ export class OutputStream<T> {
     this.#notify();
   }
 
-  /** The job was cancelled or torn down: consumers see the end of the stream. */
-  close(): void {
-    this.#closed = true;
-    for (const channel of this.#channels) channel.close();
-    this.#notify();
+  /** The job was cancelled or torn down: consumers see the end of the stream. Resolves once the ports are closed. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#portsClosed = Promise.all(this.#channels.map((channel) => channel.close())).then(() => {});
+      this.#notify();
+    }
+    return this.#portsClosed;
   }
+
+  #portsClosed: Promise<void> = Promise.resolve();
 
   iterate(): AsyncIterableIterator<T> {
     this.#claim('iterator');

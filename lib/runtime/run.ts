@@ -48,7 +48,6 @@ export async function run<P = unknown>(module: string | URL, options: RunOptions
   done.catch(() => {});
   let handle!: JobHandle;
   const coordinator = new Coordinator(url, graph, plan, resolved, {
-    running: () => handle.emit('running'),
     finished: (metrics) => {
       const result: JobResult = { job: graph.job, status: 'finished', metrics };
       settle.resolve(result);
@@ -66,5 +65,8 @@ export async function run<P = unknown>(module: string | URL, options: RunOptions
   });
   handle = new JobHandle(coordinator, done);
   await coordinator.start();
+  // run() resolving is the first sign of a running job; the event follows on the next turn so
+  // that a listener attached right after `await run()` still sees it.
+  setImmediate(() => handle.emit('running'));
   return handle;
 }

@@ -1,0 +1,20 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildGraph, isJobDefinition } from '../lib/api/job.ts';
+import { typed } from './types/api-types.ts';
+
+const Types = suite('type-level API assertions');
+
+Types('the type assertions module loads (its checks run in npm run typecheck) and exports a job', () => {
+  assert.ok(isJobDefinition(typed), 'expected the module to export a job definition');
+  assert.is(typed.name, 'api-types', 'expected the job name');
+});
+
+Types('the job the type assertions describe builds a graph', () => {
+  const graph = buildGraph(typed as Parameters<typeof buildGraph>[0], { n: 3 });
+  // The @ts-expect-error lines are still JavaScript: the mistyped collect sink "wrong" is built too.
+  assert.equal(graph.egressNames().sort(), ['prices', 'vwap', 'wrong'], 'expected the collect sinks the typed job declares');
+  assert.ok(graph.nodes.some((n) => n.type === 'aggregate'), 'expected the aggregate of the typed job');
+});
+
+Types.run();

@@ -1,0 +1,142 @@
+/**
+ * Type-level assertions about the public API: checked by `npm run typecheck`, never run as a test.
+ * Each `const _x: Expect<Equals<A, B>> = true` fails to compile if the types differ, and each
+ * `// @ts-expect-error` line fails to compile if the error it expects disappears.
+ */
+import {
+  job,
+  run,
+  sinks,
+  sources,
+  type DataStream,
+  type DataStreamSink,
+  type JobDefinition,
+  type JobHandle,
+  type JobResult,
+  type Key,
+  type KeyedStream,
+  type RunOptions,
+} from 'weir';
+
+export type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+export type Expect<T extends true> = T;
+
+interface Trade {
+  symbol: string;
+  price: number;
+  size: number;
+}
+
+export const typed = job('api-types', (env, params: { n: number }) => {
+  const trades = env.from(sources.fromArray<Trade>([{ symbol: 'A', price: 1, size: 2 }]));
+  const _trades: Expect<Equals<typeof trades, DataStream<Trade>>> = true;
+
+  // map changes the record type.
+  const prices = trades.map((t) => t.price);
+  const _prices: Expect<Equals<typeof prices, DataStream<number>>> = true;
+
+  const fromLiteral = env.from(sources.fromArray([{ a: 1 }])).map((r) => r.a);
+  const _fromLiteral: Expect<Equals<typeof fromLiteral, DataStream<number>>> = true;
+
+  // generate infers the record type from its function.
+  const generated = env.from(sources.generate((i) => ({ i, even: i % 2 === 0 }), { count: params.n }));
+  const _generated: Expect<Equals<typeof generated, DataStream<{ i: number; even: boolean }>>> = true;
+
+  // flatMap takes any iterable.
+  const words = env.from(sources.fromArray(['a b'])).flatMap((line) => line.split(' '));
+  const _words: Expect<Equals<typeof words, DataStream<string>>> = true;
+  const chars = words.flatMap(function* (w) {
+    yield* w;
+  });
+  const _chars: Expect<Equals<typeof chars, DataStream<string>>> = true;
+
+  // filter with a type guard narrows; a plain predicate keeps the type.
+  const mixed = env.from(sources.fromArray<string | number>([1, 'a']));
+  const onlyNumbers = mixed.filter((x): x is number => typeof x === 'number');
+  const _onlyNumbers: Expect<Equals<typeof onlyNumbers, DataStream<number>>> = true;
+  const stillMixed = mixed.filter((x) => String(x).length > 0);
+  const _stillMixed: Expect<Equals<typeof stillMixed, DataStream<string | number>>> = true;
+
+  // keyBy carries the key type to process' ctx.key, and process' state type to ctx.state.
+  const bySymbol = trades.keyBy((t) => t.symbol);
+  const _bySymbol: Expect<Equals<typeof bySymbol, KeyedStream<Trade, string>>> = true;
+  const volumes = bySymbol.process<{ symbol: string; volume: number }, number>((t, ctx, out) => {
+    const _key: Expect<Equals<typeof ctx.key, string>> = true;
+    const held = ctx.state.value();
+    const _held: Expect<Equals<typeof held, number | undefined>> = true;
+    ctx.state.update((held ?? 0) + t.size);
+    out.collect({ symbol: ctx.key, volume: (held ?? 0) + t.size });
+  });
+  const _volumes: Expect<Equals<typeof volumes, DataStream<{ symbol: string; volume: number }>>> = true;
+
+  const bySize = trades.keyBy((t) => t.size);
+  bySize.process<number>((_t, ctx, out) => {
+    const _key: Expect<Equals<typeof ctx.key, number>> = true;
+    out.collect(ctx.key);
+  });
+
+  // reduce keeps the record type.
+  const totals = bySymbol.reduce((a, b) => ({ ...a, size: a.size + b.size }));
+  const _totals: Expect<Equals<typeof totals, DataStream<Trade>>> = true;
+
+  // aggregate: accumulator inferred from create, result type from result, key type from keyBy.
+  const vwap = bySymbol.aggregate({
+    create: () => ({ volume: 0, notional: 0 }),
+    add: (acc, t) => ({ volume: acc.volume + t.size, notional: acc.notional + t.size * t.price }),
+    result: (acc, symbol) => ({ symbol, vwap: acc.notional / acc.volume }),
+  });
+  const _vwap: Expect<Equals<typeof vwap, DataStream<{ symbol: string; vwap: number }>>> = true;
+
+  // union keeps the type; rebalance and broadcast too.
+  const _union: Expect<Equals<ReturnType<typeof prices.union>, DataStream<number>>> = true;
+  const _rebalanced: Expect<Equals<ReturnType<typeof prices.rebalance>, DataStream<number>>> = true;
+  const _broadcast: Expect<Equals<ReturnType<typeof prices.broadcast>, DataStream<number>>> = true;
+
+  // Handles chain and sinks end the stream.
+  const sink = prices.name('prices').uid('prices').parallelism(2).to(sinks.collect<number>('prices'));
+  const _sink: Expect<Equals<typeof sink, DataStreamSink>> = true;
+  vwap.to(sinks.collect('vwap'));
+  volumes.to(sinks.discard());
+  onlyNumbers.to(sinks.console('n'));
+
+  // @ts-expect-error a collect sink of strings does not take a stream of numbers
+  prices.to(sinks.collect<string>('wrong'));
+
+  // @ts-expect-error records have no property "missing"
+  trades.map((t) => t.missing);
+
+  // @ts-expect-error keys are strings or numbers, not objects
+  trades.keyBy((t) => ({ symbol: t.symbol }));
+
+  // @ts-expect-error union only merges streams of the same type
+  prices.union(words);
+
+  // @ts-expect-error ctx.state holds the declared state type only
+  bySymbol.process<string, number>((_t, ctx) => ctx.state.update('not a number'));
+
+  // @ts-expect-error the filter guard must narrow the record type
+  mixed.filter((x): x is boolean => typeof x === 'boolean');
+
+  const _key: Expect<Equals<Key, string | number>> = true;
+});
+
+const _definition: Expect<Equals<typeof typed, JobDefinition<{ n: number }>>> = true;
+
+// run() resolves to a handle whose outputs are typed by the caller.
+export async function typedHandle(): Promise<number[]> {
+  const options: RunOptions<{ n: number }> = { parallelism: 2, workers: 1, params: { n: 3 } };
+  const handle = await run(new URL('./not-run.ts', import.meta.url), options);
+  const _handle: Expect<Equals<typeof handle, JobHandle>> = true;
+  const result = await handle.done;
+  const _result: Expect<Equals<typeof result, JobResult>> = true;
+  const _status: Expect<Equals<typeof result.status, 'finished' | 'cancelled'>> = true;
+  // @ts-expect-error unknown options are refused at compile time too
+  await run('x.ts', { paralelism: 2 });
+  const rows = await handle.collected<number>('prices');
+  const _rows: Expect<Equals<typeof rows, number[]>> = true;
+  const iterator = handle.output<{ symbol: string }>('vwap');
+  for await (const row of iterator) {
+    const _row: Expect<Equals<typeof row, { symbol: string }>> = true;
+  }
+  return rows;
+}
