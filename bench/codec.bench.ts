@@ -107,7 +107,7 @@ function run<T>(name: string, make: (n: number, seed: number) => T[]): void {
   const decodeNs = measure(encoded, (e) => dec.decode(e.batch));
 
   // Transferring detaches the buffer, so each post needs its own encoded batch: encode
-  // outside the timed region by pre-building a pool per round.
+  // outside the timed region, from a pool refilled whenever it runs dry.
   const pool: Encoded[] = [];
   const postNs = measureFresh(() => {
     if (pool.length === 0) for (const rs of sets) pool.push(enc.encode(rs));

@@ -34,7 +34,14 @@
  */
 export type Kind = 'i' | 'f' | 'b' | 's' | 'd' | 'g' | 'u' | 'n' | 'a';
 
-/** Column ids at or above this value point into the batch's own (non-interned) string list. */
+/**
+ * Column ids at or above this value point into the batch's own (non-interned) string list.
+ *
+ * @example
+ * ```ts
+ * const s = id < LOCAL_STRING_BASE ? table[id] : batch.local[id - LOCAL_STRING_BASE];
+ * ```
+ */
 export const LOCAL_STRING_BASE = 0x80000000;
 
 /**
@@ -104,7 +111,15 @@ export function narrowest(values: readonly unknown[]): Kind {
   return kind;
 }
 
-/** Bytes per row of a kind's typed array (0: not stored in the shared buffer). */
+/**
+ * Bytes per row of a kind's typed array (0: not stored in the shared buffer).
+ *
+ * @example
+ * ```ts
+ * widthOf('i'); // 4
+ * widthOf('a'); // 0
+ * ```
+ */
 export function widthOf(kind: string): number {
   switch (kind) {
     case 'f':
