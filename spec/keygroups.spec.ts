@@ -112,6 +112,14 @@ Groups('keyGroupOf is a whole number in [0, maxParallelism)', () => {
   );
 });
 
+Groups('keyGroupOf is exactly the key hash modulo maxParallelism (its integer-only arithmetic changes nothing)', () => {
+  fc.assert(
+    fc.property(anyKey, fc.integer({ min: 1, max: 32768 }), (key, maxP) => {
+      assert.is(keyGroupOf(key, maxP), hashKey(key) % maxP, `expected keyGroupOf(${String(key)}, ${maxP}) to be hashKey % ${maxP}`);
+    }),
+  );
+});
+
 const maxAndParallelism = fc
   .integer({ min: 1, max: 1024 })
   .chain((maxP) => fc.tuple(fc.constant(maxP), fc.integer({ min: 1, max: maxP })));

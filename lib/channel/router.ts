@@ -2,7 +2,7 @@ import { userError } from '../actor/chain.ts';
 import type { Collector } from '../actor/operator.ts';
 import type { SubtaskLocation } from '../errors.ts';
 import type { ResolvedPartition } from '../plan/physical-plan.ts';
-import { hashKey, subtaskOfKeyGroup, type Key } from '../state/key-groups.ts';
+import { keyGroupOf, subtaskOfKeyGroup, type Key } from '../state/key-groups.ts';
 import type { ChannelWriter } from './channel-writer.ts';
 
 /** How one output edge picks channels; the tail of every actor's chain. */
@@ -64,7 +64,7 @@ class HashRoute implements Collector<unknown> {
   collect(record: unknown): void {
     let group: number;
     try {
-      group = hashKey(this.keyOf(record)) % this.maxParallelism;
+      group = keyGroupOf(this.keyOf(record), this.maxParallelism);
     } catch (cause) {
       throw userError(cause, this.at, { value: record });
     }
