@@ -17,7 +17,8 @@ export function whenClosed(port: MessagePort): Promise<void> {
 /**
  * The sending end of a channel to another thread. Batches are encoded column by column and their
  * buffers transferred, which costs a fraction of structured-cloning record objects; credit comes
- * back on the same port.
+ * back on the same port, carrying the decoded batch's buffer for the encoder to reuse, so the
+ * steady state allocates no buffers.
  */
 export class PortOutputChannel implements OutputChannel {
   #credit: number;
@@ -35,6 +36,7 @@ export class PortOutputChannel implements OutputChannel {
     this.#closed = whenClosed(port);
     port.on('message', (message: CreditMessage) => {
       this.#credit += message.credit;
+      if (message.buffer) this.#encoder.recycle(message.buffer);
       this.onCredit();
     });
   }
@@ -64,6 +66,8 @@ export class PortInputChannel implements InputChannel {
   readonly #queue: WireMessage[] = [];
   readonly #closed: Promise<void>;
   readonly #decoder = new BatchDecoder();
+  /** Column buffers of decoded batches, returned to the sender with the next credits. */
+  readonly #free: ArrayBuffer[] = [];
   onMessage: () => void = () => {};
 
   constructor(
@@ -85,11 +89,15 @@ export class PortInputChannel implements InputChannel {
   take(): StreamMessage<RecordBatch> | undefined {
     const message = this.#queue.shift();
     if (message?.type !== 'batch') return message;
-    return { type: 'batch', batch: this.#decoder.decode(message.batch) };
+    const batch = this.#decoder.decode(message.batch);
+    if (message.batch.data) this.#free.push(message.batch.data);
+    return { type: 'batch', batch };
   }
 
   release(): void {
-    this.port.postMessage({ type: 'credit', credit: 1 } satisfies CreditMessage);
+    const buffer = this.#free.pop();
+    if (buffer) this.port.postMessage({ type: 'credit', credit: 1, buffer } satisfies CreditMessage, [buffer]);
+    else this.port.postMessage({ type: 'credit', credit: 1 } satisfies CreditMessage);
   }
 
   close(): Promise<void> {

@@ -48,6 +48,8 @@ interface ShapeState {
 }
 
 const MAX_SHAPES = 256;
+/** Spare buffers an encoder keeps for reuse (a channel has at most its capacity in flight). */
+const MAX_SPARE_BUFFERS = 16;
 const MAX_FLAPS = 3;
 const EMPTY_KINDS = '';
 
@@ -84,6 +86,8 @@ export class BatchEncoder {
   private readonly shapes = new Map<string, ShapeState>();
   private last: ShapeState | null = null;
   private readonly bail: Bail = { col: -1, val: undefined };
+  /** Buffers handed back by the receiver (see {@link BatchEncoder.recycle}), reused before allocating. */
+  private readonly spare: ArrayBuffer[] = [];
 
   constructor(options?: BatchEncoderOptions) {
     this.strings = new StringTable(options?.maxInternedStrings ?? 65536);
@@ -140,6 +144,35 @@ export class BatchEncoder {
   }
 
   /**
+   * Gives back the `data` buffer of a batch that has been decoded, for a later batch to reuse:
+   * a channel that returns each buffer with its credit allocates no memory per batch in the
+   * steady state. The decoder copies every value out, so a recycled buffer is free to overwrite.
+   *
+   * @example
+   * ```ts
+   * const records = dec.decode(batch);   // receiver
+   * if (batch.data) enc.recycle(batch.data); // back at the sender, e.g. with the credit
+   * ```
+   */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.spare.length < MAX_SPARE_BUFFERS && buffer.byteLength > 0) this.spare.push(buffer);
+  }
+
+  /** A spare buffer of at least `bytes` (and not wastefully larger), else a new one. */
+  private buffer(bytes: number): ArrayBuffer {
+    const spare = this.spare;
+    for (let i = spare.length - 1; i >= 0; i--) {
+      const b = spare[i];
+      if (b.byteLength >= bytes && b.byteLength <= 4 * bytes) {
+        spare[i] = spare[spare.length - 1];
+        spare.pop();
+        return b;
+      }
+    }
+    return new ArrayBuffer(bytes);
+  }
+
+  /**
    * Forgets the string table and learned shapes; the next batch tells its decoder to
    * forget too. Use when the channel is re-created.
    *
@@ -161,7 +194,7 @@ export class BatchEncoder {
       const kinds = shape.kinds.join('');
       const { fn, layout } = encoderFor(shape.key, shape.keys, kinds);
       const bytes = layout.bytesPerRow * n;
-      const data = bytes > 0 ? new ArrayBuffer(bytes) : null;
+      const data = bytes > 0 ? this.buffer(bytes) : null;
       const anys: unknown[][] = [];
       for (const k of shape.kinds) if (k === 'a') anys.push([]);
       const cols = columnViews(kinds, layout, data, n, anys);
@@ -183,6 +216,7 @@ export class BatchEncoder {
           fallback,
         };
       }
+      if (data !== null) this.recycle(data);
       const c = this.bail.col;
       const next = widen(shape.kinds[c], this.bail.val);
       this.bail.val = undefined; // do not pin a user object

@@ -24,6 +24,8 @@ export interface CreditMessage {
   readonly type: 'credit';
   /** Batches the receiver has freed since its last announcement. */
   readonly credit: number;
+  /** The decoded batch's column buffer, transferred back for the sender's encoder to reuse. */
+  readonly buffer?: ArrayBuffer;
 }
 
 /** A batch as actors process it. */
