@@ -33,7 +33,7 @@ Resolve('fills in defaults: parallelism follows workers, which follow the cores'
   assert.is(o.workers, availableParallelism(), 'expected workers to default to the available cores');
   assert.is(o.parallelism, o.workers, 'expected parallelism to default to workers');
   assert.is(o.maxParallelism, 128, 'expected maxParallelism 128 by default');
-  assert.is(o.mailboxCapacity, 4, 'expected mailboxCapacity 4 by default');
+  assert.is(o.mailboxCapacity, 16, 'expected mailboxCapacity 16 by default');
   assert.is(o.batchSize, 4096, 'expected batchSize 4096 by default');
   assert.is(o.bufferTimeoutMs, 10, 'expected bufferTimeoutMs 10 by default');
   assert.is(o.collectCapacity, 256, 'expected collectCapacity 256 by default');

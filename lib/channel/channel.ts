@@ -35,6 +35,15 @@ export interface InputChannel {
   close(): Promise<void>;
 }
 
+/**
+ * The end of a channel that lives on a MessagePort. `poll` takes the messages already waiting on
+ * the port, synchronously: the scheduler calls it between steps, so that credit and batches from
+ * another thread arrive while this thread is busy rather than when its event loop next turns.
+ */
+export interface PolledChannel {
+  poll(): void;
+}
+
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
 }

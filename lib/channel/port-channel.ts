@@ -1,7 +1,7 @@
-import type { MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { BatchDecoder, BatchEncoder, type EncodedBatch } from '../codec/batch-codec.ts';
 import type { CreditMessage, RecordBatch, StreamMessage } from '../protocol/messages.ts';
-import { assertWithinCapacity, type InputChannel, type OutputChannel } from './channel.ts';
+import { assertWithinCapacity, type InputChannel, type OutputChannel, type PolledChannel } from './channel.ts';
 
 type WireMessage = StreamMessage<EncodedBatch>;
 
@@ -14,13 +14,18 @@ export function whenClosed(port: MessagePort): Promise<void> {
   return new Promise<void>((resolve) => port.once('close', () => resolve()));
 }
 
+/** Hands every message waiting on `port` to `handle`, now (the same handler the 'message' event calls). */
+function pollPort<M>(port: MessagePort, handle: (message: M) => void): void {
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) handle(m.message as M);
+}
+
 /**
  * The sending end of a channel to another thread. Batches are encoded column by column and their
  * buffers transferred, which costs a fraction of structured-cloning record objects; credit comes
  * back on the same port, carrying the decoded batch's buffer for the encoder to reuse, so the
  * steady state allocates no buffers.
  */
-export class PortOutputChannel implements OutputChannel {
+export class PortOutputChannel implements OutputChannel, PolledChannel {
   #credit: number;
   readonly #closed: Promise<void>;
   readonly #encoder = new BatchEncoder();
@@ -34,11 +39,17 @@ export class PortOutputChannel implements OutputChannel {
   ) {
     this.#credit = capacity;
     this.#closed = whenClosed(port);
-    port.on('message', (message: CreditMessage) => {
-      this.#credit += message.credit;
-      if (message.buffer) this.#encoder.recycle(message.buffer);
-      this.onCredit();
-    });
+    port.on('message', this.#receive);
+  }
+
+  readonly #receive = (message: CreditMessage): void => {
+    this.#credit += message.credit;
+    if (message.buffer) this.#encoder.recycle(message.buffer);
+    this.onCredit();
+  };
+
+  poll(): void {
+    pollPort(this.port, this.#receive);
   }
 
   get credit(): number {
@@ -62,7 +73,7 @@ export class PortOutputChannel implements OutputChannel {
 }
 
 /** The receiving end of a channel from another thread. Decoding waits until the actor takes the message. */
-export class PortInputChannel implements InputChannel {
+export class PortInputChannel implements InputChannel, PolledChannel {
   readonly #queue: WireMessage[] = [];
   readonly #closed: Promise<void>;
   readonly #decoder = new BatchDecoder();
@@ -75,11 +86,17 @@ export class PortInputChannel implements InputChannel {
     readonly capacity: number,
   ) {
     this.#closed = whenClosed(port);
-    port.on('message', (message: WireMessage) => {
-      this.#queue.push(message);
-      assertWithinCapacity(this.#queue.length, capacity, 'port channel');
-      this.onMessage();
-    });
+    port.on('message', this.#receive);
+  }
+
+  readonly #receive = (message: WireMessage): void => {
+    this.#queue.push(message);
+    assertWithinCapacity(this.#queue.length, this.capacity, 'port channel');
+    this.onMessage();
+  };
+
+  poll(): void {
+    pollPort(this.port, this.#receive);
   }
 
   get queued(): number {

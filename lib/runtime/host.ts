@@ -143,10 +143,12 @@ export class Host implements HostApi {
         const out = new PortOutputChannel(port(c), capacity);
         addOutput(c, out);
         this.#channels.push(out);
+        this.#scheduler.poll(out);
       } else {
         const input = new PortInputChannel(port(c), capacity);
         addInput(c.to as SubtaskRef, input);
         this.#channels.push(input);
+        this.#scheduler.poll(input);
       }
     }
 

@@ -18,9 +18,9 @@ export interface RunOptions<P = unknown> {
   workers?: number;
   /** Number of key groups, the upper bound of a keyed operator's parallelism. Default 128. */
   maxParallelism?: number;
-  /** Batches a channel may have in flight (the receiver's mailbox slots per channel). Default 4. */
+  /** Batches a channel may have in flight (the receiver's mailbox slots per channel). Default 16. */
   mailboxCapacity?: number;
-  /** Records per batch. Default 4096. */
+  /** Records per batch between threads (in-thread batches hold at most 256). Default 4096. */
   batchSize?: number;
   /** A partly filled batch is sent after this many milliseconds. Default 10. */
   bufferTimeoutMs?: number;
@@ -81,7 +81,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     parallelism,
     workers,
     maxParallelism,
-    mailboxCapacity: pick('mailboxCapacity', 4, (v) => wholeNumber('mailboxCapacity', v, 1, 1024)),
+    mailboxCapacity: pick('mailboxCapacity', 16, (v) => wholeNumber('mailboxCapacity', v, 1, 1024)),
     batchSize: pick('batchSize', 4096, (v) => wholeNumber('batchSize', v, 1, 65536)),
     bufferTimeoutMs: pick('bufferTimeoutMs', 10, (v) => {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 60_000) {
