@@ -1,4 +1,4 @@
-import { createMachine } from 'xstate';
+import { xstate } from '../util/packages.ts';
 
 /**
  * The lifecycle of one subtask actor. Transitions that make no sense (processing after a failure,
@@ -8,7 +8,7 @@ import { createMachine } from 'xstate';
  * created ─OPENED→ running ─INPUT_ENDED→ finishing ─DRAINED→ finished
  *    └──────────────┴───────────┴─ FAIL → failed, CANCEL → cancelled
  */
-export const actorMachine = createMachine({
+export const actorMachine = xstate.createMachine({
   id: 'subtask',
   initial: 'created',
   types: {} as {

@@ -1,4 +1,4 @@
-import { createActor } from 'xstate';
+import { xstate } from '../util/packages.ts';
 import type { SourceReader } from '../api/connectors.ts';
 import type { OutputChannel } from '../channel/channel.ts';
 import { ChannelWriter } from '../channel/channel-writer.ts';
@@ -72,7 +72,7 @@ export interface ActorMetrics {
 export class SubtaskActor implements Schedulable {
   scheduled = false;
   readonly name: string;
-  readonly #lifecycle = createActor(actorMachine).start();
+  readonly #lifecycle = xstate.createActor(actorMachine).start();
   readonly #setup: ActorSetup;
   readonly #keyed: KeyedStateBackend;
   #chain!: Chain;

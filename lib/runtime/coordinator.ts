@@ -1,8 +1,8 @@
-import { transfer, wrap, type Remote } from 'comlink';
+import type { Remote } from 'comlink';
 import { extname } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { createActor } from 'xstate';
+import { comlink, xstate } from '../util/packages.ts';
 import { PortInputChannel, whenClosed } from '../channel/port-channel.ts';
 import { errors } from '../errors.ts';
 import type { LogicalGraph } from '../graph/logical-graph.ts';
@@ -37,7 +37,7 @@ export interface CoordinatorEvents {
  * and port at the end. The job machine decides which of these steps may happen next.
  */
 export class Coordinator {
-  readonly #lifecycle = createActor(jobMachine).start();
+  readonly #lifecycle = xstate.createActor(jobMachine).start();
   readonly #hosts: HostHandle[] = [];
   readonly #outputs = new Map<string, OutputStream<unknown>>();
   readonly #startedAt = performance.now();
@@ -100,7 +100,7 @@ export class Coordinator {
         .run({ control: port2, workerIndex: w }, { transferList: [port2] })
         .catch((error: unknown) => void this.#fail(errors.workerDied(this.graph.job, w, error)));
       this.#hosts.push({
-        api: wrap<HostApi>(port1 as unknown as Parameters<typeof wrap>[0]),
+        api: comlink.wrap<HostApi>(port1 as unknown as Parameters<typeof comlink.wrap>[0]),
         control: port1,
         closed: whenClosed(port1),
       });
@@ -122,7 +122,7 @@ export class Coordinator {
             bufferTimeoutMs: this.options.bufferTimeoutMs,
             ports: ports[w]!,
           };
-          return api.deploy(transfer(spec, Object.values(ports[w]!) as never));
+          return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never));
         }),
       ));
       if (this.status !== 'deploying') throw this.#terminalError();

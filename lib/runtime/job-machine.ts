@@ -1,4 +1,4 @@
-import { createMachine } from 'xstate';
+import { xstate } from '../util/packages.ts';
 
 /**
  * The lifecycle of a job, as the coordinator sees it.
@@ -10,7 +10,7 @@ import { createMachine } from 'xstate';
  * `failing` and `cancelling` last until every thread, port and timer is released, so that
  * `finished`, `failed` and `cancelled` mean nothing of the job is left.
  */
-export const jobMachine = createMachine({
+export const jobMachine = xstate.createMachine({
   id: 'job',
   initial: 'created',
   types: {} as {

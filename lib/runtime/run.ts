@@ -3,7 +3,6 @@ import { pathToFileURL } from 'node:url';
 import { buildGraph } from '../api/job.ts';
 import { WeirError } from '../errors.ts';
 import { planJob } from '../plan/physical-plan.ts';
-import { Coordinator } from './coordinator.ts';
 import { JobHandle, type JobResult } from './job-handle.ts';
 import { importJobModule } from './module-loader.ts';
 import { resolveOptions, type RunOptions } from './options.ts';
@@ -47,6 +46,8 @@ export async function run<P = unknown>(module: string | URL, options: RunOptions
   // A daemon that only listens to 'failed' must not be taken down by an unhandled rejection.
   done.catch(() => {});
   let handle!: JobHandle;
+  // Loaded here, not at the top: job modules import weir in every worker, which needs none of it.
+  const { Coordinator } = await import('./coordinator.ts');
   const coordinator = new Coordinator(url, graph, plan, resolved, {
     finished: (metrics) => {
       const result: JobResult = { job: graph.job, status: 'finished', metrics };

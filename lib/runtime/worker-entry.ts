@@ -1,4 +1,4 @@
-import { expose } from 'comlink';
+import { comlink } from '../util/packages.ts';
 import type { MessagePort } from 'node:worker_threads';
 import { Host } from './host.ts';
 
@@ -9,7 +9,7 @@ import { Host } from './host.ts';
  */
 export default async function hostTask({ control, workerIndex }: { control: MessagePort; workerIndex: number }): Promise<void> {
   const host = new Host(workerIndex);
-  expose(host, control as unknown as Parameters<typeof expose>[1]);
+  comlink.expose(host, control as unknown as Parameters<typeof comlink.expose>[1]);
   await host.closed;
   control.close();
 }
