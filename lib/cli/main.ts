@@ -71,6 +71,7 @@ export async function main(args: readonly string[], flags: CliFlags): Promise<nu
 }
 
 async function runWithProgress(module: string, options: RunOptions, live: boolean): Promise<number> {
+  const cpuAtStart = process.cpuUsage();
   const handle = await run(module, options);
   const tty = process.stdout.isTTY === true;
   let previous = { at: 0, records: 0 };
@@ -96,7 +97,8 @@ async function runWithProgress(module: string, options: RunOptions, live: boolea
     const result = await handle.done;
     const seen = await Promise.all(outputs);
     if (tty && live) process.stdout.write('\r\x1b[K');
-    process.stdout.write(`${summary(result.metrics)}\n`);
+    const cpu = process.cpuUsage(cpuAtStart);
+    process.stdout.write(`${summary(result.metrics, (cpu.user + cpu.system) * 1000)}\n`);
     for (const [name, { count, last }] of seen) {
       process.stdout.write(`  output "${name}": ${formatCount(count)} records${count ? `; last: ${last.map((r) => JSON.stringify(r)).join(', ')}` : ''}\n`);
     }

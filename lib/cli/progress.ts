@@ -29,8 +29,11 @@ export function progressLine(m: JobMetrics, recordsPerSec: number): string {
   return `${(m.elapsedMs / 1000).toFixed(1)}s  ${formatCount(sourceRecords(m))} records  ${formatCount(recordsPerSec)}/s  │ ${ops}  │ heap ${mb(heap)}`;
 }
 
-/** The summary printed when a job ends. */
-export function summary(m: JobMetrics): string {
+/**
+ * The summary printed when a job ends. `cpuNs` is the CPU time of the whole process (every thread,
+ * start-up included); per record it is the figure `npm run bench` compares with a plain loop.
+ */
+export function summary(m: JobMetrics, cpuNs?: number): string {
   const seconds = m.elapsedMs / 1000;
   const total = sourceRecords(m);
   const rows = m.operators.map(
@@ -40,8 +43,9 @@ export function summary(m: JobMetrics): string {
       (op.pauses > 0 ? `  paused ${op.pauses}×` : ''),
   );
   const peak = m.workers.reduce((n, w) => Math.max(n, w.peakHeapBytes), 0);
+  const cpu = cpuNs !== undefined && total > 0 ? `, ${Math.round(cpuNs / total)} CPU ns/record` : '';
   return [
-    `${m.job} ${m.status} in ${seconds.toFixed(2)}s: ${formatCount(total)} records, ${formatCount(total / Math.max(seconds, 1e-9))} records/s on ${m.workers.length} worker threads (peak heap per worker ${mb(peak)})`,
+    `${m.job} ${m.status} in ${seconds.toFixed(2)}s: ${formatCount(total)} records, ${formatCount(total / Math.max(seconds, 1e-9))} records/s${cpu} on ${m.workers.length} worker threads (peak heap per worker ${mb(peak)})`,
     ...rows,
   ].join('\n');
 }

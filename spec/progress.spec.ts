@@ -1,0 +1,63 @@
+/** What `weir run` prints: the live progress line and the summary. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatCount, progressLine, sourceRecords, summary } from '../lib/cli/progress.ts';
+import type { JobMetrics, OperatorMetrics } from '../lib/runtime/metrics.ts';
+
+const operator = (o: Partial<OperatorMetrics> & Pick<OperatorMetrics, 'name'>): OperatorMetrics => ({
+  parallelism: 2,
+  source: false,
+  recordsIn: 0,
+  recordsOut: 0,
+  queued: 0,
+  capacity: 32,
+  backlog: 0,
+  pauses: 0,
+  paused: 0,
+  keys: 0,
+  subtasks: { running: 2 },
+  ...o,
+});
+
+const metrics: JobMetrics = {
+  job: 'stock-vwap',
+  status: 'finished',
+  elapsedMs: 2_500,
+  operators: [
+    operator({ name: 'trades', source: true, recordsIn: 10_000_000, recordsOut: 10_000_000, pauses: 12, paused: 1 }),
+    operator({ name: 'vwap → collect#2', recordsIn: 9_990_000, recordsOut: 9_868, queued: 31, keys: 300 }),
+  ],
+  channels: [],
+  workers: [
+    { worker: 0, heapUsedBytes: 30 * 2 ** 20, peakHeapBytes: 41 * 2 ** 20 },
+    { worker: 1, heapUsedBytes: 20 * 2 ** 20, peakHeapBytes: 35 * 2 ** 20 },
+  ],
+};
+
+const progress = suite('cli progress');
+
+progress('counts read like a person reads them', () => {
+  assert.is(formatCount(950), '950');
+  assert.is(formatCount(12_345), '12.3k');
+  assert.is(formatCount(2_910_000), '2.91M');
+  assert.is(formatCount(3_200_000_000), '3.20G');
+});
+
+progress('throughput is what the sources read', () => {
+  assert.is(sourceRecords(metrics), 10_000_000);
+});
+
+progress('the live line shows throughput, each operator, the full mailbox and the paused source', () => {
+  const line = progressLine({ ...metrics, status: 'running' }, 4_000_000);
+  assert.is(line, '2.5s  10.00M records  4.00M/s  │ trades 10.00M (paused: no credit) │ vwap → collect#2 9.99M mailbox 31/32  │ heap 50 MB');
+});
+
+progress('the summary gives time, rate, CPU per record, and a row per operator', () => {
+  const lines = summary(metrics, 3.1e9).split('\n');
+  assert.is(lines[0], 'stock-vwap finished in 2.50s: 10.00M records, 4.00M records/s, 310 CPU ns/record on 2 worker threads (peak heap per worker 41 MB)');
+  assert.match(lines[1]!, /^ {2}trades +p=2 +in +10\.00M +out +10\.00M +paused 12×$/);
+  assert.match(lines[2]!, /^ {2}vwap → collect#2 +p=2 +in +9\.99M +out +9868 +keys 300$/);
+  assert.not.match(summary(metrics), /CPU/, 'without a CPU figure the summary leaves it out');
+});
+
+progress.run();
