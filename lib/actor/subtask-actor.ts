@@ -86,6 +86,8 @@ export class SubtaskActor implements Schedulable {
   readonly #writers: ChannelWriter[] = [];
   readonly #targets: string[] = [];
   readonly #router: Collector<unknown>;
+  /** Records a source reads between credit checks: the smallest batch of its outputs. */
+  readonly #readChunk: number;
 
   constructor(setup: ActorSetup) {
     this.#setup = setup;
@@ -103,6 +105,7 @@ export class SubtaskActor implements Schedulable {
       };
     });
     this.#router = createRouter(routes);
+    this.#readChunk = this.#writers.reduce((n, w) => Math.min(n, w.batchSize), setup.batchSize);
     this.name = `${setup.chain.name} (${setup.index + 1}/${setup.chain.parallelism})`;
     this.#keyed = new KeyedStateBackend(setup.index, setup.chain.parallelism, setup.maxParallelism);
     this.#capacity = setup.gate.channels.reduce((n, c) => n + c.capacity, 0);
@@ -192,11 +195,19 @@ export class SubtaskActor implements Schedulable {
     }
   }
 
+  /**
+   * Reads up to `batchSize` records, in chunks of the smallest output batch, and stops as soon as an
+   * output runs out of credit: what a source reads beyond that waits in a backlog, as live objects.
+   */
   #readSource(): void {
-    if (this.#blocked()) return;
-    const more = this.#reader!.read(this.#setup.batchSize, this.#counted!);
-    if (!more) this.#endInput();
-    else if (this.#blocked()) {
+    const reader = this.#reader!;
+    for (let read = 0; read < this.#setup.batchSize && !this.#blocked(); read += this.#readChunk) {
+      if (!reader.read(this.#readChunk, this.#counted!)) {
+        this.#endInput();
+        return;
+      }
+    }
+    if (this.#blocked()) {
       this.#pauses++;
       this.#paused = true;
     }
