@@ -6,7 +6,7 @@
  * whole job costs, worker start-up and module loading included. `steady` leaves out start-up: CPU
  * from the 'running' event to the end.
  *
- *   npm run bench                       # 10M records, 3 rounds
+ *   npm run bench                       # 10M records, 5 rounds
  *   npm run bench -- --records 2000000 --rounds 5
  */
 import { parseArgs } from 'node:util';
@@ -20,8 +20,16 @@ interface Figures {
 }
 
 const { values } = parseArgs({ options: { records: { type: 'string' }, rounds: { type: 'string' } } });
-const RECORDS = Number(values.records ?? 10_000_000);
-const ROUNDS = Number(values.rounds ?? 3);
+const wholeArg = (name: string, value: string | undefined, fallback: number, min: number): number => {
+  const n = Number(value ?? fallback);
+  if (!Number.isSafeInteger(n) || n < min) {
+    console.error(`bench: --${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return n;
+};
+const RECORDS = wholeArg('records', values.records, 10_000_000, 1);
+const ROUNDS = wholeArg('rounds', values.rounds, 5, 1);
 const JOB = new URL('./bids.js', import.meta.url);
 
 const cpuNs = (since: NodeJS.CpuUsage) => {
