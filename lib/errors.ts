@@ -1,3 +1,6 @@
+/** Marks weir's errors across copies of the package (see `WeirError[Symbol.hasInstance]`). */
+const BRAND = Symbol.for('weir.WeirError');
+
 /**
  * Every error weir raises comes from this table: a stable code (`WEIR_E_...`) users can match on,
  * and a message that names what went wrong, where, and what to do about it.
@@ -10,6 +13,15 @@
  * ```
  */
 export class WeirError extends Error {
+  /**
+   * `instanceof WeirError` holds for errors of any copy of weir loaded in the process. A TypeScript
+   * job module run through tsx imports weir anew, so its errors come from a second copy of this class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  declare readonly [BRAND]: true;
   override readonly name = 'WeirError';
   /** Stable machine-readable code, e.g. `WEIR_E_OPTION`. */
   readonly code: ErrorCode;
@@ -21,6 +33,7 @@ export class WeirError extends Error {
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    Object.defineProperty(this, BRAND, { value: true });
     this.code = code;
     if (details.job !== undefined) this.job = details.job;
     if (details.operator !== undefined) this.operator = details.operator;
@@ -86,6 +99,13 @@ export const errors = {
     new WeirError(
       'WEIR_E_PARAMS',
       `Invalid option "params": ${path} ${reason}. params travel to every worker as JSON: use strings, numbers, booleans, null, arrays and plain objects.`,
+    ),
+
+  jobModuleNotFound: (url: string, cause: unknown) =>
+    new WeirError(
+      'WEIR_E_NOT_A_JOB',
+      `Job module not found: ${url}. Pass the path or URL of a module whose default export is job(...).`,
+      { cause },
     ),
 
   notAJobModule: (url: string, found: string) =>

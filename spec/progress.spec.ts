@@ -1,7 +1,7 @@
 /** What `weir run` prints: the live progress line and the summary. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatCount, progressLine, sourceRecords, summary } from '../lib/cli/progress.ts';
+import { formatCount, formatNanos, progressLine, sourceRecords, summary } from '../lib/cli/progress.ts';
 import type { JobMetrics, OperatorMetrics } from '../lib/runtime/metrics.ts';
 
 const operator = (o: Partial<OperatorMetrics> & Pick<OperatorMetrics, 'name'>): OperatorMetrics => ({
@@ -43,6 +43,14 @@ progress('counts read like a person reads them', () => {
   assert.is(formatCount(3_200_000_000), '3.20G');
 });
 
+progress('durations carry their unit', () => {
+  assert.is(formatNanos(88.46), '88 ns');
+  assert.is(formatNanos(9_999), '9999 ns');
+  assert.is(formatNanos(12_345), '12.3 µs');
+  assert.is(formatNanos(683_215_500), '683.2 ms');
+  assert.is(formatNanos(2_345_000_000), '2.35 s');
+});
+
 progress('throughput is what the sources read', () => {
   assert.is(sourceRecords(metrics), 10_000_000);
 });
@@ -54,7 +62,7 @@ progress('the live line shows throughput, each operator, the full mailbox and th
 
 progress('the summary gives time, rate, CPU per record, and a row per operator', () => {
   const lines = summary(metrics, 3.1e9).split('\n');
-  assert.is(lines[0], 'stock-vwap finished in 2.50s: 10.00M records, 4.00M records/s, 310 CPU ns/record on 2 worker threads (peak heap per worker 41 MB)');
+  assert.is(lines[0], 'stock-vwap finished in 2.50s: 10.00M records, 4.00M records/s, 310 ns CPU/record on 2 worker threads (peak heap per worker 41 MB)');
   assert.match(lines[1]!, /^ {2}trades +p=2 +in +10\.00M +out +10\.00M +paused 12×$/);
   assert.match(lines[2]!, /^ {2}vwap → collect#2 +p=2 +in +9\.99M +out +9868 +keys 300$/);
   assert.not.match(summary(metrics), /CPU/, 'without a CPU figure the summary leaves it out');

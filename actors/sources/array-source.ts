@@ -1,4 +1,5 @@
 import type { Source } from '../../lib/api/connectors.ts';
+import { errors } from '../../lib/errors.ts';
 import { hashString } from '../../lib/util/hash.ts';
 
 /** A cheap content digest, so that an array built differently in a worker is caught by the fingerprint. */
@@ -15,6 +16,7 @@ function contentDigest(items: readonly unknown[]): string | number {
  * worker; subtask `s` of `p` emits the items at indexes `s, s + p, …`.
  */
 export function fromArray<T>(items: readonly T[]): Source<T> {
+  if (!Array.isArray(items)) throw errors.invalidOption('fromArray items', items, 'an array (pass lists through params as JSON arrays)');
   return {
     name: 'fromArray',
     describe: { length: items.length, digest: contentDigest(items) },
@@ -39,6 +41,9 @@ export function fromArray<T>(items: readonly T[]): Source<T> {
  * same sequence each time). Subtask `s` of `p` keeps every p-th item starting at `s`.
  */
 export function fromIterable<T>(factory: () => Iterable<T>): Source<T> {
+  if (typeof factory !== 'function') {
+    throw errors.invalidOption('fromIterable factory', factory, 'a function returning an iterable, called again on every replay');
+  }
   return {
     name: 'fromIterable',
     describe: null,

@@ -11,8 +11,8 @@ Options:
   -p, --parallelism N        default parallelism of operators (default: workers)
   -w, --workers N            worker threads (default: available cores)
       --param key=value      a job parameter; the value is parsed as JSON when it can be (repeatable)
-      --batch-size N         records per batch (default 4096)
-      --mailbox-capacity N   batches in flight per channel (default 4)
+      --batch-size N         records per batch between threads (default 4096)
+      --mailbox-capacity N   batches in flight per channel (default 16)
       --buffer-timeout-ms N  flush partly filled batches after N ms (default 10)
   -q, --quiet                no progress line
   -h, --help                 this text`;

@@ -8,6 +8,14 @@ export function formatCount(n: number): string {
   return String(Math.round(n));
 }
 
+/** Formats a duration given in nanoseconds: 412 ns, 12.3 µs, 4.1 ms, 2.35 s. */
+export function formatNanos(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
+  if (ns >= 1e4) return `${(ns / 1e3).toFixed(1)} µs`;
+  return `${Math.round(ns)} ns`;
+}
+
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 
 /** Records read by the sources: the job's throughput. */
@@ -43,7 +51,7 @@ export function summary(m: JobMetrics, cpuNs?: number): string {
       (op.pauses > 0 ? `  paused ${op.pauses}×` : ''),
   );
   const peak = m.workers.reduce((n, w) => Math.max(n, w.peakHeapBytes), 0);
-  const cpu = cpuNs !== undefined && total > 0 ? `, ${Math.round(cpuNs / total)} CPU ns/record` : '';
+  const cpu = cpuNs !== undefined && total > 0 ? `, ${formatNanos(cpuNs / total)} CPU/record` : '';
   return [
     `${m.job} ${m.status} in ${seconds.toFixed(2)}s: ${formatCount(total)} records, ${formatCount(total / Math.max(seconds, 1e-9))} records/s${cpu} on ${m.workers.length} worker threads (peak heap per worker ${mb(peak)})`,
     ...rows,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { isJobDefinition, type JobDefinition } from '../api/job.ts';
 import { errors } from '../errors.ts';
 
@@ -18,7 +19,17 @@ function enableTypeScript(): Promise<void> {
 /** Imports a job module (JavaScript or TypeScript) and returns its default export, checked. */
 export async function importJobModule(url: string): Promise<JobDefinition<unknown>> {
   if (TYPESCRIPT.test(new URL(url).pathname)) await enableTypeScript();
-  const module = (await import(url)) as { default?: unknown };
+  let module: { default?: unknown };
+  try {
+    module = (await import(url)) as { default?: unknown };
+  } catch (error) {
+    // Only the job module itself missing; a missing import inside it keeps Node's own message.
+    const missing =
+      (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' &&
+      url.startsWith('file:') &&
+      String((error as Error).message).includes(`'${fileURLToPath(url)}'`);
+    throw missing ? errors.jobModuleNotFound(url, error) : error;
+  }
   const definition = module.default;
   if (!isJobDefinition(definition)) {
     const found = definition === undefined ? 'missing' : typeof definition === 'function' ? 'a function' : `a ${typeof definition}`;

@@ -157,9 +157,22 @@ Loading('run() of a module whose default export is not a job rejects with WEIR_E
   assertNothingLeft(before, 'after run() of modules that are not jobs');
 });
 
-Loading('run() of a module that does not exist rejects', async () => {
-  const error = await rejectionOf(run(fixture('does-not-exist'), { workers: 1 }), 'run(does-not-exist)');
-  assert.match(error.message, /does-not-exist/, `expected the message to name the missing module: ${error.message}`);
+Loading('run() of a module that does not exist rejects with WEIR_E_NOT_A_JOB, naming it', async () => {
+  for (const module of [fixture('does-not-exist'), new URL('./does-not-exist.js', import.meta.url)]) {
+    const error = await rejectionOf(run(module, { workers: 1 }), `run(${module.pathname})`);
+    assert.instance(error, WeirError, 'expected a WeirError');
+    assert.is(error.code, 'WEIR_E_NOT_A_JOB', `expected WEIR_E_NOT_A_JOB, got ${error.code}: ${error.message}`);
+    assert.match(error.message, /^Job module not found: file:.*does-not-exist\.(ts|js)\. Pass the path/, `unexpected message: ${error.message}`);
+  }
+});
+
+Loading('a source given the wrong kind of argument fails run() with the option it got wrong', async () => {
+  const before = resourceCounts();
+  const error = await rejectionOf(run(fixture('word-source'), { workers: 1, params: { lines: 3 } }), 'run(word-source)');
+  assert.instance(error, WeirError, 'expected a WeirError');
+  assert.is(error.code, 'WEIR_E_OPTION', `expected WEIR_E_OPTION, got ${error.code}: ${error.message}`);
+  assert.is(error.message, 'Invalid option "fromArray items": got 3; allowed: an array (pass lists through params as JSON arrays).');
+  assertNothingLeft(before, 'after run(word-source)');
 });
 
 Loading.run();

@@ -1,0 +1,50 @@
+/** `weir run` as a person runs it: a real process, its exit code, and what it prints. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Runs the built CLI (npm test builds it first) in the project folder. */
+function weir(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['dist/bin/weir.js', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const cli = suite('weir run');
+
+cli('runs a TypeScript job module and prints a summary and its outputs', () => {
+  const r = weir('run', 'examples/word-count.ts', '-q', '-w', '2', '--param', 'lines=["a b","b c"]');
+  assert.is(r.stderr, '');
+  assert.is(r.status, 0);
+  assert.match(r.stdout, /^word-count finished in [\d.]+s: 2 records, .* CPU\/record on 2 worker threads/);
+  assert.match(r.stdout, /\n {2}output "counts": 4 records; last: /);
+});
+
+cli('a wrong parameter fails with the option it got wrong, not a stack trace', () => {
+  const r = weir('run', 'spec/fixtures/word-source.ts', '-q', '-w', '1', '--param', 'lines=3');
+  assert.is(r.status, 1);
+  assert.is(r.stderr, 'weir: Invalid option "fromArray items": got 3; allowed: an array (pass lists through params as JSON arrays).\n');
+  assert.is(r.stdout, '');
+});
+
+cli('a module that does not exist is named', () => {
+  const r = weir('run', 'examples/no-such-job.ts');
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /^weir: Job module not found: file:\/\/.*\/examples\/no-such-job\.ts\. Pass the path/);
+});
+
+cli('an unknown flag and a missing command point to the help', () => {
+  const unknown = weir('run', 'examples/word-count.ts', '--nope');
+  assert.is(unknown.status, 2);
+  assert.match(unknown.stderr, /^weir: Unknown option '--nope'\. See weir --help\.\n$/);
+  const bare = weir();
+  assert.is(bare.status, 2);
+  assert.match(bare.stderr, /^Usage: weir run <job-module/);
+  const help = weir('--help');
+  assert.is(help.status, 0);
+  assert.match(help.stdout, /--mailbox-capacity N {3}batches in flight per channel \(default 16\)/);
+});
+
+cli.run();
