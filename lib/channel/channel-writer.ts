@@ -2,14 +2,6 @@ import type { RecordBatch, StreamMessage } from '../protocol/messages.ts';
 import type { OutputChannel } from './channel.ts';
 
 /**
- * Most records in one batch between actors of the same thread. Such a hand-over copies nothing, so
- * big batches buy nothing there, while every record a queued batch holds survives the next
- * young-generation GC; at 4096 records a full in-thread mailbox made a busy worker's scavenges
- * twice as expensive. Between threads `batchSize` applies: there a batch's fixed cost is a message.
- */
-export const IN_THREAD_BATCH_SIZE = 256;
-
-/**
  * Fills batches for one channel and sends them on credit (Flink's ResultSubpartition). A full
  * batch that finds no credit waits in `backlog`; the owning actor stops processing while any of
  * its writers has a backlog, which is how backpressure travels upstream.
@@ -24,7 +16,7 @@ export class ChannelWriter {
   /** Highest number of messages in flight seen on the channel (never above its capacity). */
   maxInFlight = 0;
 
-  /** Records per batch on this channel. */
+  /** Records per batch on this channel: the job's batch size, or less if the channel says so. */
   readonly batchSize: number;
 
   constructor(
@@ -33,7 +25,7 @@ export class ChannelWriter {
     /** Called when an empty buffer receives its first record: arms the buffer timeout. */
     private readonly onFirstRecord: () => void,
   ) {
-    this.batchSize = channel.retainsBatches ? Math.min(batchSize, IN_THREAD_BATCH_SIZE) : batchSize;
+    this.batchSize = Math.min(batchSize, channel.maxBatchSize);
   }
 
   push(record: unknown): void {

@@ -15,6 +15,8 @@ export interface OutputChannel {
   onCredit: () => void;
   /** True when a `send` must not reuse the batch array afterwards (the receiver holds it). */
   readonly retainsBatches: boolean;
+  /** Most records a batch on this channel should hold, whatever the job's batch size. */
+  readonly maxBatchSize: number;
   /** Releases the channel; resolves once its port (if any) is closed. */
   close(): Promise<void>;
 }

@@ -32,6 +32,8 @@ export class PortOutputChannel implements OutputChannel, PolledChannel {
   onCredit: () => void = () => {};
   /** The encoder copies records into columns, so the sender may reuse its batch array. */
   readonly retainsBatches = false;
+  /** Between threads a batch's fixed cost is a message: the job's `batchSize` applies. */
+  readonly maxBatchSize = Infinity;
 
   constructor(
     private readonly port: MessagePort,
