@@ -13,6 +13,7 @@ const ALL_OPTIONS = [
   'batchSize',
   'bufferTimeoutMs',
   'collectCapacity',
+  'chaining',
   'workerMemoryMb',
   'params',
 ];
@@ -37,16 +38,17 @@ Resolve('fills in defaults: parallelism follows workers, which follow the cores'
   assert.is(o.batchSize, 4096, 'expected batchSize 4096 by default');
   assert.is(o.bufferTimeoutMs, 10, 'expected bufferTimeoutMs 10 by default');
   assert.is(o.collectCapacity, 256, 'expected collectCapacity 256 by default');
+  assert.is(o.chaining, true, 'expected chaining on by default');
   assert.is(o.workerMemoryMb, undefined, 'expected no worker memory limit by default');
   assert.is(resolveOptions({ workers: 3 }).parallelism, 3, 'expected parallelism to follow an explicit workers');
   assert.equal(resolveOptions({}), o, 'expected {} to resolve like undefined');
 });
 
 Resolve('keeps valid values as given', () => {
-  const o = resolveOptions({ parallelism: 6, workers: 2, maxParallelism: 64, mailboxCapacity: 1, batchSize: 1, bufferTimeoutMs: 0, collectCapacity: 1, workerMemoryMb: 64, params: { a: [1, 'x', null, true, { b: 2.5 }] } });
+  const o = resolveOptions({ parallelism: 6, workers: 2, maxParallelism: 64, mailboxCapacity: 1, batchSize: 1, bufferTimeoutMs: 0, collectCapacity: 1, chaining: false, workerMemoryMb: 64, params: { a: [1, 'x', null, true, { b: 2.5 }] } });
   assert.equal(
     { ...o },
-    { parallelism: 6, workers: 2, maxParallelism: 64, mailboxCapacity: 1, batchSize: 1, bufferTimeoutMs: 0, collectCapacity: 1, workerMemoryMb: 64, params: { a: [1, 'x', null, true, { b: 2.5 }] } },
+    { parallelism: 6, workers: 2, maxParallelism: 64, mailboxCapacity: 1, batchSize: 1, bufferTimeoutMs: 0, collectCapacity: 1, chaining: false, workerMemoryMb: 64, params: { a: [1, 'x', null, true, { b: 2.5 }] } },
     'expected every valid option to be kept',
   );
 });
@@ -83,6 +85,13 @@ Resolve('every numeric option names itself and its range when wrong', () => {
   for (const [option, bad, allowed] of cases) {
     const error = thrownBy(() => resolveOptions({ [option]: bad }), `${option} ${String(bad)}`);
     assertOptionError(error, option, allowed);
+  }
+});
+
+Resolve('chaining must be a boolean: "no", 0 and null are refused', () => {
+  for (const bad of ['no', 0, null]) {
+    const error = thrownBy(() => resolveOptions({ chaining: bad }), `chaining ${String(bad)}`);
+    assertOptionError(error, 'chaining', /true or false/);
   }
 });
 

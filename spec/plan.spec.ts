@@ -12,7 +12,7 @@ const graphOf = <P>(build: (env: StreamEnvironment, params: P) => void, params?:
   buildGraph(job<P>(name, build) as Parameters<typeof buildGraph>[0], params);
 
 const plan = (graph: LogicalGraph, options: Partial<PlanOptions> = {}): PhysicalPlan =>
-  planJob(graph, { parallelism: 2, maxParallelism: 128, workers: 2, ...options });
+  planJob(graph, { parallelism: 2, maxParallelism: 128, workers: 2, chaining: true, ...options });
 
 const between = (p: PhysicalPlan, from: number, to: number): ChannelPlan[] =>
   p.channels.filter((c) => c.from.chain === from && !('egress' in c.to) && c.to.chain === to);
@@ -87,6 +87,46 @@ Chaining('keyBy breaks the chain even when the parallelism is equal', () => {
   const p = plan(g, { parallelism: 2 });
   assert.is(p.chains.length, 2, 'expected two chains');
   assert.is(between(p, 0, 1).length, 4, 'expected 2 × 2 channels');
+});
+
+Chaining('with one subtask on each side, keyBy, rebalance and broadcast fuse into the chain', () => {
+  const build = (env: StreamEnvironment) => {
+    env
+      .from(sources.fromArray(['a']))
+      .keyBy((w) => w)
+      .process<string, number>((w, _ctx, out) => out.collect(w))
+      .rebalance()
+      .map((w) => w)
+      .broadcast()
+      .map((w) => w)
+      .to(sinks.discard());
+  };
+  const p = plan(graphOf(build), { parallelism: 1 });
+  assert.equal(
+    p.chains.map((c) => [...c.nodes]),
+    [[0, 1, 2, 3, 4]],
+    `expected one chain at parallelism 1, got ${p.chains.map((c) => c.name).join(' | ')}`,
+  );
+  assert.is(p.channels.length, 0, 'expected no channel inside the fused chain');
+  const mixed = graphOf((env) => {
+    env.from(sources.fromArray(['a'])).parallelism(2).keyBy((w) => w).process<string, number>((w, _ctx, out) => out.collect(w)).parallelism(1).to(sinks.discard());
+  });
+  const mp = plan(mixed);
+  assert.ok(chainOf(mp, 0) !== chainOf(mp, 2), 'expected a keyBy from two subtasks into one to stay an exchange');
+  assert.equal(mp.chains[chainOf(mp, 0)]!.outputs.map((o) => o.partition), ['hash'], 'expected that exchange to hash');
+});
+
+Chaining('chaining: false gives every operator its own actor, and every edge its channels', () => {
+  const g = graphOf((env) => {
+    env.from(sources.fromArray([1])).map((x) => x).keyBy((x) => x).reduce((a, b) => a + b).to(sinks.discard());
+  });
+  const p = plan(g, { parallelism: 1, chaining: false });
+  assert.equal(p.chains.map((c) => [...c.nodes]), [[0], [1], [2], [3]], 'expected one chain per operator');
+  assert.equal(
+    p.chains.flatMap((c) => c.outputs.map((o) => o.partition)),
+    ['forward', 'hash', 'forward'],
+    'expected the partitions of the three edges',
+  );
 });
 
 Chaining('a parallelism change makes a rebalance edge with all-to-all channels', () => {

@@ -1,4 +1,6 @@
 import { errors, WeirError, type SubtaskLocation } from '../errors.ts';
+import { checkKey, type Key } from '../state/key-groups.ts';
+import { specialize } from '../util/specialize.ts';
 import type { Collector, Operator } from './operator.ts';
 
 /** Wraps a failure of user code with where it happened, once: the innermost operator names itself. */
@@ -7,22 +9,46 @@ export function userError(cause: unknown, at: SubtaskLocation, record?: { value:
   return errors.userFunction(at, record?.value, cause, record !== undefined);
 }
 
+/** Passes records on unchanged after checking that `keyOf` gives each a key weir can hash. */
+export function keyCheck(keyOf: (record: unknown) => Key): Operator<unknown, unknown> {
+  return {
+    process(record, out) {
+      checkKey(keyOf(record));
+      out.collect(record);
+    },
+  };
+}
+
 /** One operator of a chain, bound to the collector of the operator after it. */
 class Stage implements Collector<unknown> {
+  readonly collect: (record: unknown) => void;
+
   constructor(
     readonly operator: Operator<unknown, unknown>,
     readonly next: Collector<unknown>,
     readonly at: SubtaskLocation,
-  ) {}
-
-  collect(record: unknown): void {
+  ) {
     // try/catch costs nothing until something throws; the catch turns a bare user exception into
-    // an error that names this operator, this subtask and the record it was given.
-    try {
-      this.operator.process(record, this.next);
-    } catch (cause) {
-      throw userError(cause, this.at, { value: record });
-    }
+    // an error that names this operator, this subtask and the record it was given. Each stage gets
+    // its own copy of this function (see specialize), so that the call to `process` stays monomorphic.
+    const blame = (cause: unknown, record: unknown) => userError(cause, at, { value: record });
+    this.collect = specialize(
+      { operator, next, blame },
+      `function collect(record) {
+        try {
+          operator.process(record, next);
+        } catch (cause) {
+          throw blame(cause, record);
+        }
+      }`,
+      () => (record: unknown) => {
+        try {
+          operator.process(record, next);
+        } catch (cause) {
+          throw blame(cause, record);
+        }
+      },
+    );
   }
 }
 

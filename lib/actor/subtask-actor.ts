@@ -9,9 +9,11 @@ import { displayName, type LogicalGraph } from '../graph/logical-graph.ts';
 import type { ChainPlan, ResolvedPartition } from '../plan/physical-plan.ts';
 import type { Key } from '../state/key-groups.ts';
 import { KeyedStateBackend } from '../state/keyed-state-backend.ts';
+import type { RecordBatch } from '../protocol/messages.ts';
 import type { Clock, Timer } from '../util/clock.ts';
+import { specialize } from '../util/specialize.ts';
 import { actorMachine, type ActorStatus } from './actor-machine.ts';
-import { Chain, userError } from './chain.ts';
+import { Chain, keyCheck, userError } from './chain.ts';
 import type { Collector, Operator, OperatorContext } from './operator.ts';
 import type { Schedulable, Scheduler } from './scheduler.ts';
 
@@ -77,6 +79,8 @@ export class SubtaskActor implements Schedulable {
   readonly #keyed: KeyedStateBackend;
   #chain!: Chain;
   #reader: SourceReader<unknown> | undefined;
+  /** Runs a batch from the mailbox through the chain. */
+  #deliver: (batch: RecordBatch) => void = () => {};
   #counted: Collector<unknown> | undefined;
   #flushTimer: Timer | undefined;
   #recordsIn = 0;
@@ -134,6 +138,13 @@ export class SubtaskActor implements Schedulable {
           }
           continue;
         }
+        const input = node.inputs[0];
+        if (id !== chain.nodes[0] && input?.partition.type === 'hash') {
+          // A keyBy fused into the chain (one subtask each side) routes nothing, but its keys are
+          // still checked, and blamed on the keyBy, as the router would.
+          operators.push(keyCheck(input.partition.key));
+          locations.push({ ...at, operator: `keyBy → ${at.operator}` });
+        }
         const operator = node.createOperator!();
         const context: OperatorContext = {
           job: graph.job,
@@ -158,6 +169,18 @@ export class SubtaskActor implements Schedulable {
         locations.push(at);
       }
       this.#chain = new Chain(operators, locations, this.#router);
+      const head = this.#chain.head;
+      // One copy per actor (see specialize): a loop shared by every actor of the worker would call
+      // many different heads and inline none of them.
+      this.#deliver = specialize(
+        { head },
+        `function deliver(batch) {
+          for (let r = 0; r < batch.length; r++) head.collect(batch[r]);
+        }`,
+        () => (batch: RecordBatch) => {
+          for (let r = 0; r < batch.length; r++) head.collect(batch[r]);
+        },
+      );
       if (this.#reader) {
         const head = this.#chain.head;
         // Sources count what they emit here; other actors count per batch taken from the mailbox.
@@ -223,8 +246,7 @@ export class SubtaskActor implements Schedulable {
       case 'batch': {
         const { batch } = message;
         this.#recordsIn += batch.length;
-        const head = this.#chain.head;
-        for (let r = 0; r < batch.length; r++) head.collect(batch[r]);
+        this.#deliver(batch);
         break;
       }
       case 'end':

@@ -3,6 +3,7 @@ import type { Collector } from '../actor/operator.ts';
 import type { SubtaskLocation } from '../errors.ts';
 import type { ResolvedPartition } from '../plan/physical-plan.ts';
 import { keyGroupOf, subtaskOfKeyGroup, type Key } from '../state/key-groups.ts';
+import { specialize } from '../util/specialize.ts';
 import type { ChannelWriter } from './channel-writer.ts';
 
 /** How one output edge picks channels; the tail of every actor's chain. */
@@ -48,27 +49,33 @@ class BroadcastRoute implements Collector<unknown> {
 }
 
 class HashRoute implements Collector<unknown> {
-  /** key group → writer, precomputed so that a record costs one hash and one modulo. */
-  readonly #byKeyGroup: ChannelWriter[];
-  constructor(
-    writers: readonly ChannelWriter[],
-    private readonly keyOf: (record: unknown) => Key,
-    private readonly maxParallelism: number,
-    private readonly at: SubtaskLocation,
-  ) {
-    this.#byKeyGroup = Array.from(
-      { length: maxParallelism },
-      (_, group) => writers[subtaskOfKeyGroup(group, maxParallelism, writers.length)]!,
+  readonly collect: (record: unknown) => void;
+  constructor(writers: readonly ChannelWriter[], keyOf: (record: unknown) => Key, maxParallelism: number, at: SubtaskLocation) {
+    // key group → writer, precomputed so that a record costs one hash and one modulo
+    const byKeyGroup = Array.from({ length: maxParallelism }, (_, group) => writers[subtaskOfKeyGroup(group, maxParallelism, writers.length)]!);
+    const blame = (cause: unknown, record: unknown) => userError(cause, at, { value: record });
+    // One copy per route (see specialize), so that the call to this edge's key selector stays monomorphic.
+    this.collect = specialize(
+      { keyOf, keyGroupOf, maxParallelism, byKeyGroup, blame },
+      `function collect(record) {
+        let group;
+        try {
+          group = keyGroupOf(keyOf(record), maxParallelism);
+        } catch (cause) {
+          throw blame(cause, record);
+        }
+        byKeyGroup[group].push(record);
+      }`,
+      () => (record: unknown) => {
+        let group: number;
+        try {
+          group = keyGroupOf(keyOf(record), maxParallelism);
+        } catch (cause) {
+          throw blame(cause, record);
+        }
+        byKeyGroup[group]!.push(record);
+      },
     );
-  }
-  collect(record: unknown): void {
-    let group: number;
-    try {
-      group = keyGroupOf(this.keyOf(record), this.maxParallelism);
-    } catch (cause) {
-      throw userError(cause, this.at, { value: record });
-    }
-    this.#byKeyGroup[group]!.push(record);
   }
 }
 

@@ -4,7 +4,11 @@ import { displayName, type LogicalGraph, type Partition } from '../graph/logical
 /** An edge's partitioning once parallelisms are known. */
 export type ResolvedPartition = 'forward' | 'rebalance' | 'broadcast' | 'hash';
 
-/** Operators fused into one actor: forward edges of equal parallelism cost a function call, not a hand-off. */
+/**
+ * Operators fused into one actor: a forward edge of equal parallelism, or any edge between two
+ * operators of one subtask each (which can only go to that one subtask, on the same thread), costs a
+ * function call, not a hand-off.
+ */
 export interface ChainPlan {
   readonly id: number;
   /** Logical node ids, head first. */
@@ -55,6 +59,8 @@ export interface PlanOptions {
   parallelism: number;
   maxParallelism: number;
   workers: number;
+  /** Fuse operators into chains where the data allows it (Flink's operator chaining). */
+  chaining: boolean;
 }
 
 /** The worker a subtask lives on: subtask i of every chain shares worker i mod W, so forward hops stay in-thread. */
@@ -81,12 +87,15 @@ export function planJob(graph: LogicalGraph, options: PlanOptions): PhysicalPlan
   };
   const chainsOnto = (to: number): boolean => {
     const node = nodes[to]!;
-    if (node.inputs.length !== 1) return false;
+    if (!options.chaining || node.inputs.length !== 1) return false;
     const edge = node.inputs[0]!;
+    // With one subtask on each side, hash, rebalance and broadcast all send every record to that one
+    // subtask, which lives on the same worker (subtask 0 → worker 0): a hand-off would only add cost.
+    const single = parallelism[edge.from] === 1 && parallelism[to] === 1;
     return (
       consumers[edge.from]!.length === 1 &&
       nodes[edge.from]!.kind !== 'sink' &&
-      resolve(edge.partition, edge.from, to) === 'forward'
+      (single || resolve(edge.partition, edge.from, to) === 'forward')
     );
   };
 

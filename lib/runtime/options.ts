@@ -26,6 +26,12 @@ export interface RunOptions<P = unknown> {
   bufferTimeoutMs?: number;
   /** Batches per collect-sink channel the coordinator buffers before the job waits for a consumer. Default 256. */
   collectCapacity?: number;
+  /**
+   * Fuse operators into one actor where records can pass by function call: forward edges, and any
+   * edge (a `keyBy` too) between two operators of one subtask each. `false` gives every operator its
+   * own actor and mailbox, as Flink's `disableOperatorChaining()`. Default true.
+   */
+  chaining?: boolean;
   /** Old-generation heap limit of each worker thread in MiB; a worker above it dies and fails the job. */
   workerMemoryMb?: number;
   /** JSON handed to the job's `build(env, params)` in the coordinator and in every worker. */
@@ -52,6 +58,7 @@ const KNOWN = [
   'batchSize',
   'bufferTimeoutMs',
   'collectCapacity',
+  'chaining',
   'workerMemoryMb',
   'params',
 ] as const satisfies readonly (keyof RunOptions)[];
@@ -90,6 +97,10 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       return v;
     }),
     collectCapacity: pick('collectCapacity', 256, (v) => wholeNumber('collectCapacity', v, 1, 1 << 20)),
+    chaining: pick('chaining', true, (v) => {
+      if (typeof v !== 'boolean') throw errors.invalidOption('chaining', v, 'true or false');
+      return v;
+    }),
     workerMemoryMb: pick('workerMemoryMb', undefined as number | undefined, (v) => wholeNumber('workerMemoryMb', v, 16, 1 << 20)),
     params,
   };

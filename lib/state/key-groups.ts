@@ -10,10 +10,19 @@ export const DEFAULT_MAX_PARALLELISM = 128;
 export function hashKey(key: Key): number {
   if (typeof key === 'string') return hashString(key);
   if (typeof key === 'number') return hashNumber(key);
-  throw new TypeError(
+  throw notAKey(key);
+}
+
+/** Returns a key that weir can hash unchanged; throws the same TypeError as `hashKey` otherwise. */
+export function checkKey(key: Key): Key {
+  if (typeof key === 'string' || typeof key === 'number') return key;
+  throw notAKey(key);
+}
+
+const notAKey = (key: unknown): TypeError =>
+  new TypeError(
     `keyBy must return a string or a number, got ${key === null ? 'null' : typeof key}; build a string key, e.g. \`\${a}|\${b}\``,
   );
-}
 
 /** Key → key group: the unit in which keyed state is stored, snapshotted and moved between subtasks. */
 export function keyGroupOf(key: Key, maxParallelism: number): number {

@@ -84,20 +84,26 @@ UserFunction('a keyed operator that throws on another worker fails the job with 
   assertNothingLeft(before, 'after a keyed job failed');
 });
 
-UserFunction('a key selector returning an object fails the job with a WeirError that explains keys', async () => {
-  const before = resourceCounts();
-  const h = await run(fixture('bad-key'), { parallelism: 2, workers: 1 });
-  const error = await rejectionOf(h.done, 'done of bad-key');
-  // The key selector is user code: its failure must come out like any other user function's, with
-  // a code, the job and where it ran, and the TypeError of hashKey as the cause.
-  assert.instance(error, WeirError, `expected a WeirError, got ${error.name}: ${error.message}`);
-  assert.is(error.code, 'WEIR_E_USER_FUNCTION', `expected WEIR_E_USER_FUNCTION, got ${error.code}`);
-  assert.ok(error.message.includes('Job "bad-key"'), `expected the message to name the job: ${error.message}`);
-  assert.match(error.message, /subtask [12]\/2/, `expected the message to name the subtask: ${error.message}`);
-  assert.match(error.message, /keyBy must return a string or a number/, `expected the message to say what keys may be: ${error.message}`);
-  assert.instance(error.cause, Error, 'expected the TypeError as the cause');
-  assert.is((error.cause as Error).name, 'TypeError', 'expected the cause to be a TypeError');
-  assertNothingLeft(before, 'after bad-key failed');
+UserFunction('a key selector returning an object fails the job with a WeirError that explains keys, fused or not', async () => {
+  // At parallelism 2 the router hashes the key; at parallelism 1 the keyBy is fused into the chain
+  // and only checked: both must fail the same way.
+  for (const parallelism of [2, 1]) {
+    const before = resourceCounts();
+    const h = await run(fixture('bad-key'), { parallelism, workers: 1 });
+    const error = await rejectionOf(h.done, `done of bad-key at parallelism ${parallelism}`);
+    // The key selector is user code: its failure must come out like any other user function's, with
+    // a code, the job and where it ran, and the TypeError of hashKey as the cause.
+    assert.instance(error, WeirError, `expected a WeirError, got ${error.name}: ${error.message}`);
+    assert.is(error.code, 'WEIR_E_USER_FUNCTION', `expected WEIR_E_USER_FUNCTION, got ${error.code}`);
+    assert.ok(error.message.includes('Job "bad-key"'), `expected the message to name the job: ${error.message}`);
+    assert.match(error.message, /keyBy → reduce/, `expected the message to blame the keyBy: ${error.message}`);
+    const subtask = parallelism === 2 ? /subtask [12]\/2/ : /subtask 1\/1/;
+    assert.match(error.message, subtask, `expected the message to name the subtask: ${error.message}`);
+    assert.match(error.message, /keyBy must return a string or a number/, `expected the message to say what keys may be: ${error.message}`);
+    assert.instance(error.cause, Error, 'expected the TypeError as the cause');
+    assert.is((error.cause as Error).name, 'TypeError', 'expected the cause to be a TypeError');
+    assertNothingLeft(before, `after bad-key failed at parallelism ${parallelism}`);
+  }
 });
 
 UserFunction('a worker thread that exits while running fails the job with WEIR_E_WORKER_DIED', async () => {
