@@ -1,5 +1,7 @@
 import type { Source } from '../../lib/api/connectors.ts';
+import type { Collector } from '../../lib/actor/operator.ts';
 import { errors } from '../../lib/errors.ts';
+import { specialize } from '../../lib/util/specialize.ts';
 
 export interface GenerateOptions {
   /** How many records in all (across subtasks); default: unbounded. */
@@ -21,20 +23,35 @@ export function generate<T>(fn: (index: number) => T, options: GenerateOptions =
     describe: { count: count === Infinity ? 'unbounded' : count },
     functions: [fn],
     open({ subtaskIndex, parallelism }) {
-      let produced = 0; // records this subtask emitted: index = subtaskIndex + produced * parallelism
-      return {
-        read(max, out) {
-          let index = subtaskIndex + produced * parallelism;
+      // records this subtask emitted: index = subtaskIndex + produced * parallelism
+      const state = { produced: 0 };
+      // A copy per subtask (see specialize): the loop calls this job's `fn` and this subtask's chain.
+      const read = specialize(
+        { fn, count, state, subtaskIndex, parallelism },
+        `function read(max, out) {
+          let index = subtaskIndex + state.produced * parallelism;
           for (let i = 0; i < max && index < count; i++) {
             out.collect(fn(index));
-            produced++;
+            state.produced++;
+            index += parallelism;
+          }
+          return index < count;
+        }`,
+        () => (max: number, out: Collector<T>) => {
+          let index = subtaskIndex + state.produced * parallelism;
+          for (let i = 0; i < max && index < count; i++) {
+            out.collect(fn(index));
+            state.produced++;
             index += parallelism;
           }
           return index < count;
         },
-        offset: () => produced,
+      );
+      return {
+        read,
+        offset: () => state.produced,
         seek(offset) {
-          produced = offset as number;
+          state.produced = offset as number;
         },
       };
     },

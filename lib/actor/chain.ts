@@ -11,12 +11,19 @@ export function userError(cause: unknown, at: SubtaskLocation, record?: { value:
 
 /** Passes records on unchanged after checking that `keyOf` gives each a key weir can hash. */
 export function keyCheck(keyOf: (record: unknown) => Key): Operator<unknown, unknown> {
-  return {
-    process(record, out) {
+  // A copy per keyBy (see specialize): one shared `process` would call every job's key selector.
+  const process = specialize(
+    { keyOf, checkKey },
+    `function process(record, out) {
+      checkKey(keyOf(record));
+      out.collect(record);
+    }`,
+    () => (record: unknown, out: Collector<unknown>) => {
       checkKey(keyOf(record));
       out.collect(record);
     },
-  };
+  );
+  return { process };
 }
 
 /** One operator of a chain, bound to the collector of the operator after it. */

@@ -83,7 +83,8 @@ export class SubtaskActor implements Schedulable {
   #deliver: (batch: RecordBatch) => void = () => {};
   #counted: Collector<unknown> | undefined;
   #flushTimer: Timer | undefined;
-  #recordsIn = 0;
+  /** Records taken from the mailbox, or emitted by the source: an object, so that the source's counting copy can reach it. */
+  readonly #counts = { recordsIn: 0 };
   #pauses = 0;
   #paused = false;
   readonly #capacity: number;
@@ -184,7 +185,21 @@ export class SubtaskActor implements Schedulable {
       if (this.#reader) {
         const head = this.#chain.head;
         // Sources count what they emit here; other actors count per batch taken from the mailbox.
-        this.#counted = { collect: (record) => (this.#recordsIn++, head.collect(record)) };
+        const counts = this.#counts;
+        // A copy per actor (see specialize), as the source's records all pass through it.
+        this.#counted = {
+          collect: specialize(
+            { counts, head },
+            `function collect(record) {
+              counts.recordsIn++;
+              head.collect(record);
+            }`,
+            () => (record: unknown) => {
+              counts.recordsIn++;
+              head.collect(record);
+            },
+          ),
+        };
       }
       this.#lifecycle.send({ type: 'OPENED' });
     } catch (error) {
@@ -245,7 +260,7 @@ export class SubtaskActor implements Schedulable {
     switch (message.type) {
       case 'batch': {
         const { batch } = message;
-        this.#recordsIn += batch.length;
+        this.#counts.recordsIn += batch.length;
         this.#deliver(batch);
         break;
       }
@@ -326,7 +341,7 @@ export class SubtaskActor implements Schedulable {
       chain: chain.id,
       index,
       status: this.status,
-      recordsIn: this.#recordsIn,
+      recordsIn: this.#counts.recordsIn,
       recordsOut,
       queued: gate.queued,
       capacity: this.#capacity,
