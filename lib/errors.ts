@@ -56,6 +56,7 @@ export type ErrorCode =
   | 'WEIR_E_GRAPH_MISMATCH'
   | 'WEIR_E_USER_FUNCTION'
   | 'WEIR_E_WORKER_DIED'
+  | 'WEIR_E_RUNTIME'
   | 'WEIR_E_UNKNOWN_OUTPUT'
   | 'WEIR_E_JOB_NOT_RUNNING';
 
@@ -140,6 +141,17 @@ export const errors = {
         'A worker dies when user code calls process.exit(), exceeds the worker memory limit, or crashes natively.',
       { cause, job },
     ),
+
+  notEnoughThreads: (job: string, wanted: number, free: number, size: number) =>
+    new WeirError(
+      'WEIR_E_RUNTIME',
+      `Job "${job}" needs ${wanted} worker thread${wanted === 1 ? '' : 's'}, but the runtime has ${free} of its ${size} free ` +
+        '(each running job holds its workers until it ends). Wait for a job to end, ask for fewer `workers`, or create the runtime with more.',
+      { job },
+    ),
+
+  runtimeClosed: () =>
+    new WeirError('WEIR_E_RUNTIME', 'The runtime is closed: its threads are gone. Create a new Runtime to run more jobs.'),
 
   unknownOutput: (job: string, name: string, known: readonly string[]) =>
     new WeirError(

@@ -15,6 +15,7 @@ export type { GenerateOptions } from '../actors/sources/generate-source.ts';
 export type { KeyedValueState, ValueState } from './state/keyed-value-state.ts';
 export type { Key } from './state/key-groups.ts';
 export { run } from './runtime/run.ts';
+export { Runtime, type RuntimeOptions, type JobOptions } from './runtime/runtime.ts';
 export { JobHandle, type JobEvents, type JobResult } from './runtime/job-handle.ts';
 export type { RunOptions } from './runtime/options.ts';
 export type { JobMetrics, OperatorMetrics, ChannelMetrics, WorkerMetrics } from './runtime/metrics.ts';

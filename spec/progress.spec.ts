@@ -29,8 +29,8 @@ const metrics: JobMetrics = {
   ],
   channels: [],
   workers: [
-    { worker: 0, heapUsedBytes: 30 * 2 ** 20, peakHeapBytes: 41 * 2 ** 20 },
-    { worker: 1, heapUsedBytes: 20 * 2 ** 20, peakHeapBytes: 35 * 2 ** 20 },
+    { worker: 0, threadId: 1, heapUsedBytes: 30 * 2 ** 20, peakHeapBytes: 41 * 2 ** 20 },
+    { worker: 1, threadId: 2, heapUsedBytes: 20 * 2 ** 20, peakHeapBytes: 35 * 2 ** 20 },
   ],
 };
 

@@ -1,7 +1,5 @@
 import type { Remote } from 'comlink';
-import { extname } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import { comlink, xstate } from '../util/packages.ts';
 import { PortInputChannel, whenClosed } from '../channel/port-channel.ts';
 import { errors } from '../errors.ts';
@@ -13,9 +11,7 @@ import { aggregateMetrics, type JobMetrics } from './metrics.ts';
 import type { ResolvedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
 import { deserializeError, type SerializedError } from './serialized-error.ts';
-
-/** The worker entry sits beside this file, as .ts when weir runs from source and .js when compiled. */
-const WORKER_ENTRY = new URL(`./worker-entry${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+import type { HostLease, ThreadPool } from './thread-pool.ts';
 
 interface HostHandle {
   readonly api: Remote<HostApi>;
@@ -31,17 +27,18 @@ export interface CoordinatorEvents {
 }
 
 /**
- * Runs one job: starts a piscina pool with one long-lived host per worker thread, creates a
+ * Runs one job: places one long-lived host per worker on threads of the pool, creates a
  * MessagePort pair for every channel that crosses threads (data flows worker to worker, never
- * through here), deploys, starts, watches for completion or failure, and releases every thread
- * and port at the end. The job machine decides which of these steps may happen next.
+ * through here), deploys, starts, watches for completion or failure, and gives every thread back
+ * and closes every port at the end. The job machine decides which of these steps may happen next.
  */
 export class Coordinator {
   readonly #lifecycle = xstate.createActor(jobMachine).start();
   readonly #hosts: HostHandle[] = [];
   readonly #outputs = new Map<string, OutputStream<unknown>>();
   readonly #startedAt = performance.now();
-  #pool: Piscina | undefined;
+  #leases: HostLease[] = [];
+  #unsubscribe: () => void = () => {};
   #finalMetrics: JobMetrics | undefined;
   #lastHostMetrics: HostMetrics[] = [];
   #failure: Error | undefined;
@@ -57,6 +54,7 @@ export class Coordinator {
     readonly graph: LogicalGraph,
     readonly plan: PhysicalPlan,
     readonly options: ResolvedOptions,
+    private readonly pool: ThreadPool,
     private readonly events: CoordinatorEvents,
   ) {
     this.#aborted = new Promise<never>((_, reject) => (this.#abort = reject));
@@ -80,29 +78,20 @@ export class Coordinator {
   /** Deploys and starts the job; rejects (after releasing everything) if deployment fails. */
   async start(): Promise<void> {
     this.#lifecycle.send({ type: 'DEPLOY' });
-    const { workers, workerMemoryMb } = this.options;
-    const pool = new Piscina({
-      filename: WORKER_ENTRY,
-      minThreads: workers,
-      maxThreads: workers,
-      concurrentTasksPerWorker: 1,
-      idleTimeout: Infinity,
-      atomics: 'disabled',
-      ...(workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: workerMemoryMb } }),
-    });
-    this.#pool = pool;
-    pool.on('error', (error: unknown) => void this.#fail(errors.workerDied(this.graph.job, -1, error)));
-
+    const { workers } = this.options;
+    if (workers > this.pool.free) {
+      const error = errors.notEnoughThreads(this.graph.job, workers, this.pool.free, this.pool.size);
+      await this.#fail(error);
+      throw error;
+    }
+    this.#unsubscribe = this.pool.onError((error) => void this.#fail(errors.workerDied(this.graph.job, -1, error)));
+    this.#leases = this.pool.lease(workers, (w, error) => void this.#fail(errors.workerDied(this.graph.job, w, error)));
     const ports = this.#createPorts();
-    for (let w = 0; w < workers; w++) {
-      const { port1, port2 } = new MessageChannel();
-      pool
-        .run({ control: port2, workerIndex: w }, { transferList: [port2] })
-        .catch((error: unknown) => void this.#fail(errors.workerDied(this.graph.job, w, error)));
+    for (const { control } of this.#leases) {
       this.#hosts.push({
-        api: comlink.wrap<HostApi>(port1 as unknown as Parameters<typeof comlink.wrap>[0]),
-        control: port1,
-        closed: whenClosed(port1),
+        api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
+        control,
+        closed: whenClosed(control),
       });
     }
 
@@ -230,7 +219,7 @@ export class Coordinator {
     return this.#finalMetrics;
   }
 
-  /** Releases threads and ports. Hosts are told to shut down, but a host stuck in user code is terminated. */
+  /** Releases threads and ports. Hosts are told to shut down; a host stuck in user code loses its thread. */
   async #release(): Promise<void> {
     // A port stays an active handle until its 'close' event, a turn after close(): wait for it, so
     // that when the job reports its end, nothing of it is left in this process.
@@ -240,8 +229,9 @@ export class Coordinator {
       control.close();
     }
     for (const output of this.#outputs.values()) closed.push(output.close());
-    await this.#pool?.destroy();
-    this.#pool = undefined;
+    this.#unsubscribe();
+    await this.pool.giveBack(this.#leases);
+    this.#leases = [];
     await Promise.all(closed);
   }
 

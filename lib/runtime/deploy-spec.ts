@@ -25,6 +25,7 @@ export type HostOutcome = { readonly status: 'finished' } | { readonly status: '
 
 export interface HostMetrics {
   readonly worker: number;
+  readonly threadId: number;
   readonly heapUsedBytes: number;
   /** Highest heap use sampled while the job ran. */
   readonly peakHeapBytes: number;

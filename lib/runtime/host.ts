@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import { threadId } from 'node:worker_threads';
 import { buildGraph } from '../api/job.ts';
 import { Scheduler } from '../actor/scheduler.ts';
 import { SubtaskActor, type ActorOutput } from '../actor/subtask-actor.ts';
@@ -67,6 +68,7 @@ export class Host implements HostApi {
     const heapUsedBytes = this.#sampleHeap();
     return {
       worker: this.workerIndex,
+      threadId,
       heapUsedBytes,
       peakHeapBytes: this.#peakHeap,
       actors: this.#actors.map((a) => a.metrics()),

@@ -43,6 +43,8 @@ export interface ChannelMetrics {
 
 export interface WorkerMetrics {
   worker: number;
+  /** The thread hosting this worker's actors (`worker_threads.threadId`): stays the same across the jobs of a `Runtime`. */
+  threadId: number;
   heapUsedBytes: number;
   peakHeapBytes: number;
 }
@@ -95,6 +97,6 @@ export function aggregateMetrics(
       for (const c of a.channels) channels.push({ from, ...c });
     }
   }
-  const workers = hosts.map(({ worker, heapUsedBytes, peakHeapBytes }) => ({ worker, heapUsedBytes, peakHeapBytes }));
+  const workers = hosts.map(({ worker, threadId, heapUsedBytes, peakHeapBytes }) => ({ worker, threadId, heapUsedBytes, peakHeapBytes }));
   return { job: plan.job, status, elapsedMs, operators, channels, workers };
 }

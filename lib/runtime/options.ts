@@ -43,7 +43,7 @@ export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'para
   params: unknown;
 };
 
-const wholeNumber = (option: string, value: unknown, min: number, max: number): number => {
+export const wholeNumber = (option: string, value: unknown, min: number, max: number): number => {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw errors.invalidOption(option, value, `a whole number from ${min} to ${max}`);
   }
@@ -63,8 +63,11 @@ const KNOWN = [
   'params',
 ] as const satisfies readonly (keyof RunOptions)[];
 
-/** Validates options, fills in defaults, and says exactly which option is wrong and what is allowed. */
-export function resolveOptions(options: unknown): ResolvedOptions {
+/**
+ * Validates options, fills in defaults, and says exactly which option is wrong and what is allowed.
+ * `defaultWorkers` is the machine's cores for `run()`, and a runtime's thread count for `Runtime.run`.
+ */
+export function resolveOptions(options: unknown, defaultWorkers = availableParallelism()): ResolvedOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw errors.invalidOption('options', options, 'an object such as { parallelism: 2 }');
@@ -77,7 +80,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     o[key] === undefined ? fallback : check(o[key]);
 
   const maxParallelism = pick('maxParallelism', DEFAULT_MAX_PARALLELISM, (v) => wholeNumber('maxParallelism', v, 1, 32768));
-  const workers = pick('workers', availableParallelism(), (v) => wholeNumber('workers', v, 1, 256));
+  const workers = pick('workers', defaultWorkers, (v) => wholeNumber('workers', v, 1, 256));
   const parallelism = pick('parallelism', workers, (v) => wholeNumber('parallelism', v, 1, maxParallelism));
   const params = o['params'];
   if (params !== undefined) {

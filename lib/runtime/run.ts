@@ -5,7 +5,8 @@ import { WeirError } from '../errors.ts';
 import { planJob } from '../plan/physical-plan.ts';
 import { JobHandle, type JobResult } from './job-handle.ts';
 import { importJobModule } from './module-loader.ts';
-import { resolveOptions, type RunOptions } from './options.ts';
+import { resolveOptions, type ResolvedOptions, type RunOptions } from './options.ts';
+import type { ThreadPool } from './thread-pool.ts';
 
 /** A file URL for a module given as a URL, a file URL string, or a path (relative to the working directory). */
 export function moduleUrl(module: string | URL): string {
@@ -15,9 +16,10 @@ export function moduleUrl(module: string | URL): string {
 }
 
 /**
- * Runs the job that `module` exports (`export default job(...)`) on worker threads, and resolves
- * once it is running. Rejects, with everything released, if the options are wrong, the module is
- * not a job, the graph cannot be built, or a worker builds a different graph.
+ * Runs the job that `module` exports (`export default job(...)`) on worker threads of its own, and
+ * resolves once it is running. Rejects, with everything released, if the options are wrong, the
+ * module is not a job, the graph cannot be built, or a worker builds a different graph. The threads
+ * end with the job; a daemon that runs many jobs can keep them with a `Runtime`.
  *
  * @example
  * ```ts
@@ -27,6 +29,17 @@ export function moduleUrl(module: string | URL): string {
  */
 export async function run<P = unknown>(module: string | URL, options: RunOptions<P> = {}): Promise<JobHandle> {
   const resolved = resolveOptions(options);
+  return startJob(module, resolved, async () => {
+    const { ThreadPool } = await import('./thread-pool.ts');
+    return new ThreadPool(resolved.workers, resolved.workerMemoryMb, true);
+  });
+}
+
+/**
+ * What `run()` and `Runtime.run` share: imports the module, builds and plans the graph, and only
+ * then takes threads from `pool()` and deploys.
+ */
+export async function startJob(module: string | URL, resolved: ResolvedOptions, pool: () => Promise<ThreadPool>): Promise<JobHandle> {
   const url = moduleUrl(module);
   const definition = await importJobModule(url);
   let graph;
@@ -46,9 +59,9 @@ export async function run<P = unknown>(module: string | URL, options: RunOptions
   // A daemon that only listens to 'failed' must not be taken down by an unhandled rejection.
   done.catch(() => {});
   let handle!: JobHandle;
-  // Loaded here, not at the top: job modules import weir in every worker, which needs none of it.
+  // Loaded here, not at the top (as the thread pool): job modules import weir in every worker, which needs none of it.
   const { Coordinator } = await import('./coordinator.ts');
-  const coordinator = new Coordinator(url, graph, plan, resolved, {
+  const coordinator = new Coordinator(url, graph, plan, resolved, await pool(), {
     finished: (metrics) => {
       const result: JobResult = { job: graph.job, status: 'finished', metrics };
       settle.resolve(result);

@@ -3,9 +3,10 @@ import type { MessagePort } from 'node:worker_threads';
 import { Host } from './host.ts';
 
 /**
- * The piscina task that makes a worker thread a weir host. It runs for the whole job: piscina's
- * per-task dispatch is used once per worker to place a host, never on the data path. The task
- * returns when the coordinator calls `shutdown`, and the pool is then destroyed.
+ * The piscina task that makes a worker thread a weir host for one job. It runs for the whole job:
+ * piscina's per-task dispatch is used once per worker to place a host, never on the data path. The
+ * task returns when the coordinator calls `shutdown`; the thread then waits for the next job of its
+ * runtime, or ends with the pool of a one-off `run()`.
  */
 export default async function hostTask({ control, workerIndex }: { control: MessagePort; workerIndex: number }): Promise<void> {
   const host = new Host(workerIndex);

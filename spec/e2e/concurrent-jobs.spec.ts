@@ -1,24 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from 'weir';
-import type { Params as SumParams } from '../fixtures/keyed-sum.ts';
+import { expectedSums, finalSums, type Params as SumParams } from '../fixtures/keyed-sum.ts';
 import { assertNothingLeft, fixture, rejectionOf, resourceCounts, watchdog } from '../helpers.ts';
-
-/** keyed-sum computed in one loop: key `k${(i * 7919) % keys}`, value `i % 10`. */
-function expectedSums({ records, keys }: SumParams): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let i = 0; i < records; i++) {
-    const key = `k${(i * 7919) % keys}`;
-    m.set(key, (m.get(key) ?? 0) + (i % 10));
-  }
-  return m;
-}
-
-function finalSums(records: { key: string; value: number }[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const r of records) m.set(r.key, r.value);
-  return m;
-}
 
 const Concurrent = suite('concurrent jobs in one process');
 

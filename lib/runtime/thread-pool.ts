@@ -1,0 +1,118 @@
+import { extname } from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+
+/** The worker entry sits beside this file, as .ts when weir runs from source and .js when compiled. */
+const WORKER_ENTRY = new URL(`./worker-entry${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+
+/** How long a host may take to return after `shutdown` before its thread is terminated. */
+const SHUTDOWN_GRACE_MS = 1000;
+
+/** One host of one job, placed on a thread of the pool. */
+export interface HostLease {
+  /** The coordinator's end of the host's control port. */
+  readonly control: MessagePort;
+  /** The piscina task that runs the host: it returns after `shutdown`, rejects if the thread dies. */
+  readonly task: Promise<void>;
+}
+
+interface Lease extends HostLease {
+  readonly abort: AbortController;
+  returned: boolean;
+}
+
+/**
+ * The worker threads that host actors: a piscina pool whose tasks are long-lived hosts, one per
+ * thread per job (piscina gives an abortable task a thread of its own). `run()` makes a pool per job
+ * and destroys it with the job; a `Runtime` keeps one for many jobs, so their threads start once and
+ * keep the code V8 compiled in them.
+ */
+export class ThreadPool {
+  readonly #piscina: Piscina;
+  #leased = 0;
+  readonly #errorListeners = new Set<(error: unknown) => void>();
+  #destroyed: Promise<void> | undefined;
+
+  constructor(
+    /** Threads in the pool. */
+    readonly size: number,
+    workerMemoryMb: number | undefined,
+    /** Destroy the pool when its last job gives its hosts back (the pool of a one-off `run()`). */
+    private readonly closeWhenIdle: boolean,
+  ) {
+    this.#piscina = new Piscina({
+      filename: WORKER_ENTRY,
+      minThreads: size,
+      maxThreads: size,
+      idleTimeout: Infinity,
+      atomics: 'disabled',
+      ...(workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: workerMemoryMb } }),
+    });
+    this.#piscina.on('error', (error: unknown) => {
+      for (const listener of this.#errorListeners) listener(error);
+    });
+  }
+
+  /** Threads not hosting a job. */
+  get free(): number {
+    return this.#destroyed ? 0 : this.size - this.#leased;
+  }
+
+  /**
+   * Starts one host per thread on `count` free threads. `onDied` hears of a thread that dies under
+   * a host (a task that fails without having been terminated on purpose). The caller checks `free`.
+   */
+  lease(count: number, onDied: (worker: number, error: unknown) => void): HostLease[] {
+    if (count > this.free) throw new RangeError(`${count} threads asked, ${this.free} free`);
+    this.#leased += count;
+    return Array.from({ length: count }, (_, workerIndex) => {
+      const { port1, port2 } = new MessageChannel();
+      const abort = new AbortController();
+      const lease: Lease = {
+        control: port1,
+        abort,
+        returned: false,
+        task: this.#piscina.run({ control: port2, workerIndex }, { transferList: [port2], signal: abort.signal }).then(
+          () => void (lease.returned = true),
+          (error: unknown) => {
+            lease.returned = true;
+            if (!abort.signal.aborted) onDied(workerIndex, error);
+          },
+        ),
+      };
+      return lease;
+    });
+  }
+
+  /** Hears of errors piscina reports outside any task; returns the unsubscribe function. */
+  onError(listener: (error: unknown) => void): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
+  }
+
+  /**
+   * Takes back hosts that were told to shut down. A host that has not returned within the grace
+   * period (stuck in user code, say) loses its thread: piscina terminates it and starts a fresh one.
+   */
+  async giveBack(hosts: readonly HostLease[]): Promise<void> {
+    const leases = hosts as readonly Lease[];
+    if (this.closeWhenIdle && this.#leased === leases.length) {
+      this.#leased = 0;
+      await this.destroy();
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)));
+    await Promise.race([Promise.all(leases.map((l) => l.task)), grace]);
+    clearTimeout(timer);
+    for (const lease of leases) if (!lease.returned) lease.abort.abort();
+    await Promise.all(leases.map((l) => l.task));
+    this.#leased -= leases.length;
+  }
+
+  /** Terminates every thread; hosts still running are cut off. */
+  destroy(): Promise<void> {
+    this.#destroyed ??= this.#piscina.destroy();
+    return this.#destroyed;
+  }
+}
