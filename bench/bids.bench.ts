@@ -2,15 +2,20 @@
  * npm run bench: the bid workload through weir at parallelism 1 and 2 and through a hand-written
  * single-thread loop over the same generator, in the same run, interleaved and repeated; medians.
  *
+ * weir's jobs run on one `Runtime`, as a daemon runs its jobs: the threads start once and keep
+ * what V8 compiled. One-off `run()` calls, which start and end threads of their own, are measured
+ * too (the "cold" figures), and so is parallelism 1 with chaining off, where the keyBy is a real
+ * hand-over between two actors instead of a function call.
+ *
  * CPU is process-wide (`process.cpuUsage()` counts every thread), so "CPU ns per record" is what the
- * whole job costs, worker start-up and module loading included. `steady` leaves out start-up: CPU
- * from the 'running' event to the end.
+ * whole job costs, deployment included. `steady` leaves out start-up: CPU from the 'running' event
+ * to the end.
  *
  *   npm run bench                       # 10M records, 5 rounds
  *   npm run bench -- --records 2000000 --rounds 5
  */
 import { parseArgs } from 'node:util';
-import { run } from 'weir';
+import { run, Runtime, type JobOptions } from 'weir';
 import { loop, type AuctionTotal } from './bids.ts';
 
 interface Figures {
@@ -46,10 +51,12 @@ function runLoop(): { figures: Figures; totals: Map<number, { count: number; sum
   return { figures: { recordsPerSec: RECORDS / seconds, cpuNsPerRecord: cpu, steadyCpuNsPerRecord: cpu }, totals };
 }
 
-async function runWeir(parallelism: number): Promise<{ figures: Figures; totals: AuctionTotal[] }> {
+type Start = (options: JobOptions<{ count: number }>) => ReturnType<typeof run>;
+
+async function runWeir(start: Start, options: JobOptions): Promise<{ figures: Figures; totals: AuctionTotal[] }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const handle = await run(JOB, { parallelism, workers: parallelism, params: { count: RECORDS } });
+  const handle = await start({ ...options, params: { count: RECORDS } });
   const running = process.cpuUsage();
   const totals = await handle.collected<AuctionTotal>('totals');
   await handle.done;
@@ -82,31 +89,53 @@ const medianOf = (runs: Figures[]): Figures => ({
   steadyCpuNsPerRecord: median(runs.map((r) => r.steadyCpuNsPerRecord)),
 });
 
-const rounds: { loop: Figures[]; p1: Figures[]; p2: Figures[] } = { loop: [], p1: [], p2: [] };
-console.log(`bids: ${(RECORDS / 1e6).toFixed(1)}M records, ${ROUNDS} rounds (loop, weir p1, weir p2 interleaved)`);
+const P1: JobOptions = { parallelism: 1, workers: 1 };
+const P2: JobOptions = { parallelism: 2, workers: 2 };
+const P1_UNCHAINED: JobOptions = { ...P1, chaining: false };
+
+const runtime = new Runtime({ workers: 2 });
+const onRuntime: Start = (options) => runtime.run(JOB, options);
+const oneOff: Start = (options) => run(JOB, options);
+
+const rounds: Record<'loop' | 'p1' | 'p2' | 'p1Unchained', Figures[]> = { loop: [], p1: [], p2: [], p1Unchained: [] };
+const show = (f: Figures) => `${(f.recordsPerSec / 1e6).toFixed(2)}M rec/s ${f.cpuNsPerRecord.toFixed(0)} cpu ns/rec`;
+console.log(`bids: ${(RECORDS / 1e6).toFixed(1)}M records, ${ROUNDS} rounds (loop, weir p1, p2 and p1 unchained interleaved, on one Runtime)`);
 for (let round = 1; round <= ROUNDS; round++) {
   const baseline = runLoop();
-  const p1 = await runWeir(1);
-  check('weir p1', baseline.totals, p1.totals);
-  const p2 = await runWeir(2);
-  check('weir p2', baseline.totals, p2.totals);
   rounds.loop.push(baseline.figures);
-  rounds.p1.push(p1.figures);
-  rounds.p2.push(p2.figures);
-  const show = (f: Figures) => `${(f.recordsPerSec / 1e6).toFixed(2)}M rec/s ${f.cpuNsPerRecord.toFixed(0)} cpu ns/rec`;
-  console.log(`  round ${round}: loop ${show(baseline.figures)} │ p1 ${show(p1.figures)} │ p2 ${show(p2.figures)}`);
+  const line = [`loop ${show(baseline.figures)}`];
+  for (const [name, options] of [['p1', P1], ['p2', P2], ['p1Unchained', P1_UNCHAINED]] as const) {
+    const result = await runWeir(onRuntime, options);
+    check(`weir ${name}`, baseline.totals, result.totals);
+    rounds[name].push(result.figures);
+    line.push(`${name} ${show(result.figures)}`);
+  }
+  console.log(`  round ${round}: ${line.join(' │ ')}`);
 }
+await runtime.close();
+
+// One-off run() calls: each starts two fresh threads, imports the job and compiles it there again.
+const coldLoop = runLoop();
+const cold = { p1: await runWeir(oneOff, P1), p2: await runWeir(oneOff, P2) };
+check('weir p1 (run)', coldLoop.totals, cold.p1.totals);
+check('weir p2 (run)', coldLoop.totals, cold.p2.totals);
 
 const loopM = medianOf(rounds.loop);
 const p1M = medianOf(rounds.p1);
 const p2M = medianOf(rounds.p2);
+const p1U = medianOf(rounds.p1Unchained);
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 const row = (name: string, f: Figures, extra: string) =>
-  `${name.padEnd(6)} ${(f.recordsPerSec / 1e6).toFixed(2).padStart(6)}M records/s  ${f.cpuNsPerRecord.toFixed(1).padStart(6)} CPU ns/record (steady ${f.steadyCpuNsPerRecord.toFixed(1)})  ${extra}`;
-console.log('\nmedians (all three produced the same totals per auction):');
+  `${name.padEnd(14)} ${(f.recordsPerSec / 1e6).toFixed(2).padStart(6)}M records/s  ${f.cpuNsPerRecord.toFixed(1).padStart(6)} CPU ns/record (steady ${f.steadyCpuNsPerRecord.toFixed(1)})  ${extra}`;
+console.log('\nmedians (every run produced the same totals per auction as the loop):');
 console.log(row('loop', loopM, ''));
 console.log(row('p1', p1M, `CPU ratio to loop ${ratio(p1M.cpuNsPerRecord, loopM.cpuNsPerRecord)} (bar: ≤ 2)`));
 console.log(row('p2', p2M, `throughput ratio to loop ${ratio(p2M.recordsPerSec, loopM.recordsPerSec)} (bar: ≥ 0.7)`));
+console.log(row('p1 unchained', p1U, `CPU ratio to loop ${ratio(p1U.cpuNsPerRecord, loopM.cpuNsPerRecord)} (keyBy as a hand-over between actors)`));
+console.log('one-off run() with fresh threads, against a loop run just before:');
+console.log(row('loop', coldLoop.figures, ''));
+console.log(row('p1 (run)', cold.p1.figures, `CPU ratio to loop ${ratio(cold.p1.figures.cpuNsPerRecord, coldLoop.figures.cpuNsPerRecord)}`));
+console.log(row('p2 (run)', cold.p2.figures, `throughput ratio to loop ${ratio(cold.p2.figures.recordsPerSec, coldLoop.figures.recordsPerSec)}`));
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const json = (f: Figures) => ({
@@ -114,21 +143,20 @@ const json = (f: Figures) => ({
   cpuNsPerRecord: round1(f.cpuNsPerRecord),
   steadyCpuNsPerRecord: round1(f.steadyCpuNsPerRecord),
 });
+const against = (f: Figures, base: Figures) => ({
+  ...json(f),
+  cpuRatio: ratio(f.cpuNsPerRecord, base.cpuNsPerRecord),
+  steadyCpuRatio: ratio(f.steadyCpuNsPerRecord, base.cpuNsPerRecord),
+  throughputRatio: ratio(f.recordsPerSec, base.recordsPerSec),
+});
 console.log(
   JSON.stringify({
     records: RECORDS,
     rounds: ROUNDS,
     loop: json(loopM),
-    p1: {
-      ...json(p1M),
-      cpuRatio: ratio(p1M.cpuNsPerRecord, loopM.cpuNsPerRecord),
-      steadyCpuRatio: ratio(p1M.steadyCpuNsPerRecord, loopM.cpuNsPerRecord),
-      throughputRatio: ratio(p1M.recordsPerSec, loopM.recordsPerSec),
-    },
-    p2: {
-      ...json(p2M),
-      cpuRatio: ratio(p2M.cpuNsPerRecord, loopM.cpuNsPerRecord),
-      throughputRatio: ratio(p2M.recordsPerSec, loopM.recordsPerSec),
-    },
+    p1: against(p1M, loopM),
+    p2: against(p2M, loopM),
+    p1Unchained: against(p1U, loopM),
+    cold: { loop: json(coldLoop.figures), p1: against(cold.p1.figures, coldLoop.figures), p2: against(cold.p2.figures, coldLoop.figures) },
   }),
 );
