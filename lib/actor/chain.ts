@@ -9,21 +9,15 @@ export function userError(cause: unknown, at: SubtaskLocation, record?: { value:
   return errors.userFunction(at, record?.value, cause, record !== undefined);
 }
 
-/** Passes records on unchanged after checking that `keyOf` gives each a key weir can hash. */
-export function keyCheck(keyOf: (record: unknown) => Key): Operator<unknown, unknown> {
-  // A copy per keyBy (see specialize): one shared `process` would call every job's key selector.
-  const process = specialize(
-    { keyOf, checkKey },
-    `function process(record, out) {
-      checkKey(keyOf(record));
-      out.collect(record);
-    }`,
-    () => (record: unknown, out: Collector<unknown>) => {
-      checkKey(keyOf(record));
-      out.collect(record);
-    },
-  );
-  return { process };
+/** One operator of a chain, where it runs, and the key selector of a keyBy fused in before it. */
+export interface ChainLink {
+  readonly operator: Operator<unknown, unknown>;
+  readonly at: SubtaskLocation;
+  /**
+   * A keyBy with one subtask on each side routes nothing, but its keys are still checked, and a bad
+   * one is blamed on the keyBy (`at`), as the router would.
+   */
+  readonly keyBy?: { readonly keyOf: (record: unknown) => Key; readonly at: SubtaskLocation };
 }
 
 /** One operator of a chain, bound to the collector of the operator after it. */
@@ -31,14 +25,46 @@ class Stage implements Collector<unknown> {
   readonly collect: (record: unknown) => void;
 
   constructor(
-    readonly operator: Operator<unknown, unknown>,
+    readonly link: ChainLink,
     readonly next: Collector<unknown>,
-    readonly at: SubtaskLocation,
   ) {
+    const { operator, at, keyBy } = link;
     // try/catch costs nothing until something throws; the catch turns a bare user exception into
     // an error that names this operator, this subtask and the record it was given. Each stage gets
     // its own copy of this function (see specialize), so that the call to `process` stays monomorphic.
     const blame = (cause: unknown, record: unknown) => userError(cause, at, { value: record });
+    if (keyBy) {
+      const { keyOf } = keyBy;
+      const blameKey = (cause: unknown, record: unknown) => userError(cause, keyBy.at, { value: record });
+      this.collect = specialize(
+        { operator, next, blame, keyOf, checkKey, blameKey },
+        `function collect(record) {
+          try {
+            checkKey(keyOf(record));
+          } catch (cause) {
+            throw blameKey(cause, record);
+          }
+          try {
+            operator.process(record, next);
+          } catch (cause) {
+            throw blame(cause, record);
+          }
+        }`,
+        () => (record: unknown) => {
+          try {
+            checkKey(keyOf(record));
+          } catch (cause) {
+            throw blameKey(cause, record);
+          }
+          try {
+            operator.process(record, next);
+          } catch (cause) {
+            throw blame(cause, record);
+          }
+        },
+      );
+      return;
+    }
     this.collect = specialize(
       { operator, next, blame },
       `function collect(record) {
@@ -64,11 +90,11 @@ export class Chain {
   readonly head: Collector<unknown>;
   readonly #stages: Stage[];
 
-  constructor(operators: readonly Operator<unknown, unknown>[], locations: readonly SubtaskLocation[], tail: Collector<unknown>) {
+  constructor(links: readonly ChainLink[], tail: Collector<unknown>) {
     const stages: Stage[] = [];
     let next = tail;
-    for (let i = operators.length - 1; i >= 0; i--) {
-      const stage = new Stage(operators[i]!, next, locations[i]!);
+    for (let i = links.length - 1; i >= 0; i--) {
+      const stage = new Stage(links[i]!, next);
       stages.unshift(stage);
       next = stage;
     }
@@ -78,11 +104,11 @@ export class Chain {
 
   /** Runs `close` hooks head first, so what an operator emits on close still passes the operators after it. */
   close(): void {
-    for (const stage of this.#stages) {
+    for (const { link, next } of this.#stages) {
       try {
-        stage.operator.close?.(stage.next);
+        link.operator.close?.(next);
       } catch (cause) {
-        throw userError(cause, stage.at);
+        throw userError(cause, link.at);
       }
     }
   }

@@ -13,7 +13,7 @@ import type { RecordBatch } from '../protocol/messages.ts';
 import type { Clock, Timer } from '../util/clock.ts';
 import { specialize } from '../util/specialize.ts';
 import { actorMachine, type ActorStatus } from './actor-machine.ts';
-import { Chain, keyCheck, userError } from './chain.ts';
+import { Chain, userError, type ChainLink } from './chain.ts';
 import type { Collector, Operator, OperatorContext } from './operator.ts';
 import type { Schedulable, Scheduler } from './scheduler.ts';
 
@@ -126,8 +126,7 @@ export class SubtaskActor implements Schedulable {
   open(): void {
     const { graph, chain, index, params, maxParallelism } = this.#setup;
     try {
-      const operators: Operator<unknown, unknown>[] = [];
-      const locations: SubtaskLocation[] = [];
+      const links: ChainLink[] = [];
       for (const id of chain.nodes) {
         const node = graph.node(id);
         const at = { job: graph.job, operator: displayName(node), subtaskIndex: index, parallelism: chain.parallelism };
@@ -138,13 +137,6 @@ export class SubtaskActor implements Schedulable {
             throw userError(cause, at);
           }
           continue;
-        }
-        const input = node.inputs[0];
-        if (id !== chain.nodes[0] && input?.partition.type === 'hash') {
-          // A keyBy fused into the chain (one subtask each side) routes nothing, but its keys are
-          // still checked, and blamed on the keyBy, as the router would.
-          operators.push(keyCheck(input.partition.key));
-          locations.push({ ...at, operator: `keyBy → ${at.operator}` });
         }
         const operator = node.createOperator!();
         const context: OperatorContext = {
@@ -166,10 +158,15 @@ export class SubtaskActor implements Schedulable {
         } catch (cause) {
           throw userError(cause, at);
         }
-        operators.push(operator);
-        locations.push(at);
+        const input = node.inputs[0];
+        const fusedKeyBy = id !== chain.nodes[0] && input?.partition.type === 'hash';
+        links.push({
+          operator,
+          at,
+          ...(fusedKeyBy ? { keyBy: { keyOf: input.partition.key, at: { ...at, operator: `keyBy → ${at.operator}` } } } : {}),
+        });
       }
-      this.#chain = new Chain(operators, locations, this.#router);
+      this.#chain = new Chain(links, this.#router);
       const head = this.#chain.head;
       // One copy per actor (see specialize): a loop shared by every actor of the worker would call
       // many different heads and inline none of them.
