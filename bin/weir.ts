@@ -18,6 +18,7 @@ try {
       'batch-size': { type: 'string' },
       'mailbox-capacity': { type: 'string' },
       'buffer-timeout-ms': { type: 'string' },
+      'no-chaining': { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
     },

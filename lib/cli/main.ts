@@ -14,6 +14,7 @@ Options:
       --batch-size N         records per batch between threads (default 4096)
       --mailbox-capacity N   batches in flight per channel (default 16)
       --buffer-timeout-ms N  flush partly filled batches after N ms (default 10)
+      --no-chaining          one actor per operator: no fusing, every edge a channel
   -q, --quiet                no progress line
   -h, --help                 this text`;
 
@@ -24,6 +25,7 @@ export interface CliFlags {
   'batch-size'?: string;
   'mailbox-capacity'?: string;
   'buffer-timeout-ms'?: string;
+  'no-chaining'?: boolean;
   quiet?: boolean;
   help?: boolean;
 }
@@ -62,6 +64,7 @@ export async function main(args: readonly string[], flags: CliFlags): Promise<nu
     if (flags['batch-size'] !== undefined) options.batchSize = numberOrText(flags['batch-size']) as number;
     if (flags['mailbox-capacity'] !== undefined) options.mailboxCapacity = numberOrText(flags['mailbox-capacity']) as number;
     if (flags['buffer-timeout-ms'] !== undefined) options.bufferTimeoutMs = numberOrText(flags['buffer-timeout-ms']) as number;
+    if (flags['no-chaining']) options.chaining = false;
     if (flags.param?.length) options.params = parseParams(flags.param);
     return await runWithProgress(module, options, !flags.quiet);
   } catch (error) {

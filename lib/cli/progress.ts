@@ -53,7 +53,7 @@ export function summary(m: JobMetrics, cpuNs?: number): string {
   const peak = m.workers.reduce((n, w) => Math.max(n, w.peakHeapBytes), 0);
   const cpu = cpuNs !== undefined && total > 0 ? `, ${formatNanos(cpuNs / total)} CPU/record` : '';
   return [
-    `${m.job} ${m.status} in ${seconds.toFixed(2)}s: ${formatCount(total)} records, ${formatCount(total / Math.max(seconds, 1e-9))} records/s${cpu} on ${m.workers.length} worker threads (peak heap per worker ${mb(peak)})`,
+    `${m.job} ${m.status} in ${seconds.toFixed(2)}s: ${formatCount(total)} records, ${formatCount(total / Math.max(seconds, 1e-9))} records/s${cpu} on ${m.workers.length} worker thread${m.workers.length === 1 ? '' : 's'} (peak heap per worker ${mb(peak)})`,
     ...rows,
   ].join('\n');
 }

@@ -22,6 +22,18 @@ cli('runs a TypeScript job module and prints a summary and its outputs', () => {
   assert.match(r.stdout, /\n {2}output "counts": 4 records; last: /);
 });
 
+cli('--no-chaining lists every operator as an actor of its own; one worker is "1 worker thread"', () => {
+  const lines = (...extra: string[]) => {
+    const r = weir('run', 'examples/word-count.ts', '-q', '-p', '1', '-w', '1', ...extra, '--param', 'lines=["a b","b c"]');
+    assert.is(r.stderr, '');
+    assert.is(r.status, 0);
+    assert.match(r.stdout, /CPU\/record on 1 worker thread \(/);
+    return r.stdout.split('\n').filter((line) => / p=1 /.test(line)).map((line) => line.split(/\s+p=1/)[0]!.trim());
+  };
+  assert.equal(lines(), ['fromArray#0 → flatMap#1 → filter#2 → count → collect#4'], 'expected one chain at parallelism 1');
+  assert.equal(lines('--no-chaining'), ['fromArray#0', 'flatMap#1', 'filter#2', 'count', 'collect#4'], 'expected one line per operator');
+});
+
 cli('a wrong parameter fails with the option it got wrong, not a stack trace', () => {
   const r = weir('run', 'spec/fixtures/word-source.ts', '-q', '-w', '1', '--param', 'lines=3');
   assert.is(r.status, 1);
