@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Runtime } from 'weir';
 import { countWords } from '../examples/daemon.ts';
 import { resolveOptions } from '../lib/runtime/options.ts';
 import { assertNothingLeft, resourceCounts, watchdog } from './helpers.ts';
@@ -24,20 +25,23 @@ readmeSpec('every block marked with a file shows that file verbatim', () => {
   }
 });
 
-readmeSpec('the walk-through job counts words when run from a long-lived process', async () => {
+readmeSpec('the walk-through job counts words, job after job, on the runtime of a long-lived process', async () => {
   const before = resourceCounts();
-  const lines = ['The river and the weir', 'a weir holds the river back', '', 'THE END'];
-  const counts = await watchdog(countWords(lines), 'examples/daemon.ts');
-  const expected = new Map<string, number>();
-  for (const word of lines.join(' ').toLowerCase().split(/\W+/).filter(Boolean)) expected.set(word, (expected.get(word) ?? 0) + 1);
-  assert.equal(Object.fromEntries([...counts].sort()), Object.fromEntries([...expected].sort()));
+  const runtime = new Runtime({ workers: 2 });
+  for (const lines of [['The river and the weir', 'a weir holds the river back', '', 'THE END'], ['weir weir', 'river']]) {
+    const counts = await watchdog(countWords(runtime, lines), 'examples/daemon.ts');
+    const expected = new Map<string, number>();
+    for (const word of lines.join(' ').toLowerCase().split(/\W+/).filter(Boolean)) expected.set(word, (expected.get(word) ?? 0) + 1);
+    assert.equal(Object.fromEntries([...counts].sort()), Object.fromEntries([...expected].sort()));
+  }
+  await runtime.close();
   assertNothingLeft(before, 'examples/daemon.ts');
 });
 
 readmeSpec('the options table states the defaults run() applies', () => {
   const defaults = resolveOptions({ workers: 2 });
   const rows = new Map([...readme.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map(([, name, value]) => [name!, value!.trim()]));
-  for (const option of ['maxParallelism', 'mailboxCapacity', 'batchSize', 'bufferTimeoutMs', 'collectCapacity'] as const) {
+  for (const option of ['maxParallelism', 'mailboxCapacity', 'batchSize', 'bufferTimeoutMs', 'collectCapacity', 'chaining'] as const) {
     assert.is(rows.get(option), String(defaults[option]), `README's default of ${option}`);
   }
   for (const option of ['parallelism', 'workers', 'workerMemoryMb', 'params']) assert.ok(rows.has(option), `README lists ${option}`);
