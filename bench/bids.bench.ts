@@ -17,6 +17,7 @@
 import { parseArgs } from 'node:util';
 import { run, Runtime, type JobOptions } from 'weir';
 import { loop, type AuctionTotal } from './bids.ts';
+import { twoThreadLoop } from './two-thread-loop.ts';
 
 interface Figures {
   recordsPerSec: number;
@@ -98,12 +99,16 @@ const onRuntime: Start = (options) => runtime.run(JOB, options);
 const oneOff: Start = (options) => run(JOB, options);
 
 const rounds: Record<'loop' | 'p1' | 'p2' | 'p1Unchained', Figures[]> = { loop: [], p1: [], p2: [], p1Unchained: [] };
+const twoThreadRatios: number[] = [];
 const show = (f: Figures) => `${(f.recordsPerSec / 1e6).toFixed(2)}M rec/s ${f.cpuNsPerRecord.toFixed(0)} cpu ns/rec`;
-console.log(`bids: ${(RECORDS / 1e6).toFixed(1)}M records, ${ROUNDS} rounds (loop, weir p1, p2 and p1 unchained interleaved, on one Runtime)`);
+console.log(`bids: ${(RECORDS / 1e6).toFixed(1)}M records, ${ROUNDS} rounds (the loop on 1 and 2 threads, weir p1, p2 and p1 unchained interleaved, on one Runtime)`);
 for (let round = 1; round <= ROUNDS; round++) {
   const baseline = runLoop();
   rounds.loop.push(baseline.figures);
   const line = [`loop ${show(baseline.figures)}`];
+  const twoThreads = await twoThreadLoop(RECORDS);
+  twoThreadRatios.push(twoThreads / baseline.figures.recordsPerSec);
+  line.push(`loop on 2 threads ${(twoThreads / 1e6).toFixed(2)}M rec/s`);
   for (const [name, options] of [['p1', P1], ['p2', P2], ['p1Unchained', P1_UNCHAINED]] as const) {
     const result = await runWeir(onRuntime, options);
     check(`weir ${name}`, baseline.totals, result.totals);
@@ -131,6 +136,7 @@ console.log('\nmedians (every run produced the same totals per auction as the lo
 console.log(row('loop', loopM, ''));
 console.log(row('p1', p1M, `CPU ratio to loop ${ratio(p1M.cpuNsPerRecord, loopM.cpuNsPerRecord)} (bar: ≤ 2)`));
 console.log(row('p2', p2M, `throughput ratio to loop ${ratio(p2M.recordsPerSec, loopM.recordsPerSec)} (bar: ≥ 0.7)`));
+console.log(`loop on 2 threads, each over half the bids, no exchange: ${median(twoThreadRatios).toFixed(2)}× the loop's records/s (this machine's two-thread ceiling)`);
 console.log(row('p1 unchained', p1U, `CPU ratio to loop ${ratio(p1U.cpuNsPerRecord, loopM.cpuNsPerRecord)} (keyBy as a hand-over between actors)`));
 console.log('one-off run() with fresh threads, against a loop run just before:');
 console.log(row('loop', coldLoop.figures, ''));
@@ -157,6 +163,7 @@ console.log(
     p1: against(p1M, loopM),
     p2: against(p2M, loopM),
     p1Unchained: against(p1U, loopM),
+    twoThreadLoopRatio: Math.round(median(twoThreadRatios) * 100) / 100,
     cold: { loop: json(coldLoop.figures), p1: against(cold.p1.figures, coldLoop.figures), p2: against(cold.p2.figures, coldLoop.figures) },
   }),
 );
