@@ -1,4 +1,4 @@
-import type { Source } from '../../lib/api/connectors.ts';
+import type { Source, SourceReader } from '../../lib/api/connectors.ts';
 import type { Collector } from '../../lib/actor/operator.ts';
 import { errors } from '../../lib/errors.ts';
 import { specialize } from '../../lib/util/specialize.ts';
@@ -6,54 +6,119 @@ import { specialize } from '../../lib/util/specialize.ts';
 export interface GenerateOptions {
   /** How many records in all (across subtasks); default: unbounded. */
   count?: number;
+  /**
+   * How indexes are shared among the source's subtasks. `'on-demand'` (default): in ranges (splits)
+   * that each subtask claims when it has read its last one, so a subtask that gets ahead (its
+   * downstream is less loaded) reads more. `'round-robin'`: subtask `s` of `p` reads `s, s + p, …`,
+   * a fixed share, for tests that must know which subtask emitted a record.
+   */
+  assign?: 'on-demand' | 'round-robin';
 }
 
+/** Indexes per split at most: claiming one is an atomic add, paid once per this many records. */
+const MAX_SPLIT = 4096;
+
 /**
- * Records computed from their index: `fn(0)`, `fn(1)`, …. Subtask `s` of `p` produces the indexes
- * `s, s + p, s + 2p, …`, so the job's output does not depend on the source's parallelism, and the
- * offset (how many indexes this subtask has produced) replays exactly.
+ * Records computed from their index: `fn(0)`, `fn(1)`, …, each index exactly once across the
+ * source's subtasks, so the job's records do not depend on the source's parallelism. The offset (the
+ * split and the next index in it, or the count produced for round-robin) says where a reader is.
  */
 export function generate<T>(fn: (index: number) => T, options: GenerateOptions = {}): Source<T> {
   const count = options.count ?? Infinity;
   if (count !== Infinity && (!Number.isSafeInteger(count) || count < 0)) {
     throw errors.invalidOption('generate count', count, 'a whole number ≥ 0, or omit it for an unbounded source');
   }
+  const assign = options.assign ?? 'on-demand';
+  if (assign !== 'on-demand' && assign !== 'round-robin') {
+    throw errors.invalidOption('generate assign', assign, "'on-demand' or 'round-robin'");
+  }
   return {
     name: 'generate',
-    describe: { count: count === Infinity ? 'unbounded' : count },
+    describe: { count: count === Infinity ? 'unbounded' : count, assign },
     functions: [fn],
-    open({ subtaskIndex, parallelism }) {
-      // records this subtask emitted: index = subtaskIndex + produced * parallelism
-      const state = { produced: 0 };
-      // A copy per subtask (see specialize): the loop calls this job's `fn` and this subtask's chain.
-      const read = specialize(
-        { fn, count, state, subtaskIndex, parallelism },
-        `function read(max, out) {
-          let index = subtaskIndex + state.produced * parallelism;
-          for (let i = 0; i < max && index < count; i++) {
-            out.collect(fn(index));
-            state.produced++;
-            index += parallelism;
-          }
-          return index < count;
-        }`,
-        () => (max: number, out: Collector<T>) => {
-          let index = subtaskIndex + state.produced * parallelism;
-          for (let i = 0; i < max && index < count; i++) {
-            out.collect(fn(index));
-            state.produced++;
-            index += parallelism;
-          }
-          return index < count;
-        },
-      );
-      return {
-        read,
-        offset: () => state.produced,
-        seek(offset) {
-          state.produced = offset as number;
-        },
-      };
+    open: ({ subtaskIndex, parallelism, nextSplit }) =>
+      assign === 'round-robin' ? roundRobin(fn, count, subtaskIndex, parallelism) : onDemand(fn, count, parallelism, nextSplit),
+  };
+}
+
+/** Splits of at most MAX_SPLIT indexes, small enough that every subtask of a short job gets some. */
+function onDemand<T>(fn: (index: number) => T, count: number, parallelism: number, nextSplit: () => number): SourceReader<T> {
+  const size = count === Infinity ? MAX_SPLIT : Math.max(1, Math.min(MAX_SPLIT, Math.ceil(count / (parallelism * 16))));
+  // indexes [next, end) of the split being read remain; split -1: none claimed yet
+  const state = { split: -1, next: 0, end: 0, exhausted: false };
+  const claim = (): boolean => {
+    const split = nextSplit();
+    const start = split * size;
+    if (start >= count) {
+      state.exhausted = true;
+      return false;
+    }
+    state.split = split;
+    state.next = start;
+    state.end = Math.min(start + size, count);
+    return true;
+  };
+  // A copy per subtask (see specialize): the loop calls this job's `fn` and this subtask's chain.
+  const read = specialize(
+    { fn, state, claim },
+    `function read(max, out) {
+      for (let i = 0; i < max; i++) {
+        if (state.next === state.end && (state.exhausted || !claim())) return false;
+        out.collect(fn(state.next));
+        state.next++;
+      }
+      return true;
+    }`,
+    () => (max: number, out: Collector<T>) => {
+      for (let i = 0; i < max; i++) {
+        if (state.next === state.end && (state.exhausted || !claim())) return false;
+        out.collect(fn(state.next));
+        state.next++;
+      }
+      return true;
+    },
+  );
+  return {
+    read,
+    offset: () => ({ split: state.split, next: state.next }),
+    seek(offset) {
+      const { split, next } = offset as { split: number; next: number };
+      state.split = split;
+      state.next = next;
+      state.end = split < 0 ? 0 : Math.min((split + 1) * size, count);
+    },
+  };
+}
+
+function roundRobin<T>(fn: (index: number) => T, count: number, subtaskIndex: number, parallelism: number): SourceReader<T> {
+  // records this subtask emitted: index = subtaskIndex + produced * parallelism
+  const state = { produced: 0 };
+  const read = specialize(
+    { fn, count, state, subtaskIndex, parallelism },
+    `function read(max, out) {
+      let index = subtaskIndex + state.produced * parallelism;
+      for (let i = 0; i < max && index < count; i++) {
+        out.collect(fn(index));
+        state.produced++;
+        index += parallelism;
+      }
+      return index < count;
+    }`,
+    () => (max: number, out: Collector<T>) => {
+      let index = subtaskIndex + state.produced * parallelism;
+      for (let i = 0; i < max && index < count; i++) {
+        out.collect(fn(index));
+        state.produced++;
+        index += parallelism;
+      }
+      return index < count;
+    },
+  );
+  return {
+    read,
+    offset: () => state.produced,
+    seek(offset) {
+      state.produced = offset as number;
     },
   };
 }

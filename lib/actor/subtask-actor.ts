@@ -26,6 +26,8 @@ export interface ActorSetup {
   readonly gate: InputGate;
   /** Output edges in plan order (the egress, if any, last), each with its channels in slot order. */
   readonly outputs: readonly ActorOutput[];
+  /** The shared split counter of each source node, by node id (see `SourceContext.nextSplit`). */
+  readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
   readonly batchSize: number;
   readonly bufferTimeoutMs: number;
   readonly scheduler: Scheduler;
@@ -132,7 +134,12 @@ export class SubtaskActor implements Schedulable {
         const at = { job: graph.job, operator: displayName(node), subtaskIndex: index, parallelism: chain.parallelism };
         if (node.kind === 'source') {
           try {
-            this.#reader = node.source!.open({ subtaskIndex: index, parallelism: chain.parallelism });
+            const counter = new Int32Array(this.#setup.splitCounters[id]!);
+            this.#reader = node.source!.open({
+              subtaskIndex: index,
+              parallelism: chain.parallelism,
+              nextSplit: () => Atomics.add(counter, 0, 1),
+            });
           } catch (cause) {
             throw userError(cause, at);
           }

@@ -5,6 +5,13 @@ import type { JsonValue } from './json.ts';
 export interface SourceContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
+  /**
+   * Claims the next split of this source: the numbers 0, 1, 2, … are shared by all of the source's
+   * subtasks, each goes to exactly one of them, in the order they ask. A source that divides its
+   * input into numbered splits and reads the ones it claims lets a subtask that reads faster read
+   * more (Flink's split enumerator, in its simplest form).
+   */
+  nextSplit(): number;
 }
 
 /**

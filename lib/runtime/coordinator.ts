@@ -87,6 +87,8 @@ export class Coordinator {
     this.#unsubscribe = this.pool.onError((error) => void this.#fail(errors.workerDied(this.graph.job, -1, error)));
     this.#leases = this.pool.lease(workers, (w, error) => void this.#fail(errors.workerDied(this.graph.job, w, error)));
     const ports = this.#createPorts();
+    const splitCounters: Record<number, SharedArrayBuffer> = {};
+    for (const node of this.graph.nodes) if (node.kind === 'source') splitCounters[node.id] = new SharedArrayBuffer(4);
     for (const { control } of this.#leases) {
       this.#hosts.push({
         api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
@@ -109,6 +111,7 @@ export class Coordinator {
             collectCapacity: this.options.collectCapacity,
             batchSize: this.options.batchSize,
             bufferTimeoutMs: this.options.bufferTimeoutMs,
+            splitCounters,
             ports: ports[w]!,
           };
           return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never));

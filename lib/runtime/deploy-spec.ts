@@ -16,6 +16,8 @@ export interface DeploySpec {
   readonly collectCapacity: number;
   readonly batchSize: number;
   readonly bufferTimeoutMs: number;
+  /** One shared counter per source node (by node id), behind `SourceContext.nextSplit`. */
+  readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
   /** This worker's end of each channel that crosses threads, by channel id. */
   readonly ports: Readonly<Record<number, MessagePort>>;
 }

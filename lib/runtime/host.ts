@@ -190,6 +190,7 @@ export class Host implements HostApi {
             params: spec.params,
             gate: new InputGate(inputs.get(refKey(ref)) ?? []),
             outputs: actorOutputs,
+            splitCounters: spec.splitCounters,
             batchSize: spec.batchSize,
             bufferTimeoutMs: spec.bufferTimeoutMs,
             scheduler: this.#scheduler,
