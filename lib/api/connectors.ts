@@ -16,7 +16,9 @@ export interface SourceContext {
 
 /**
  * Reads one subtask's share of a source. Sources are replayable: `offset()` says where the reader
- * is, and `seek()` goes back there, which is what checkpoints store and recovery rewinds to.
+ * is, and `seek()` goes back there, which is what checkpoints store and recovery rewinds to. A source
+ * that claims splits (`SourceContext.nextSplit`) is only replayable together with the split counter:
+ * a checkpoint must store the counter with the readers' offsets.
  */
 export interface SourceReader<T> {
   /** Emits at most `max` records into `out`; returns false once the subtask's share is exhausted. */
