@@ -41,11 +41,43 @@ export function generate<T>(fn: (index: number) => T, options: GenerateOptions =
   };
 }
 
+interface SplitState {
+  split: number;
+  next: number;
+  end: number;
+  exhausted: boolean;
+}
+
+/** The on-demand read loop, copied per subtask (see specialize). */
+const readSplits =
+  <T>(fn: (index: number) => T, state: SplitState, claim: () => boolean) =>
+  (max: number, out: Collector<T>): boolean => {
+    for (let i = 0; i < max; i++) {
+      if (state.next === state.end && (state.exhausted || !claim())) return false;
+      out.collect(fn(state.next));
+      state.next++;
+    }
+    return true;
+  };
+
+/** The round-robin read loop, copied per subtask (see specialize). */
+const readRoundRobin =
+  <T>(fn: (index: number) => T, count: number, state: { produced: number }, subtaskIndex: number, parallelism: number) =>
+  (max: number, out: Collector<T>): boolean => {
+    let index = subtaskIndex + state.produced * parallelism;
+    for (let i = 0; i < max && index < count; i++) {
+      out.collect(fn(index));
+      state.produced++;
+      index += parallelism;
+    }
+    return index < count;
+  };
+
 /** Splits of at most MAX_SPLIT indexes, small enough that every subtask of a short job gets some. */
 function onDemand<T>(fn: (index: number) => T, count: number, parallelism: number, nextSplit: () => number): SourceReader<T> {
   const size = count === Infinity ? MAX_SPLIT : Math.max(1, Math.min(MAX_SPLIT, Math.ceil(count / (parallelism * 16))));
   // indexes [next, end) of the split being read remain; split -1: none claimed yet
-  const state = { split: -1, next: 0, end: 0, exhausted: false };
+  const state: SplitState = { split: -1, next: 0, end: 0, exhausted: false };
   const claim = (): boolean => {
     const split = nextSplit();
     const start = split * size;
@@ -59,25 +91,7 @@ function onDemand<T>(fn: (index: number) => T, count: number, parallelism: numbe
     return true;
   };
   // A copy per subtask (see specialize): the loop calls this job's `fn` and this subtask's chain.
-  const read = specialize(
-    { fn, state, claim },
-    `function read(max, out) {
-      for (let i = 0; i < max; i++) {
-        if (state.next === state.end && (state.exhausted || !claim())) return false;
-        out.collect(fn(state.next));
-        state.next++;
-      }
-      return true;
-    }`,
-    () => (max: number, out: Collector<T>) => {
-      for (let i = 0; i < max; i++) {
-        if (state.next === state.end && (state.exhausted || !claim())) return false;
-        out.collect(fn(state.next));
-        state.next++;
-      }
-      return true;
-    },
-  );
+  const read = specialize(readSplits<T>, fn, state, claim);
   return {
     read,
     offset: () => ({ split: state.split, next: state.next }),
@@ -93,27 +107,7 @@ function onDemand<T>(fn: (index: number) => T, count: number, parallelism: numbe
 function roundRobin<T>(fn: (index: number) => T, count: number, subtaskIndex: number, parallelism: number): SourceReader<T> {
   // records this subtask emitted: index = subtaskIndex + produced * parallelism
   const state = { produced: 0 };
-  const read = specialize(
-    { fn, count, state, subtaskIndex, parallelism },
-    `function read(max, out) {
-      let index = subtaskIndex + state.produced * parallelism;
-      for (let i = 0; i < max && index < count; i++) {
-        out.collect(fn(index));
-        state.produced++;
-        index += parallelism;
-      }
-      return index < count;
-    }`,
-    () => (max: number, out: Collector<T>) => {
-      let index = subtaskIndex + state.produced * parallelism;
-      for (let i = 0; i < max && index < count; i++) {
-        out.collect(fn(index));
-        state.produced++;
-        index += parallelism;
-      }
-      return index < count;
-    },
-  );
+  const read = specialize(readRoundRobin<T>, fn, count, state, subtaskIndex, parallelism);
   return {
     read,
     offset: () => state.produced,

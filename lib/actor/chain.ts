@@ -20,6 +20,36 @@ export interface ChainLink {
   readonly keyBy?: { readonly keyOf: (record: unknown) => Key; readonly at: SubtaskLocation };
 }
 
+type Blame = (cause: unknown, record: unknown) => WeirError;
+
+// The two shapes of a stage's `collect`, copied per stage (see specialize). try/catch costs nothing
+// until something throws; the catch turns a bare user exception into an error that names the
+// operator, the subtask and the record it was given.
+const stageCollect =
+  (operator: Operator<unknown, unknown>, next: Collector<unknown>, blame: Blame) =>
+  (record: unknown): void => {
+    try {
+      operator.process(record, next);
+    } catch (cause) {
+      throw blame(cause, record);
+    }
+  };
+
+const keyedStageCollect =
+  (operator: Operator<unknown, unknown>, next: Collector<unknown>, blame: Blame, keyOf: (record: unknown) => Key, check: typeof checkKey, blameKey: Blame) =>
+  (record: unknown): void => {
+    try {
+      check(keyOf(record));
+    } catch (cause) {
+      throw blameKey(cause, record);
+    }
+    try {
+      operator.process(record, next);
+    } catch (cause) {
+      throw blame(cause, record);
+    }
+  };
+
 /** One operator of a chain, bound to the collector of the operator after it. */
 class Stage implements Collector<unknown> {
   readonly collect: (record: unknown) => void;
@@ -29,59 +59,10 @@ class Stage implements Collector<unknown> {
     readonly next: Collector<unknown>,
   ) {
     const { operator, at, keyBy } = link;
-    // try/catch costs nothing until something throws; the catch turns a bare user exception into
-    // an error that names this operator, this subtask and the record it was given. Each stage gets
-    // its own copy of this function (see specialize), so that the call to `process` stays monomorphic.
-    const blame = (cause: unknown, record: unknown) => userError(cause, at, { value: record });
-    if (keyBy) {
-      const { keyOf } = keyBy;
-      const blameKey = (cause: unknown, record: unknown) => userError(cause, keyBy.at, { value: record });
-      this.collect = specialize(
-        { operator, next, blame, keyOf, checkKey, blameKey },
-        `function collect(record) {
-          try {
-            checkKey(keyOf(record));
-          } catch (cause) {
-            throw blameKey(cause, record);
-          }
-          try {
-            operator.process(record, next);
-          } catch (cause) {
-            throw blame(cause, record);
-          }
-        }`,
-        () => (record: unknown) => {
-          try {
-            checkKey(keyOf(record));
-          } catch (cause) {
-            throw blameKey(cause, record);
-          }
-          try {
-            operator.process(record, next);
-          } catch (cause) {
-            throw blame(cause, record);
-          }
-        },
-      );
-      return;
-    }
-    this.collect = specialize(
-      { operator, next, blame },
-      `function collect(record) {
-        try {
-          operator.process(record, next);
-        } catch (cause) {
-          throw blame(cause, record);
-        }
-      }`,
-      () => (record: unknown) => {
-        try {
-          operator.process(record, next);
-        } catch (cause) {
-          throw blame(cause, record);
-        }
-      },
-    );
+    const blame: Blame = (cause, record) => userError(cause, at, { value: record });
+    this.collect = keyBy
+      ? specialize(keyedStageCollect, operator, next, blame, keyBy.keyOf, checkKey, (cause, record) => userError(cause, keyBy.at, { value: record }))
+      : specialize(stageCollect, operator, next, blame);
   }
 }
 

@@ -68,6 +68,21 @@ export interface ActorMetrics {
   channels: { to: string; capacity: number; inFlight: number; maxInFlight: number; batchesSent: number }[];
 }
 
+/** Runs a batch from the mailbox through the chain; copied per actor (see specialize). */
+const deliverBatch =
+  (head: Collector<unknown>) =>
+  (batch: RecordBatch): void => {
+    for (let r = 0; r < batch.length; r++) head.collect(batch[r]);
+  };
+
+/** Counts what a source emits on the way into its chain; copied per actor (see specialize). */
+const countThenCollect =
+  (counts: { recordsIn: number }, head: Collector<unknown>) =>
+  (record: unknown): void => {
+    counts.recordsIn++;
+    head.collect(record);
+  };
+
 /**
  * One subtask: a mailbox (input gate), a chain of operators, and writers to its output channels.
  * Each `step` processes one input message (or reads one batch from a source) and stops when an
@@ -177,33 +192,11 @@ export class SubtaskActor implements Schedulable {
       const head = this.#chain.head;
       // One copy per actor (see specialize): a loop shared by every actor of the worker would call
       // many different heads and inline none of them.
-      this.#deliver = specialize(
-        { head },
-        `function deliver(batch) {
-          for (let r = 0; r < batch.length; r++) head.collect(batch[r]);
-        }`,
-        () => (batch: RecordBatch) => {
-          for (let r = 0; r < batch.length; r++) head.collect(batch[r]);
-        },
-      );
+      this.#deliver = specialize(deliverBatch, head);
       if (this.#reader) {
-        const head = this.#chain.head;
         // Sources count what they emit here; other actors count per batch taken from the mailbox.
-        const counts = this.#counts;
         // A copy per actor (see specialize), as the source's records all pass through it.
-        this.#counted = {
-          collect: specialize(
-            { counts, head },
-            `function collect(record) {
-              counts.recordsIn++;
-              head.collect(record);
-            }`,
-            () => (record: unknown) => {
-              counts.recordsIn++;
-              head.collect(record);
-            },
-          ),
-        };
+        this.#counted = { collect: specialize(countThenCollect, this.#counts, head) };
       }
       this.#lifecycle.send({ type: 'OPENED' });
     } catch (error) {

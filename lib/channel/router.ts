@@ -48,34 +48,32 @@ class BroadcastRoute implements Collector<unknown> {
   }
 }
 
+/** A hash route's `collect`, copied per route (see specialize): it calls this edge's key selector only. */
+const hashCollect =
+  (
+    keyOf: (record: unknown) => Key,
+    groupOf: typeof keyGroupOf,
+    maxParallelism: number,
+    byKeyGroup: readonly ChannelWriter[],
+    blame: (cause: unknown, record: unknown) => Error,
+  ) =>
+  (record: unknown): void => {
+    let group: number;
+    try {
+      group = groupOf(keyOf(record), maxParallelism);
+    } catch (cause) {
+      throw blame(cause, record);
+    }
+    byKeyGroup[group]!.push(record);
+  };
+
 class HashRoute implements Collector<unknown> {
   readonly collect: (record: unknown) => void;
   constructor(writers: readonly ChannelWriter[], keyOf: (record: unknown) => Key, maxParallelism: number, at: SubtaskLocation) {
     // key group → writer, precomputed so that a record costs one hash and one modulo
     const byKeyGroup = Array.from({ length: maxParallelism }, (_, group) => writers[subtaskOfKeyGroup(group, maxParallelism, writers.length)]!);
     const blame = (cause: unknown, record: unknown) => userError(cause, at, { value: record });
-    // One copy per route (see specialize), so that the call to this edge's key selector stays monomorphic.
-    this.collect = specialize(
-      { keyOf, keyGroupOf, maxParallelism, byKeyGroup, blame },
-      `function collect(record) {
-        let group;
-        try {
-          group = keyGroupOf(keyOf(record), maxParallelism);
-        } catch (cause) {
-          throw blame(cause, record);
-        }
-        byKeyGroup[group].push(record);
-      }`,
-      () => (record: unknown) => {
-        let group: number;
-        try {
-          group = keyGroupOf(keyOf(record), maxParallelism);
-        } catch (cause) {
-          throw blame(cause, record);
-        }
-        byKeyGroup[group]!.push(record);
-      },
-    );
+    this.collect = specialize(hashCollect, keyOf, keyGroupOf, maxParallelism, byKeyGroup, blame);
   }
 }
 

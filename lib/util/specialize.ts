@@ -2,23 +2,39 @@
  * A fresh copy of a hot function for each place it is used.
  *
  * V8 keeps type feedback per function, not per closure or instance. A `Stage.collect` shared by
- * every operator of a worker sees them all at its `operator.process` call, turns megamorphic, and
- * then inlines nothing after it: in the bid benchmark at parallelism 1 that cost more than all of
- * weir's other per-record work together (CPU per record 155-160 ns → 110-125 ns once each stage had
- * its own copy). A function compiled from source text has feedback of its own, so each stage's call
- * sees one operator and the whole chain can be inlined into the source's read loop.
+ * every operator of a worker (and, on a Runtime, by every job it ran) sees them all at its
+ * `operator.process` call, turns megamorphic, and then inlines nothing after it: in the bid
+ * benchmark at parallelism 1 that cost more than all of weir's other per-record work together.
+ * A function compiled anew from its source text has feedback of its own, so each stage's call sees
+ * one operator and the whole chain can be inlined into the source's read loop.
  *
- * `source` is the text of a function expression; `bindings` are the only names it may use besides
- * globals. Where code generation from strings is disabled (`--disallow-code-generation-from-strings`),
- * `fallback` builds the same function as a closure: correct, just without feedback of its own.
+ * `factory` builds the hot function from its arguments; it is compiled again from its own text
+ * (`factory.toString()`), so it may use only its parameters and globals, never a variable or import
+ * of the module that defines it: pass those in. Where code generation from strings is disabled
+ * (`--disallow-code-generation-from-strings`) the factory itself is used: correct, just shared.
+ *
+ * @example
+ * ```ts
+ * const collect = specialize((operator, next) => (record: unknown) => operator.process(record, next), operator, next);
+ * ```
  */
-export function specialize<F extends Function>(bindings: Readonly<Record<string, unknown>>, source: string, fallback: () => F): F {
-  let factory: Function;
+export function specialize<A extends unknown[], F>(factory: (...args: A) => F, ...args: A): F {
+  return (copyOf(factory) ?? factory)(...args);
+}
+
+/** Compiled copies need the text once per factory. */
+const sources = new WeakMap<Function, string>();
+
+/** esbuild (tsx) wraps functions in `__name(fn, "name")` to keep their names; a copy gets a stand-in. */
+const keepName = <T>(fn: T): T => fn;
+
+function copyOf<A extends unknown[], F>(factory: (...args: A) => F): ((...args: A) => F) | undefined {
+  let source = sources.get(factory);
+  if (source === undefined) sources.set(factory, (source = factory.toString()));
   try {
-    factory = new Function(...Object.keys(bindings), `'use strict';\nreturn ${source};`);
+    return new Function('__name', `'use strict';\nreturn (${source});`)(keepName) as (...args: A) => F;
   } catch (error) {
-    if (error instanceof EvalError) return fallback();
+    if (error instanceof EvalError) return undefined;
     throw error;
   }
-  return factory(...Object.values(bindings)) as F;
 }
