@@ -42,6 +42,16 @@ Reuse('a job that fails leaves the runtime able to run the next one', async () =
   await runtime.close();
 });
 
+Reuse('a thread that dies under a job fails that job; the runtime replaces it for the next', async () => {
+  const runtime = new Runtime({ workers: 2 });
+  const dying = await runtime.run(fixture('worker-exit'), { params: { when: 'record' } });
+  const error = await rejectionOf(dying.done, 'worker-exit on a runtime');
+  assert.is(error.code, 'WEIR_E_WORKER_DIED', `expected WEIR_E_WORKER_DIED, got ${error.code}: ${error.message}`);
+  const next = await keyedSum(runtime, { records: 10_000, keys: 4 }, 2);
+  assert.is(new Set(threads(next)).size, 2, 'expected the next job on two live threads');
+  await runtime.close();
+});
+
 Reuse('a host stuck in user code loses its thread on cancel; the runtime starts a fresh one', async () => {
   const before = resourceCounts();
   const runtime = new Runtime({ workers: 1 });
