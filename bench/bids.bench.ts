@@ -129,7 +129,8 @@ const loopM = medianOf(rounds.loop);
 const p1M = medianOf(rounds.p1);
 const p2M = medianOf(rounds.p2);
 const p1U = medianOf(rounds.p1Unchained);
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+// Three decimals: at the bar, 0.699 must not print as 0.7.
+const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 const row = (name: string, f: Figures, extra: string) =>
   `${name.padEnd(14)} ${(f.recordsPerSec / 1e6).toFixed(2).padStart(6)}M records/s  ${f.cpuNsPerRecord.toFixed(1).padStart(6)} CPU ns/record (steady ${f.steadyCpuNsPerRecord.toFixed(1)})  ${extra}`;
 console.log('\nmedians (every run produced the same totals per auction as the loop):');
