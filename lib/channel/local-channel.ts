@@ -18,9 +18,17 @@ export class LocalChannel implements OutputChannel, InputChannel {
    * in-thread mailbox made a busy worker's scavenges twice as expensive.
    */
   readonly maxBatchSize = 256;
+  /**
+   * Mailbox slots: the job's `mailboxCapacity`, but at most two. Sender and receiver share a thread,
+   * so more slots overlap nothing; they only keep records alive longer (GC, cache) and let a source
+   * run ahead of its own consumer, claiming splits that a less loaded worker would have read. At
+   * parallelism 2 in the bid bench, 16 → 4 slots gave +10% records/s (7 of 8 interleaved pairs).
+   */
+  readonly capacity: number;
 
-  constructor(readonly capacity: number) {
-    this.#credit = capacity;
+  constructor(mailboxCapacity: number) {
+    this.capacity = Math.min(mailboxCapacity, 2);
+    this.#credit = this.capacity;
   }
 
   get credit(): number {

@@ -12,7 +12,7 @@ Options:
   -w, --workers N            worker threads (default: available cores)
       --param key=value      a job parameter; the value is parsed as JSON when it can be (repeatable)
       --batch-size N         records per batch between threads (default 4096)
-      --mailbox-capacity N   batches in flight per channel (default 16)
+      --mailbox-capacity N   batches in flight per channel between threads (default 16)
       --buffer-timeout-ms N  flush partly filled batches after N ms (default 10)
       --no-chaining          one actor per operator: no fusing, every edge a channel
   -q, --quiet                no progress line

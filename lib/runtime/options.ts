@@ -18,7 +18,7 @@ export interface RunOptions<P = unknown> {
   workers?: number;
   /** Number of key groups, the upper bound of a keyed operator's parallelism. Default 128. */
   maxParallelism?: number;
-  /** Batches a channel may have in flight (the receiver's mailbox slots per channel). Default 16. */
+  /** Batches a channel between threads may have in flight (the receiver's mailbox slots); in-thread channels hold at most 2. Default 16. */
   mailboxCapacity?: number;
   /** Records per batch between threads (in-thread batches hold at most 256). Default 4096. */
   batchSize?: number;

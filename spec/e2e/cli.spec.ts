@@ -56,7 +56,7 @@ cli('an unknown flag and a missing command point to the help', () => {
   assert.match(bare.stderr, /^Usage: weir run <job-module/);
   const help = weir('--help');
   assert.is(help.status, 0);
-  assert.match(help.stdout, /--mailbox-capacity N {3}batches in flight per channel \(default 16\)/);
+  assert.match(help.stdout, /--mailbox-capacity N {3}batches in flight per channel between threads \(default 16\)/);
 });
 
 cli.run();
