@@ -11,8 +11,11 @@
  * whole job costs, deployment included. `steady` leaves out start-up: CPU from the 'running' event
  * to the end.
  *
- *   npm run bench                       # 10M records, 5 rounds
- *   npm run bench -- --records 2000000 --rounds 5
+ * A warm-up round runs first and is not counted (as JMH's warm-up iterations): the first job of each
+ * kind on the runtime's threads, and the loop's first call, include V8 compiling them.
+ *
+ *   npm run bench                       # 10M records, 1 warm-up round, 5 rounds
+ *   npm run bench -- --records 2000000 --rounds 5 --warmup 0
  */
 import { parseArgs } from 'node:util';
 import { run, Runtime, type JobOptions } from 'weir';
@@ -25,7 +28,7 @@ interface Figures {
   steadyCpuNsPerRecord: number;
 }
 
-const { values } = parseArgs({ options: { records: { type: 'string' }, rounds: { type: 'string' } } });
+const { values } = parseArgs({ options: { records: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' } } });
 const wholeArg = (name: string, value: string | undefined, fallback: number, min: number): number => {
   const n = Number(value ?? fallback);
   if (!Number.isSafeInteger(n) || n < min) {
@@ -36,6 +39,7 @@ const wholeArg = (name: string, value: string | undefined, fallback: number, min
 };
 const RECORDS = wholeArg('records', values.records, 10_000_000, 1);
 const ROUNDS = wholeArg('rounds', values.rounds, 5, 1);
+const WARMUP = wholeArg('warmup', values.warmup, 1, 0);
 const JOB = new URL('./bids.js', import.meta.url);
 
 const cpuNs = (since: NodeJS.CpuUsage) => {
@@ -101,8 +105,18 @@ const oneOff: Start = (options) => run(JOB, options);
 const rounds: Record<'loop' | 'p1' | 'p2' | 'p1Unchained', Figures[]> = { loop: [], p1: [], p2: [], p1Unchained: [] };
 const twoThreadRatios: number[] = [];
 const show = (f: Figures) => `${(f.recordsPerSec / 1e6).toFixed(2)}M rec/s ${f.cpuNsPerRecord.toFixed(0)} cpu ns/rec`;
-console.log(`bids: ${(RECORDS / 1e6).toFixed(1)}M records, ${ROUNDS} rounds (the loop on 1 and 2 threads, weir p1, p2 and p1 unchained interleaved, on one Runtime)`);
-for (let round = 1; round <= ROUNDS; round++) {
+console.log(
+  `bids: ${(RECORDS / 1e6).toFixed(1)}M records, ${WARMUP} warm-up and ${ROUNDS} counted rounds (the loop on 1 and 2 threads, weir p1, p2 and p1 unchained interleaved, on one Runtime)`,
+);
+for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
+  if (round < 1) {
+    // Warm-up: the same work, checked, not counted.
+    const baseline = runLoop();
+    await twoThreadLoop(RECORDS);
+    for (const options of [P1, P2, P1_UNCHAINED]) check('weir warm-up', baseline.totals, (await runWeir(onRuntime, options)).totals);
+    console.log(`  warm-up round done`);
+    continue;
+  }
   const baseline = runLoop();
   rounds.loop.push(baseline.figures);
   const line = [`loop ${show(baseline.figures)}`];
@@ -160,6 +174,7 @@ console.log(
   JSON.stringify({
     records: RECORDS,
     rounds: ROUNDS,
+    warmup: WARMUP,
     loop: json(loopM),
     p1: against(p1M, loopM),
     p2: against(p2M, loopM),
