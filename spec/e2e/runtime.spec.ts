@@ -33,6 +33,15 @@ Reuse('jobs one after another run on the same threads, each with its own correct
   assertNothingLeft(before, 'after the runtime closed');
 });
 
+Reuse('two jobs at once share the runtime, each on threads of its own', async () => {
+  const runtime = new Runtime({ workers: 2 });
+  const a: SumParams = { records: 30_000, keys: 5 };
+  const b: SumParams = { records: 20_000, keys: 9 };
+  const [ma, mb] = await Promise.all([keyedSum(runtime, a, 2, 1), keyedSum(runtime, b, 3, 1)]);
+  assert.is.not(threads(ma)[0], threads(mb)[0], 'expected the two one-worker jobs on different threads');
+  await runtime.close();
+});
+
 Reuse('a job that fails leaves the runtime able to run the next one', async () => {
   const runtime = new Runtime({ workers: 2 });
   const failing = await runtime.run(fixture('failing-map'), { params: { count: 1_000, failAt: 500, pad: 1 } });
