@@ -43,7 +43,7 @@ export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'para
   params: unknown;
 };
 
-export const wholeNumber = (option: string, value: unknown, min: number, max: number): number => {
+const wholeNumber = (option: string, value: unknown, min: number, max: number): number => {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw errors.invalidOption(option, value, `a whole number from ${min} to ${max}`);
   }

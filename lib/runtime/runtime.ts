@@ -1,7 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { errors } from '../errors.ts';
 import type { JobHandle } from './job-handle.ts';
-import { resolveOptions, wholeNumber, type RunOptions } from './options.ts';
+import { resolveOptions, type RunOptions } from './options.ts';
 import { startJob } from './run.ts';
 import type { ThreadPool } from './thread-pool.ts';
 
@@ -43,10 +42,11 @@ export class Runtime {
     const { workers, workerMemoryMb, ...rest } = options as Record<string, unknown>;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) throw errors.unknownOption(unknown, ['workers', 'workerMemoryMb']);
-    this.workers = workers === undefined ? availableParallelism() : wholeNumber('workers', workers, 1, 256);
-    const memory = workerMemoryMb === undefined ? undefined : wholeNumber('workerMemoryMb', workerMemoryMb, 16, 1 << 20);
+    // The same checks and defaults as run()'s options of the same names.
+    const resolved = resolveOptions({ workers, workerMemoryMb });
+    this.workers = resolved.workers;
     // Started now, so that the threads are up by the time the first job comes.
-    this.#pool = import('./thread-pool.ts').then(({ ThreadPool }) => new ThreadPool(this.workers, memory, false));
+    this.#pool = import('./thread-pool.ts').then(({ ThreadPool }) => new ThreadPool(this.workers, resolved.workerMemoryMb, false));
   }
 
   /**
