@@ -6,8 +6,13 @@ import type { OutputChannel } from './channel.ts';
  * batch that finds no credit waits in `backlog`; the owning actor stops processing while any of
  * its writers has a backlog, which is how backpressure travels upstream.
  */
+/** Past V8's limit for preallocated fast elements `new Array(n)` makes a dictionary; larger batches grow. */
+const PREALLOCATE_MAX = 16384;
+
 export class ChannelWriter {
-  #records: unknown[] = [];
+  /** The batch being filled, preallocated at `batchSize`: growing it by `push` copied it ~10 times. */
+  #records: unknown[];
+  #count = 0;
   /** Messages ready to send but waiting for credit. */
   readonly backlog: StreamMessage<RecordBatch>[] = [];
   /** Batches handed to the channel so far. */
@@ -26,28 +31,38 @@ export class ChannelWriter {
     private readonly onFirstRecord: () => void,
   ) {
     this.batchSize = Math.min(batchSize, channel.maxBatchSize);
+    this.#records = this.#newBatch();
+  }
+
+  #newBatch(): unknown[] {
+    return this.batchSize <= PREALLOCATE_MAX ? new Array<unknown>(this.batchSize) : [];
   }
 
   push(record: unknown): void {
-    const n = this.#records.push(record);
-    if (n === 1) this.onFirstRecord();
-    if (n >= this.batchSize) this.flush();
+    const n = this.#count;
+    this.#records[n] = record;
+    this.#count = n + 1;
+    if (n === 0) this.onFirstRecord();
+    if (n + 1 >= this.batchSize) this.flush();
   }
 
   /** Sends the records buffered so far as a batch (or queues it for credit). */
   flush(): void {
+    const n = this.#count;
+    if (n === 0) return;
     const records = this.#records;
-    if (records.length === 0) return;
-    this.recordsSent += records.length;
-    const sentNow = this.enqueue({ type: 'batch', batch: records });
-    // A channel that copied the batch out (a port) lets us refill the same array; otherwise the
-    // receiver, or the backlog, now owns it.
-    if (sentNow && !this.channel.retainsBatches) records.length = 0;
-    else this.#records = [];
+    if (records.length !== n) records.length = n;
+    this.#count = 0;
+    this.recordsSent += n;
+    this.enqueue({ type: 'batch', batch: records });
+    // A fresh array even where the channel copied the batch out (a port): refilling a long-lived one
+    // would store young records into an old object, which every young-generation GC must then scan
+    // (measured: 5-10% fewer records/s at parallelism 2 in the bid bench).
+    this.#records = this.#newBatch();
   }
 
   get buffered(): number {
-    return this.#records.length;
+    return this.#count;
   }
 
   /**

@@ -13,8 +13,6 @@ export interface OutputChannel {
   send(message: StreamMessage<RecordBatch>): void;
   /** Called whenever credit arrives. */
   onCredit: () => void;
-  /** True when a `send` must not reuse the batch array afterwards (the receiver holds it). */
-  readonly retainsBatches: boolean;
   /** Most records a batch on this channel should hold, whatever the job's batch size. */
   readonly maxBatchSize: number;
   /** Releases the channel; resolves once its port (if any) is closed. */

@@ -11,7 +11,6 @@ export class LocalChannel implements OutputChannel, InputChannel {
   #head = 0;
   onCredit: () => void = () => {};
   onMessage: () => void = () => {};
-  readonly retainsBatches = true;
   /**
    * A hand-over in the same thread copies nothing, so big batches buy nothing here, while every
    * record a queued batch holds survives the next young-generation GC: at 4096 records a full

@@ -30,8 +30,6 @@ export class PortOutputChannel implements OutputChannel, PolledChannel {
   readonly #closed: Promise<void>;
   readonly #encoder = new BatchEncoder();
   onCredit: () => void = () => {};
-  /** The encoder copies records into columns, so the sender may reuse its batch array. */
-  readonly retainsBatches = false;
   /** Between threads a batch's fixed cost is a message: the job's `batchSize` applies. */
   readonly maxBatchSize = Infinity;
 

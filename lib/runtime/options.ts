@@ -32,7 +32,7 @@ export interface RunOptions<P = unknown> {
    * own actor and mailbox, as Flink's `disableOperatorChaining()`. Default true.
    */
   chaining?: boolean;
-  /** Old-generation heap limit of each worker thread in MiB; a worker above it dies and fails the job. */
+  /** Old-generation heap limit of each worker thread in MiB (the young generation adds 64); a worker above it dies and fails the job. */
   workerMemoryMb?: number;
   /** JSON handed to the job's `build(env, params)` in the coordinator and in every worker. */
   params?: P;

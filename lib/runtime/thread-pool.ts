@@ -27,6 +27,15 @@ interface Lease extends HostLease {
  * and destroys it with the job; a `Runtime` keeps one for many jobs, so their threads start once and
  * keep the code V8 compiled in them.
  */
+/**
+ * Young generation of each worker (V8's default is 48 MB: three 16 MB semi-spaces). Records that
+ * cross actors are short-lived objects, and a scavenge costs about the same however much died, so
+ * fewer, larger ones are cheaper: at 64 MB a worker of the bid bench at parallelism 2 scavenges a
+ * third less often and spends ~13% less time in GC, for 5-15% more records/s (8 of 8 interleaved
+ * pairs). At 128 MB and beyond it got slower again: the young generation outgrows the caches.
+ */
+const YOUNG_GENERATION_MB = 64;
+
 export class ThreadPool {
   readonly #piscina: Piscina;
   #leased = 0;
@@ -46,7 +55,10 @@ export class ThreadPool {
       maxThreads: size,
       idleTimeout: Infinity,
       atomics: 'disabled',
-      ...(workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: workerMemoryMb } }),
+      resourceLimits: {
+        maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+        ...(workerMemoryMb === undefined ? {} : { maxOldGenerationSizeMb: workerMemoryMb }),
+      },
     });
     this.#piscina.on('error', (error: unknown) => {
       for (const listener of this.#errorListeners) listener(error);

@@ -32,7 +32,10 @@ function copyOf<A extends unknown[], F>(factory: (...args: A) => F): ((...args: 
   let source = sources.get(factory);
   if (source === undefined) sources.set(factory, (source = factory.toString()));
   try {
-    return new Function('__name', `'use strict';\nreturn (${source});`)(keepName) as (...args: A) => F;
+    // The sourceURL names the copies after their factory in profiles and stack traces.
+    return new Function('__name', `'use strict';\nreturn (${source});\n//# sourceURL=weir:${factory.name || 'specialized'}`)(keepName) as (
+      ...args: A
+    ) => F;
   } catch (error) {
     if (error instanceof EvalError) return undefined;
     throw error;
