@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { interpretedDecoder, interpretedEncoder } from './interpreted.ts';
 import { LOCAL_STRING_BASE, layoutOf } from './kinds.ts';
 import type { Layout } from './kinds.ts';
 
@@ -113,6 +114,22 @@ function cacheGet<F>(cache: Map<string, Compiled<F>>, id: string, make: () => F,
     cache.set(id, hit);
   }
   return hit;
+}
+
+/** False once V8 refused to compile a loop (code generation from strings disallowed): interpret from then on. */
+let generating = true;
+
+/** The generated loop, or the interpreted one (interpreted.ts) where code generation is disallowed. */
+function generatedOr<F>(generate: () => F, interpret: () => F): F {
+  if (generating) {
+    try {
+      return generate();
+    } catch (error) {
+      if (!(error instanceof EvalError)) throw error;
+      generating = false;
+    }
+  }
+  return interpret();
 }
 
 /** A property access / literal key that no key can escape from. */
@@ -270,9 +287,6 @@ function literalFor(keys: readonly string[], kinds: string): string {
 }
 
 function compileDecoder(keys: readonly string[] | null, kinds: string): DecodeFn {
-  if (kinds.length !== (keys === null ? 1 : keys.length)) {
-    throw new TypeError('weir codec: batch kinds do not match its shape');
-  }
   let prelude = '';
   let make: string;
   if (keys === null) {
@@ -304,7 +318,15 @@ function compileDecoder(keys: readonly string[] | null, kinds: string): DecodeFn
  * ```
  */
 export function encoderFor(shapeKey: string, keys: readonly string[] | null, kinds: string): Compiled<EncodeFn> {
-  return cacheGet(encoders, `${kinds}|${shapeKey}`, () => compileEncoder(keys, kinds), kinds);
+  return cacheGet(
+    encoders,
+    `${kinds}|${shapeKey}`,
+    () => generatedOr(
+      () => compileEncoder(keys, kinds),
+      () => interpretedEncoder(keys, kinds),
+    ),
+    kinds,
+  );
 }
 
 /**
@@ -319,7 +341,16 @@ export function decoderFor(shapeKey: string, kinds: string): Compiled<DecodeFn> 
   return cacheGet(
     decoders,
     `${kinds}|${shapeKey}`,
-    () => compileDecoder(shapeKey === SCALAR ? null : parseKeys(shapeKey), kinds),
+    () => {
+      const keys = shapeKey === SCALAR ? null : parseKeys(shapeKey);
+      if (kinds.length !== (keys === null ? 1 : keys.length)) {
+        throw new TypeError('weir codec: batch kinds do not match its shape');
+      }
+      return generatedOr(
+        () => compileDecoder(keys, kinds),
+        () => interpretedDecoder(keys, kinds),
+      );
+    },
     kinds,
   );
 }

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run, WeirError, type JobResult } from 'weir';
-import { variety } from '../fixtures/roundtrip.ts';
+import { indexOf, variety } from '../fixtures/roundtrip.ts';
 import type { Params as ShapesParams, Tagged } from '../fixtures/shapes.ts';
 import { assertNothingLeft, assertSameMultiset, fixture, rejectionOf, resourceCounts, thrownBy, watchdog } from '../helpers.ts';
 
@@ -79,13 +79,7 @@ Output('records of any shape cross threads and reach the caller unchanged (-0, N
   const out = await watchdog(h.collected<unknown>('records'), 'roundtrip job');
   await h.done;
   assert.is(out.length, count, `expected ${count} records`);
-  const id = (r: unknown): number => {
-    if (typeof r === 'number') return Number.isInteger(r) ? r : -r - 0.5;
-    if (typeof r === 'string') return Number(r.split(' ').pop());
-    if (Array.isArray(r)) return r[0] as number;
-    return (r as { id: number }).id;
-  };
-  const byId = new Map(out.map((r) => [id(r), r]));
+  const byId = new Map(out.map((r) => [indexOf(r), r]));
   assert.is(byId.size, count, 'expected every record to be recognisable and unique');
   for (let i = 0; i < count; i++) {
     const expected = variety(i);
