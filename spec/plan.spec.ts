@@ -4,7 +4,7 @@ import { buildGraph, job } from '../lib/api/job.ts';
 import { sinks, sources } from '../lib/api/connectors-catalog.ts';
 import type { StreamEnvironment } from '../lib/api/environment.ts';
 import { WeirError } from '../lib/errors.ts';
-import type { LogicalGraph } from '../lib/graph/logical-graph.ts';
+import { functionText, type LogicalGraph } from '../lib/graph/logical-graph.ts';
 import { planJob, type ChannelPlan, type PhysicalPlan, type PlanOptions } from '../lib/plan/physical-plan.ts';
 import { thrownBy } from './helpers.ts';
 
@@ -351,6 +351,17 @@ Fingerprint('differs when a name, a uid or a partitioning differs', () => {
   const rebalanced = graphOf((env) => void env.from(sources.fromArray([1])).rebalance().map((x) => x).to(sinks.discard()));
   const prints = [base, named, uid, rebalanced].map((g) => g.fingerprint());
   assert.is(new Set(prints).size, 4, `expected four different fingerprints, got ${prints.join(' ')}`);
+});
+
+Fingerprint("ignores the numbers esbuild gives its helpers when a module is transformed twice", () => {
+  // Stand-ins for esbuild's keepNames helper, as a second transform renames it.
+  const __name = <F>(fn: F, _name: string): F => fn;
+  const __name2 = __name;
+  const once = (i: number) => ({ format: __name((v: number) => `${v}${i}`, 'format') });
+  const twice = (i: number) => ({ format: __name2((v: number) => `${v}${i}`, 'format') });
+  assert.is.not(once.toString(), twice.toString());
+  assert.is(functionText(once), functionText(twice));
+  assert.is.not(functionText(once), functionText((i: number) => ({ format: __name((v: number) => `${i}${v}`, 'format') })));
 });
 
 Fingerprint.run();

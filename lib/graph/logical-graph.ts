@@ -74,7 +74,7 @@ export class LogicalGraph {
         `p=${n.parallelism ?? 'default'}`,
         `in=[${n.inputs.map((e) => `${e.from}:${partitionText(e.partition)}`).join(',')}]`,
         `cfg=${JSON.stringify(n.describe)}`,
-        `fn=[${n.functions.map((f) => f.toString()).join('‖')}]`,
+        `fn=[${n.functions.map(functionText).join('‖')}]`,
       ].join(' '),
     );
   }
@@ -107,6 +107,14 @@ export class LogicalGraph {
     return this.nodes.flatMap((n) => (n.egress === undefined ? [] : [n.egress]));
   }
 }
+
+/**
+ * A user function's source text, as the fingerprint compares it. A TypeScript job module may be
+ * transformed more than once in one thread (under `node --import tsx` weir's own tsx hooks run
+ * too), and esbuild then numbers its helpers (`__name2(fn, "format")` where a worker has
+ * `__name(fn, "format")`): same function, different text. Helper numbers are dropped.
+ */
+export const functionText = (fn: Function): string => fn.toString().replace(/\b(__[A-Za-z]+)\d+\(/g, '$1(');
 
 /** Explains how two graph descriptions differ, for WEIR_E_GRAPH_MISMATCH. */
 export function describeDifference(expected: readonly string[], actual: readonly string[]): string {
