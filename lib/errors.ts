@@ -55,6 +55,7 @@ export type ErrorCode =
   | 'WEIR_E_GRAPH'
   | 'WEIR_E_GRAPH_MISMATCH'
   | 'WEIR_E_USER_FUNCTION'
+  | 'WEIR_E_NOT_CLONEABLE'
   | 'WEIR_E_WORKER_DIED'
   | 'WEIR_E_RUNTIME'
   | 'WEIR_E_UNKNOWN_OUTPUT'
@@ -75,11 +76,18 @@ const describeValue = (value: unknown): string => {
   return String(value);
 };
 
+/** Functions and symbols, which JSON would drop, shown by name: they are often what is wrong with a record. */
+const showUnserializable = (v: unknown): unknown => {
+  if (typeof v === 'function') return `[function ${v.name || '(anonymous)'}]`;
+  if (typeof v === 'symbol') return `[${v.toString()}]`;
+  return v;
+};
+
 /** A bounded, single-line copy of a record for error messages: records can be megabytes. */
 export function truncateRecord(record: unknown, max = 200): string {
   let text: string;
   try {
-    text = JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(record);
+    text = JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : showUnserializable(v))) ?? String(record);
   } catch {
     text = String(record);
   }
@@ -134,6 +142,15 @@ export const errors = {
       { cause, job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
     ),
 
+  notCloneable: (at: SubtaskLocation, target: string, record: unknown, cause: unknown) =>
+    new WeirError(
+      'WEIR_E_NOT_CLONEABLE',
+      `Job "${at.job}" failed: operator "${at.operator}" (subtask ${at.subtaskIndex + 1}/${at.parallelism}) emitted a record that ` +
+        `cannot be sent to "${target}" on another thread: ${truncateRecord(record)}: ${causeMessage(cause)} ` +
+        'Records that cross threads must be structured-cloneable data (objects, arrays, strings, numbers, booleans, null, ' +
+        'undefined, bigint, Date, Map, Set, typed arrays): no functions or symbols. Emit the data, and rebuild behaviour downstream.',
+      { cause, job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
+    ),
   workerDied: (job: string, worker: number, cause: unknown) =>
     new WeirError(
       'WEIR_E_WORKER_DIED',

@@ -3,9 +3,13 @@ import { checkKey, type Key } from '../state/key-groups.ts';
 import { specialize } from '../util/specialize.ts';
 import type { Collector, Operator } from './operator.ts';
 
-/** Wraps a failure of user code with where it happened, once: the innermost operator names itself. */
+/**
+ * Wraps a failure of user code with where it happened, once: the innermost operator names itself,
+ * and a record that could not leave for another thread (thrown while an operator emitted) stays
+ * blamed on its sender, not on the operator whose record happened to fill the batch.
+ */
 export function userError(cause: unknown, at: SubtaskLocation, record?: { value: unknown }): WeirError {
-  if (cause instanceof WeirError && cause.code === 'WEIR_E_USER_FUNCTION') return cause;
+  if (cause instanceof WeirError && (cause.code === 'WEIR_E_USER_FUNCTION' || cause.code === 'WEIR_E_NOT_CLONEABLE')) return cause;
   return errors.userFunction(at, record?.value, cause, record !== undefined);
 }
 

@@ -113,8 +113,11 @@ export class SubtaskActor implements Schedulable {
 
   constructor(setup: ActorSetup) {
     this.#setup = setup;
+    const sender = { job: setup.graph.job, operator: setup.chain.name, subtaskIndex: setup.index, parallelism: setup.chain.parallelism };
     const routes: RouteSpec[] = setup.outputs.map((output) => {
-      const writers = output.channels.map((c) => new ChannelWriter(c, setup.batchSize, this.armFlushTimer));
+      const writers = output.channels.map(
+        (c, i) => new ChannelWriter(c, setup.batchSize, this.armFlushTimer, (record, cause) => errors.notCloneable(sender, output.targets[i]!, record, cause)),
+      );
       this.#writers.push(...writers);
       this.#targets.push(...output.targets);
       return {
@@ -296,7 +299,12 @@ export class SubtaskActor implements Schedulable {
   }
 
   #onCredit(writer: ChannelWriter): void {
-    if (!writer.drain()) return;
+    try {
+      if (!writer.drain()) return;
+    } catch (error) {
+      this.#fail(error as Error);
+      return;
+    }
     if (this.#blocked()) return;
     this.#paused = false;
     if (this.status === 'finishing') this.#maybeFinished();
@@ -309,7 +317,12 @@ export class SubtaskActor implements Schedulable {
     this.#flushTimer = this.#setup.clock.setTimeout(() => {
       this.#flushTimer = undefined;
       if (this.status !== 'running') return;
-      for (const writer of this.#writers) writer.flush();
+      try {
+        for (const writer of this.#writers) writer.flush();
+      } catch (error) {
+        this.#fail(error as Error);
+        return;
+      }
       if (this.#writers.some((w) => w.buffered > 0)) this.armFlushTimer();
     }, this.#setup.bufferTimeoutMs);
   };
@@ -320,6 +333,8 @@ export class SubtaskActor implements Schedulable {
   }
 
   #fail(error: Error): void {
+    const status = this.status;
+    if (status === 'failed' || status === 'cancelled' || status === 'finished') return;
     this.#clearFlushTimer();
     this.#lifecycle.send({ type: 'FAIL' });
     this.#setup.onDone(this, error);

@@ -29,6 +29,8 @@ export class ChannelWriter {
     batchSize: number,
     /** Called when an empty buffer receives its first record: arms the buffer timeout. */
     private readonly onFirstRecord: () => void,
+    /** The error for a record that the channel could not send (it cannot be cloned to another thread). */
+    private readonly notSent: (record: unknown, cause: unknown) => Error = (_record, cause) => cause as Error,
   ) {
     this.batchSize = Math.min(batchSize, channel.maxBatchSize);
     this.#records = this.#newBatch();
@@ -99,9 +101,26 @@ export class ChannelWriter {
   }
 
   #send(message: StreamMessage<RecordBatch>): void {
-    this.channel.send(message);
+    try {
+      this.channel.send(message);
+    } catch (cause) {
+      const culprit = message.type === 'batch' ? firstUncloneable(message.batch) : undefined;
+      throw culprit ? this.notSent(culprit.record, culprit.cause) : cause;
+    }
     if (message.type === 'batch') this.batchesSent++;
     const inFlight = this.channel.capacity - this.channel.credit;
     if (inFlight > this.maxInFlight) this.maxInFlight = inFlight;
   }
+}
+
+/** The first record that structured cloning rejects, and why (only called once a send has failed). */
+function firstUncloneable(records: readonly unknown[]): { record: unknown; cause: unknown } | undefined {
+  for (const record of records) {
+    try {
+      structuredClone(record);
+    } catch (cause) {
+      return { record, cause };
+    }
+  }
+  return undefined;
 }

@@ -19,7 +19,8 @@ export function serializeError(error: unknown): SerializedError {
     name: e.name,
     message: e.message,
     ...(e.stack === undefined ? {} : { stack: e.stack }),
-    ...(e.code === undefined ? {} : { code: e.code }),
+    // Only weir's string codes: other errors have codes of their own kinds (a DOMException's is a number).
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
     ...(e.job === undefined ? {} : { job: e.job }),
     ...(e.operator === undefined ? {} : { operator: e.operator }),
     ...(e.subtask === undefined ? {} : { subtask: e.subtask }),

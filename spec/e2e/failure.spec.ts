@@ -182,3 +182,35 @@ Loading('a source given the wrong kind of argument fails run() with the option i
 });
 
 Loading.run();
+
+const Crossing = suite('a record that cannot be sent to another thread');
+
+Crossing('fails the job with WEIR_E_NOT_CLONEABLE, naming the sender, the receiver and the record', async () => {
+  const before = resourceCounts();
+  const { h, failures } = await started('not-cloneable', { parallelism: 2, workers: 2, params: { count: 2_000 } });
+  const error = await rejectionOf(h.done, 'done of not-cloneable');
+  assert.instance(error, WeirError, `expected a WeirError, got ${error.name}: ${error.message}`);
+  const e = error as WeirError;
+  assert.is(e.code, 'WEIR_E_NOT_CLONEABLE', `expected code WEIR_E_NOT_CLONEABLE, got ${e.code}: ${e.message}`);
+  assert.is(e.operator, 'offers', 'expected the source that emitted the record to be blamed, not the operator whose record filled the batch');
+  assert.match(e.message, /^Job "not-cloneable" failed: operator "offers" \(subtask [12]\/2\) emitted a record that cannot be sent to "render → collect#2 [12]\/2" on another thread: /);
+  assert.match(e.message, /\{"key":\d,"value":\d+,"format":"\[function format\]"\}/, `expected the record, its function shown: ${e.message}`);
+  assert.match(e.message, /could not be cloned\. Records that cross threads must be structured-cloneable data/);
+  assert.match((e.cause as Error).message, /could not be cloned/, 'expected the clone error as the cause');
+  assert.is(failures.length, 1, `expected one 'failed' event, got ${failures.length}`);
+  assertNothingLeft(before, 'after a record could not cross threads');
+});
+
+Crossing('records that stay in one thread are handed over as they are, functions included', async () => {
+  for (const options of [
+    { parallelism: 1, workers: 1 },
+    { parallelism: 2, workers: 1 },
+  ]) {
+    const h = await run(fixture('not-cloneable'), { ...options, params: { count: 2_000 } });
+    const rendered = await watchdog(h.collected<string>('rendered'), 'not-cloneable on one thread');
+    assert.is(rendered.length, 2_000, `expected every offer rendered at ${JSON.stringify(options)}`);
+    assert.ok(rendered.includes('#1999'));
+  }
+});
+
+Crossing.run();
