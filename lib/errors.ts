@@ -146,7 +146,7 @@ export const errors = {
     new WeirError(
       'WEIR_E_NOT_CLONEABLE',
       `Job "${at.job}" failed: operator "${at.operator}" (subtask ${at.subtaskIndex + 1}/${at.parallelism}) emitted a record that ` +
-        `cannot be sent to "${target}" on another thread: ${truncateRecord(record)}: ${causeMessage(cause)} ` +
+        `cannot be sent to ${target} on another thread: ${truncateRecord(record)}: ${causeMessage(cause)} ` +
         'Records that cross threads must be structured-cloneable data (objects, arrays, strings, numbers, booleans, null, ' +
         'undefined, bigint, Date, Map, Set, typed arrays): no functions or symbols. Emit the data, and rebuild behaviour downstream.',
       { cause, job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },

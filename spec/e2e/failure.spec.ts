@@ -193,12 +193,22 @@ Crossing('fails the job with WEIR_E_NOT_CLONEABLE, naming the sender, the receiv
   const e = error as WeirError;
   assert.is(e.code, 'WEIR_E_NOT_CLONEABLE', `expected code WEIR_E_NOT_CLONEABLE, got ${e.code}: ${e.message}`);
   assert.is(e.operator, 'offers', 'expected the source that emitted the record to be blamed, not the operator whose record filled the batch');
-  assert.match(e.message, /^Job "not-cloneable" failed: operator "offers" \(subtask [12]\/2\) emitted a record that cannot be sent to "render → collect#2 [12]\/2" on another thread: /);
+  assert.match(e.message, /^Job "not-cloneable" failed: operator "offers" \(subtask [12]\/2\) emitted a record that cannot be sent to render → collect#2 [12]\/2 on another thread: /);
   assert.match(e.message, /\{"key":\d,"value":\d+,"format":"\[function format\]"\}/, `expected the record, its function shown: ${e.message}`);
   assert.match(e.message, /could not be cloned\. Records that cross threads must be structured-cloneable data/);
   assert.match((e.cause as Error).message, /could not be cloned/, 'expected the clone error as the cause');
   assert.is(failures.length, 1, `expected one 'failed' event, got ${failures.length}`);
   assertNothingLeft(before, 'after a record could not cross threads');
+});
+
+Crossing('a batch that waited for credit fails the same way when the credit comes, instead of killing its thread', async () => {
+  // One batch in flight to the caller's thread: the batch holding record 150 waits in the backlog
+  // until collected() takes the first one, and is sent from the credit handler.
+  const h = await run(fixture('late-function'), { parallelism: 1, workers: 1, batchSize: 100, collectCapacity: 1, params: { count: 1_000, at: 150 } });
+  const error = await rejectionOf(h.collected('events'), 'collected() of late-function');
+  assert.is((error as WeirError).code, 'WEIR_E_NOT_CLONEABLE', `expected WEIR_E_NOT_CLONEABLE, got: ${error.message}`);
+  assert.match(error.message, /emitted a record that cannot be sent to output "events" on another thread: \{"value":150,"callback":"\[function \(anonymous\)\]"\}/);
+  assert.is(await rejectionOf(h.done, 'done of late-function'), error);
 });
 
 Crossing('records that stay in one thread are handed over as they are, functions included', async () => {
