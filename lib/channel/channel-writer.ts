@@ -1,4 +1,5 @@
 import type { RecordBatch, StreamMessage } from '../protocol/messages.ts';
+import { preallocated } from '../util/preallocated.ts';
 import type { OutputChannel } from './channel.ts';
 
 /**
@@ -6,11 +7,8 @@ import type { OutputChannel } from './channel.ts';
  * batch that finds no credit waits in `backlog`; the owning actor stops processing while any of
  * its writers has a backlog, which is how backpressure travels upstream.
  */
-/** Past V8's limit for preallocated fast elements `new Array(n)` makes a dictionary; larger batches grow. */
-const PREALLOCATE_MAX = 16384;
-
 export class ChannelWriter {
-  /** The batch being filled, preallocated at `batchSize`: growing it by `push` copied it ~10 times. */
+  /** The batch being filled, preallocated at `batchSize`. */
   #records: unknown[];
   #count = 0;
   /** Messages ready to send but waiting for credit. */
@@ -37,7 +35,7 @@ export class ChannelWriter {
   }
 
   #newBatch(): unknown[] {
-    return this.batchSize <= PREALLOCATE_MAX ? new Array<unknown>(this.batchSize) : [];
+    return preallocated(this.batchSize);
   }
 
   push(record: unknown): void {

@@ -11,8 +11,7 @@
 import type { EncodedBatch } from './batch.ts';
 import { columnViews } from './kinds.ts';
 import { decoderFor } from './shape.ts';
-
-const PREALLOCATE_MAX = 16384;
+import { preallocated } from '../util/preallocated.ts';
 
 /**
  * Decodes the batches of one `BatchEncoder`, which it must see in order (the
@@ -42,9 +41,8 @@ export class BatchDecoder {
     if (batch.reset) table.length = 0;
     for (const s of batch.strings) table.push(s);
     if (batch.shape === null) return batch.fallback.slice();
-    // Preallocated rather than grown: saves the growth copies, ~3 ns per record. Past
-    // V8's fast-elements preallocation limit new Array(n) would be a dictionary: grow.
-    const out: unknown[] = batch.count <= PREALLOCATE_MAX ? new Array<unknown>(batch.count) : [];
+    // Preallocated rather than grown: saves the growth copies, ~3 ns per record.
+    const out = preallocated<unknown>(batch.count);
     const { fn, layout } = decoderFor(batch.shape, batch.kinds);
     const cols = columnViews(batch.kinds, layout, batch.data, batch.count, batch.anys as unknown[][]);
     fn(batch.count, batch.fallbackIndex, batch.fallback, cols, table, batch.local, out);
