@@ -3,7 +3,7 @@ import { preallocated } from '../util/preallocated.ts';
 import type { OutputChannel } from './channel.ts';
 
 /** What `#records` holds between batches: the receiver, or the backlog, owns the last one. */
-const NO_BATCH: unknown[] = Object.freeze([]) as unknown[];
+const NO_BATCH: unknown[] = [];
 
 /**
  * Fills batches for one channel and sends them on credit (Flink's ResultSubpartition). A full
