@@ -32,6 +32,27 @@ Specialize('every call compiles a function of its own, from the factory’s text
   assert.is(a.toString(), adder(1, []).toString(), 'expected the same code');
 });
 
+Specialize('every copy is compiled from a text of its own, so that V8 cannot hand back one it compiled before', () => {
+  // V8 caches what `new Function` compiles by its text, type feedback included: copies compiled
+  // from one text would share their feedback, which is what copies exist to avoid.
+  const texts: string[] = [];
+  const RealFunction = globalThis.Function;
+  globalThis.Function = new Proxy(RealFunction, {
+    construct(target, args: string[]) {
+      texts.push(args.at(-1)!);
+      return Reflect.construct(target, args) as object;
+    },
+  });
+  try {
+    for (let i = 0; i < 3; i++) specialize(adder, 1, []);
+  } finally {
+    globalThis.Function = RealFunction;
+  }
+  assert.is(texts.length, 3, 'expected one compilation per copy');
+  assert.is(new Set(texts).size, 3, 'expected three different texts');
+  assert.ok(texts.every((text) => text.includes('sourceURL=weir:adder/')), 'expected the copies named after their factory');
+});
+
 let outside = 0;
 Specialize('a factory that reaches outside its parameters fails loudly, not silently', () => {
   const leaky = () => () => ++outside;
