@@ -22,12 +22,6 @@ interface Lease extends HostLease {
 }
 
 /**
- * The worker threads that host actors: a piscina pool whose tasks are long-lived hosts, one per
- * thread per job (piscina gives an abortable task a thread of its own). `run()` makes a pool per job
- * and destroys it with the job; a `Runtime` keeps one for many jobs, so their threads start once and
- * keep the code V8 compiled in them.
- */
-/**
  * Young generation of each worker (V8's default is 48 MB: three 16 MB semi-spaces). Records that
  * cross actors are short-lived objects, and a scavenge costs about the same however much died, so
  * fewer, larger ones are cheaper: at 64 MB a worker of the bid bench at parallelism 2 scavenges a
@@ -36,6 +30,12 @@ interface Lease extends HostLease {
  */
 const YOUNG_GENERATION_MB = 64;
 
+/**
+ * The worker threads that host actors: a piscina pool whose tasks are long-lived hosts, one per
+ * thread per job (piscina gives an abortable task a thread of its own). `run()` makes a pool per job
+ * and destroys it with the job; a `Runtime` keeps one for many jobs, so their threads start once and
+ * keep the code V8 compiled in them.
+ */
 export class ThreadPool {
   readonly #piscina: Piscina;
   #leased = 0;
