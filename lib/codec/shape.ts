@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { generatedOr } from '../util/code-generation.ts';
 import { interpretedDecoder, interpretedEncoder } from './interpreted.ts';
 import { LOCAL_STRING_BASE, layoutOf } from './kinds.ts';
 import type { Layout } from './kinds.ts';
@@ -114,22 +115,6 @@ function cacheGet<F>(cache: Map<string, Compiled<F>>, id: string, make: () => F,
     cache.set(id, hit);
   }
   return hit;
-}
-
-/** False once V8 refused to compile a loop (code generation from strings disallowed): interpret from then on. */
-let generating = true;
-
-/** The generated loop, or the interpreted one (interpreted.ts) where code generation is disallowed. */
-function generatedOr<F>(generate: () => F, interpret: () => F): F {
-  if (generating) {
-    try {
-      return generate();
-    } catch (error) {
-      if (!(error instanceof EvalError)) throw error;
-      generating = false;
-    }
-  }
-  return interpret();
 }
 
 /** A property access / literal key that no key can escape from. */

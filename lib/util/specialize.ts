@@ -1,3 +1,5 @@
+import { generatedOr } from './code-generation.ts';
+
 /**
  * A fresh copy of a hot function for each place it is used.
  *
@@ -12,7 +14,8 @@
  * `factory` builds the hot function from its arguments; it is compiled again from its own text
  * (`factory.toString()`), so it may use only its parameters and globals, never a variable or import
  * of the module that defines it: pass those in. Where code generation from strings is disabled
- * (`--disallow-code-generation-from-strings`) the factory itself is used: correct, just shared.
+ * (`--disallow-code-generation-from-strings`, see code-generation.ts) the factory itself is used:
+ * correct, just shared.
  *
  * @example
  * ```ts
@@ -20,7 +23,10 @@
  * ```
  */
 export function specialize<A extends unknown[], F>(factory: (...args: A) => F, ...args: A): F {
-  return (copyOf(factory) ?? factory)(...args);
+  return generatedOr(
+    () => copyOf(factory),
+    () => factory,
+  )(...args);
 }
 
 /** Compiled copies need the text once per factory. */
@@ -32,7 +38,7 @@ const keepName = <T>(fn: T): T => fn;
 /** Numbers the copies: see copyOf. */
 let copies = 0;
 
-function copyOf<A extends unknown[], F>(factory: (...args: A) => F): ((...args: A) => F) | undefined {
+function copyOf<A extends unknown[], F>(factory: (...args: A) => F): (...args: A) => F {
   let source = sources.get(factory);
   if (source === undefined) sources.set(factory, (source = factory.toString()));
   // Every copy's text is unique. V8 caches what `new Function` compiles by its text: from the
@@ -40,10 +46,5 @@ function copyOf<A extends unknown[], F>(factory: (...args: A) => F): ((...args: 
   // and the copies would be one function again. The sourceURL also names the copies after their
   // factory in profiles and stack traces.
   const text = `'use strict';\nreturn (${source});\n//# sourceURL=weir:${factory.name || 'specialized'}/${++copies}`;
-  try {
-    return new Function('__name', text)(keepName) as (...args: A) => F;
-  } catch (error) {
-    if (error instanceof EvalError) return undefined;
-    throw error;
-  }
+  return new Function('__name', text)(keepName) as (...args: A) => F;
 }
