@@ -1,4 +1,4 @@
-import type { OperatorFactory } from '../lib/actor/operator.ts';
+import type { OperatorFactory } from '../lib/operator/operator.ts';
 
 /** `DataStream.filter`: keeps the records the predicate accepts. */
 export const filterOperator =

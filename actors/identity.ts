@@ -1,4 +1,4 @@
-import type { OperatorFactory } from '../lib/actor/operator.ts';
+import type { OperatorFactory } from '../lib/operator/operator.ts';
 
 /** Forwards records unchanged: the operator behind `union`, `rebalance()` and `broadcast()` hops. */
 export const identityOperator = <T>(): OperatorFactory<T, T> => () => ({

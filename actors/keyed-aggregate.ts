@@ -1,10 +1,11 @@
-import type { OperatorFactory } from '../lib/actor/operator.ts';
-import type { KeyedValueState } from '../lib/state/keyed-value-state.ts';
+import type { KeyedOperatorFactory } from '../lib/operator/operator.ts';
 import type { Key } from '../lib/state/key-groups.ts';
+import { state, type ValueState } from '../lib/state/state-descriptors.ts';
 
 /**
  * Incremental aggregation, Flink's AggregateFunction: an accumulator per key, created once, updated
- * by `add`, turned into a result by `result`.
+ * by `add`, turned into a result by `result`. The result is emitted, so it belongs to the next
+ * operator: return a new object, not the accumulator itself.
  */
 export interface Aggregation<T, A, R, K extends Key = Key> {
   create(): A;
@@ -14,21 +15,20 @@ export interface Aggregation<T, A, R, K extends Key = Key> {
 
 /** `KeyedStream.aggregate`: a rolling aggregate per key; emits the updated result for every record. */
 export const keyedAggregateOperator =
-  <T, A, R, K extends Key>(aggregation: Aggregation<T, A, R, K>): OperatorFactory<T, R> =>
+  <T, A, R, K extends Key>(aggregation: Aggregation<T, A, R, K>): KeyedOperatorFactory<T, R, K> =>
   () => {
-    let keyOf: (record: unknown) => Key;
-    let state: KeyedValueState<A>;
+    let accumulators: ValueState<A | undefined>;
+    let keys: { readonly key: K };
     return {
       open(ctx) {
-        keyOf = (r) => ctx.keyOf(r);
-        state = ctx.keyedValueState('aggregate');
+        keys = ctx;
+        accumulators = ctx.keyedState('aggregate', state.value<A>());
       },
       process(record, out) {
-        const key = keyOf(record) as K;
-        const held = state.get(key);
+        const held = accumulators.value();
         const accumulator = aggregation.add(held === undefined ? aggregation.create() : held, record);
-        state.set(key, accumulator);
-        out.collect(aggregation.result(accumulator, key));
+        accumulators.update(accumulator);
+        out.collect(aggregation.result(accumulator, keys.key));
       },
     };
   };

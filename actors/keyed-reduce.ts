@@ -1,26 +1,27 @@
-import type { OperatorFactory } from '../lib/actor/operator.ts';
-import type { KeyedValueState } from '../lib/state/keyed-value-state.ts';
+import type { KeyedOperatorFactory } from '../lib/operator/operator.ts';
 import type { Key } from '../lib/state/key-groups.ts';
+import { state, type ValueState } from '../lib/state/state-descriptors.ts';
 
-/** `KeyedStream.reduce`: a rolling reduction per key; emits the updated value for every record. */
+/**
+ * `KeyedStream.reduce`: a rolling reduction per key; emits the updated value for every record.
+ * The value it keeps is its own: it emits a copy (records it emits belong to the next operator,
+ * which may change them), so `fn` may update its accumulator in place.
+ */
 export const keyedReduceOperator =
-  <T>(fn: (accumulated: T, record: T) => T): OperatorFactory<T, T> =>
+  <T>(fn: (accumulated: T, record: T) => T): KeyedOperatorFactory<T, T, Key> =>
   () => {
-    let keyOf: (record: unknown) => Key;
-    let state: KeyedValueState<{ v: T }>;
+    // The box tells "no value yet" apart from a reduction that legitimately produced undefined.
+    let held: ValueState<{ v: T } | undefined>;
     return {
       open(ctx) {
-        keyOf = (r) => ctx.keyOf(r);
-        state = ctx.keyedValueState('reduce');
+        held = ctx.keyedState('reduce', state.value<{ v: T }>());
       },
       process(record, out) {
-        const key = keyOf(record);
-        const held = state.get(key);
-        // The box tells "no value yet" apart from a reduction that legitimately produced undefined.
-        const next = held === undefined ? record : fn(held.v, record);
-        if (held === undefined) state.set(key, { v: next });
-        else held.v = next;
-        out.collect(next);
+        const box = held.value();
+        const next = box === undefined ? record : fn(box.v, record);
+        if (box === undefined) held.update({ v: next });
+        else box.v = next;
+        out.collect(typeof next === 'object' && next !== null ? structuredClone(next) : next);
       },
     };
   };

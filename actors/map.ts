@@ -1,4 +1,4 @@
-import type { OperatorFactory } from '../lib/actor/operator.ts';
+import type { OperatorFactory } from '../lib/operator/operator.ts';
 
 /** `DataStream.map`: one record out per record in. */
 export const mapOperator =

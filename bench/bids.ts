@@ -3,7 +3,7 @@
  * auctions, the rest uniform over 100k auctions; count and sum of price per auction. The job and
  * the hand-written loop call the same generator, so they compute over the same data.
  */
-import { job, sinks, sources, type KeyedValueState } from 'weir';
+import { job, sinks, sources, state, type KeyedOperatorContext, type ValueState } from 'weir';
 
 export interface Bid {
   auction: number;
@@ -70,23 +70,31 @@ export default job('bids', (env, params: BidParams) => {
     .name('bids')
     .keyBy((bid) => bid.auction)
     .transform<AuctionTotal>('totals', () => {
-      let keyOf: (bid: Bid) => number;
-      let totals: KeyedValueState<{ count: number; sum: number }>;
+      let ctx: KeyedOperatorContext<number>;
+      let totals: ValueState<{ count: number; sum: number } | undefined>;
       return {
-        open(ctx) {
-          keyOf = ctx.keyOf as (bid: Bid) => number;
-          totals = ctx.keyedValueState('totals');
+        open(context) {
+          ctx = context;
+          totals = ctx.keyedState('totals', state.value<{ count: number; sum: number }>());
         },
         process(bid) {
-          const t = totals.get(keyOf(bid));
-          if (t === undefined) totals.set(bid.auction, { count: 1, sum: bid.price });
+          const t = totals.value();
+          if (t === undefined) totals.update({ count: 1, sum: bid.price });
           else {
             t.count++;
             t.sum += bid.price;
           }
         },
         close(out) {
-          for (const [auction, t] of totals.entries()) out.collect({ auction: auction as number, count: t.count, sum: t.sum });
+          // Pulled as credit allows: 100k totals need not wait in memory for the collect sink.
+          out.collectAll(
+            (function* () {
+              for (const auction of ctx.keys()) {
+                const t = totals.value()!;
+                yield { auction, count: t.count, sum: t.sum };
+              }
+            })(),
+          );
         },
       };
     })

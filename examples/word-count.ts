@@ -1,7 +1,12 @@
-import { job, sinks, sources } from 'weir';
+import { job, sinks, sources, state, type Collector } from 'weir';
 
 export interface WordCountParams {
   lines: string[];
+}
+
+export interface WordCount {
+  word: string;
+  count: number;
 }
 
 export default job('word-count', (env, params: WordCountParams) => {
@@ -10,10 +15,13 @@ export default job('word-count', (env, params: WordCountParams) => {
     .flatMap((line) => line.toLowerCase().split(/\W+/))
     .filter((word) => word.length > 0)
     .keyBy((word) => word)
-    .process<{ word: string; count: number }, number>((word, ctx, out) => {
-      const count = (ctx.state.value() ?? 0) + 1;
-      ctx.state.update(count);
-      out.collect({ word, count });
+    .process({
+      state: { count: state.value(0) },
+      process(word, ctx, out: Collector<WordCount>) {
+        const count = ctx.state.count.value() + 1;
+        ctx.state.count.update(count);
+        out.collect({ word, count });
+      },
     })
     .name('count')
     .to(sinks.collect('counts'));

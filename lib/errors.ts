@@ -48,18 +48,38 @@ export interface ErrorDetails {
   subtask?: string;
 }
 
+/** Every code weir's errors carry; each names one kind of failure, and one kind only. */
 export type ErrorCode =
+  /** An option of `run()`, `Runtime`, `runtime.run` or a connector is missing, unknown or out of range. */
   | 'WEIR_E_OPTION'
+  /** `params` cannot travel as JSON. */
   | 'WEIR_E_PARAMS'
+  /** The module is missing, or its default export is not `job(...)`. */
   | 'WEIR_E_NOT_A_JOB'
+  /** The job module exists but cannot be loaded: a syntax error, or a throw while it is imported. */
+  | 'WEIR_E_MODULE'
+  /** `build()` threw, or described a graph weir cannot run. */
   | 'WEIR_E_GRAPH'
+  /** A worker built a different graph than the coordinator. */
   | 'WEIR_E_GRAPH_MISMATCH'
+  /** A user function threw: an operator, a key selector, a source's reader. */
   | 'WEIR_E_USER_FUNCTION'
+  /** An operator asked for state it cannot have (keyed state on a stream that is not keyed). */
+  | 'WEIR_E_STATE'
+  /** A record cannot be sent to another thread. */
   | 'WEIR_E_NOT_CLONEABLE'
+  /** A message arrived on a channel but could not be read (Node's `messageerror`). */
+  | 'WEIR_E_CHANNEL'
+  /** A worker thread died under a running job. */
   | 'WEIR_E_WORKER_DIED'
+  /** The runtime cannot take the job: closed, or too few free threads. */
   | 'WEIR_E_RUNTIME'
+  /** `output(name)` of a collect sink the job does not have. */
   | 'WEIR_E_UNKNOWN_OUTPUT'
-  | 'WEIR_E_JOB_NOT_RUNNING';
+  /** An output read a second time: each output has one consumer. */
+  | 'WEIR_E_OUTPUT_CONSUMED'
+  /** A broken invariant inside weir: a bug to report, never the user's doing. */
+  | 'WEIR_E_INTERNAL';
 
 /** Where a record was being processed when a user function failed. */
 export interface SubtaskLocation {
@@ -67,6 +87,18 @@ export interface SubtaskLocation {
   operator: string;
   subtaskIndex: number;
   parallelism: number;
+  /** What the operator was doing when no record is to blame, e.g. `reading`, `opening`. */
+  while?: string;
+}
+
+/**
+ * Wraps a failure of user code with where it happened, once: the innermost operator names itself,
+ * and a record that could not leave for another thread (thrown while an operator emitted) stays
+ * blamed on its sender, not on the operator whose record happened to fill the batch.
+ */
+export function userError(cause: unknown, at: SubtaskLocation, record?: { value: unknown }): WeirError {
+  if (cause instanceof WeirError && (cause.code === 'WEIR_E_USER_FUNCTION' || cause.code === 'WEIR_E_NOT_CLONEABLE' || cause.code === 'WEIR_E_STATE')) return cause;
+  return errors.userFunction(at, record?.value, cause, record !== undefined);
 }
 
 const describeValue = (value: unknown): string => {
@@ -94,7 +126,7 @@ export function truncateRecord(record: unknown, max = 200): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
 }
 
-const causeMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : describeValue(cause));
+export const causeMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : describeValue(cause));
 
 /** The table of error factories. */
 export const errors = {
@@ -109,6 +141,22 @@ export const errors = {
       'WEIR_E_PARAMS',
       `Invalid option "params": ${path} ${reason}. params travel to every worker as JSON: use strings, numbers, booleans, null, arrays and plain objects.`,
     ),
+
+  moduleFailed: (url: string, cause: unknown) =>
+    new WeirError(
+      'WEIR_E_MODULE',
+      `Job module ${url} could not be loaded: ${causeMessage(cause)}. Fix the module (a syntax error, or code that throws while it is imported); weir imports it in your process and in every worker.`,
+      { cause },
+    ),
+
+  paramsCycle: (path: string, target: string) =>
+    new WeirError(
+      'WEIR_E_PARAMS',
+      `Invalid option "params": ${path} refers back to ${target} (a cycle), which JSON cannot hold. params travel to every worker as JSON: pass a tree of plain values.`,
+    ),
+
+  buildThrew: (job: string, cause: unknown) =>
+    new WeirError('WEIR_E_GRAPH', `Job "${job}": build() threw: ${causeMessage(cause)}`, { cause, job }),
 
   jobModuleNotFound: (url: string, cause: unknown) =>
     new WeirError(
@@ -138,7 +186,7 @@ export const errors = {
     new WeirError(
       'WEIR_E_USER_FUNCTION',
       `Job "${at.job}" failed: operator "${at.operator}" (subtask ${at.subtaskIndex + 1}/${at.parallelism}) threw` +
-        `${hasRecord ? ` on record ${truncateRecord(record)}` : ''}: ${causeMessage(cause)}`,
+        `${hasRecord ? ` on record ${truncateRecord(record)}` : at.while ? ` while ${at.while}` : ''}: ${causeMessage(cause)}`,
       { cause, job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
     ),
 
@@ -151,6 +199,37 @@ export const errors = {
         'undefined, bigint, Date, Map, Set, typed arrays): no functions or symbols. Emit the data, and rebuild behaviour downstream.',
       { cause, job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
     ),
+  keyedStateNotKeyed: (at: SubtaskLocation, state: string) =>
+    new WeirError(
+      'WEIR_E_STATE',
+      `Job "${at.job}": operator "${at.operator}" asked for keyed state "${state}", but its input is not keyed. ` +
+        'Keyed state belongs to a key: apply the operator to a keyed stream (`stream.keyBy(fn).transform(...)`).',
+      { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
+    ),
+
+  stateKindClash: (at: SubtaskLocation, id: string, was: string, asked: string) =>
+    new WeirError(
+      'WEIR_E_STATE',
+      `Job "${at.job}": operator "${at.operator}" declared state "${id.slice(id.indexOf('/') + 1)}" as ${asked} state, but it is already ${was} state; give each state one name and one kind.`,
+      { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
+    ),
+
+  keyNotKeyed: (at: SubtaskLocation) =>
+    new WeirError(
+      'WEIR_E_STATE',
+      `Job "${at.job}": operator "${at.operator}" asked for the key of a record, but its input is not keyed; use keyBy() first.`,
+      { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
+    ),
+
+  messageUnreadable: (job: string, channel: string, cause: unknown) =>
+    new WeirError(
+      'WEIR_E_CHANNEL',
+      `Job "${job}" failed: a message on the channel ${channel} could not be read (${causeMessage(cause)}). ` +
+        'Node could send it but not unpack it; a record nested about 2,000 levels deep or more does this. ' +
+        'Flatten such records (or send them as a JSON string) before they cross threads.',
+      { cause, job },
+    ),
+
   workerDied: (job: string, worker: number, cause: unknown) =>
     new WeirError(
       'WEIR_E_WORKER_DIED',
@@ -158,6 +237,9 @@ export const errors = {
         'A worker dies when user code calls process.exit(), exceeds the worker memory limit, or crashes natively.',
       { cause, job },
     ),
+
+  internal: (what: string) =>
+    new WeirError('WEIR_E_INTERNAL', `weir internal error: ${what}. This is a bug in weir, not in your job; please report it with the job that showed it.`),
 
   notEnoughThreads: (job: string, wanted: number, free: number, size: number) =>
     new WeirError(
@@ -175,5 +257,18 @@ export const errors = {
       'WEIR_E_UNKNOWN_OUTPUT',
       `Job "${job}" has no collect sink named "${name}"; its collect sinks are: ${known.length ? known.join(', ') : '(none)'}.`,
       { job },
+    ),
+
+  outputConsumed: (job: string, name: string, by: 'output()' | 'collected()') =>
+    new WeirError(
+      'WEIR_E_OUTPUT_CONSUMED',
+      `Job "${job}": output "${name}" is already read with ${by}; an output has one consumer. Read it once and share the records.`,
+      { job },
+    ),
+
+  extraArguments: (extra: readonly string[]) =>
+    new WeirError(
+      'WEIR_E_OPTION',
+      `weir run takes one job module, but got more arguments: ${extra.map((a) => JSON.stringify(a)).join(' ')}. Pass job parameters as --param key=value.`,
     ),
 } as const;

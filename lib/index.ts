@@ -4,20 +4,30 @@
  */
 export { job, type JobDefinition } from './api/job.ts';
 export { StreamEnvironment } from './api/environment.ts';
-export { DataStream, DataStreamSink, KeyedStream } from './api/data-stream.ts';
+export { Stream, DataStream, PartitionedStream, DataStreamSink, KeyedStream } from './api/data-stream.ts';
 export { sources, sinks } from './api/connectors-catalog.ts';
-export type { Source, SourceReader, SourceContext, Sink } from './api/connectors.ts';
-export type { JsonValue } from './api/json.ts';
-export type { Operator, OperatorFactory, OperatorContext, Collector } from './actor/operator.ts';
+export type { Source, SourceReader, SourceContext } from './operator/source.ts';
+export type { Sink } from './operator/sink.ts';
+export type { JsonValue } from './util/json.ts';
+export type {
+  Operator,
+  OperatorFactory,
+  OperatorContext,
+  KeyedOperator,
+  KeyedOperatorFactory,
+  KeyedOperatorContext,
+  Collector,
+} from './operator/operator.ts';
 export type { Aggregation } from '../actors/keyed-aggregate.ts';
-export type { KeyedProcessContext, KeyedProcessFunction } from '../actors/keyed-process.ts';
+export type { KeyedProcessContext, KeyedProcessFunction, KeyedProcessDefinition } from '../actors/keyed-process.ts';
 export type { GenerateOptions } from '../actors/sources/generate-source.ts';
-export type { KeyedValueState, ValueState } from './state/keyed-value-state.ts';
+export { state, type ValueState, type StateDescriptor, type StateDeclarations, type StateHandles } from './state/state-descriptors.ts';
 export type { Key } from './state/key-groups.ts';
 export { run } from './runtime/run.ts';
 export { Runtime, type RuntimeOptions, type JobOptions } from './runtime/runtime.ts';
 export { JobHandle, type JobEvents, type JobResult } from './runtime/job-handle.ts';
 export type { RunOptions } from './runtime/options.ts';
-export type { JobMetrics, OperatorMetrics, ChannelMetrics, WorkerMetrics } from './runtime/metrics.ts';
+export type { JobMetrics, OperatorMetrics, ChannelMetrics, WorkerMetrics } from './metrics/job-metrics.ts';
 export type { JobStatus } from './runtime/job-machine.ts';
+export { ManualClock, systemClock, type Clock, type Timer } from './util/clock.ts';
 export { WeirError, type ErrorCode } from './errors.ts';

@@ -1,16 +1,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ChannelWriter } from '../lib/channel/channel-writer.ts';
+import { ChannelWriter, CloningChannelWriter, type Flow } from '../lib/channel/channel-writer.ts';
 import { LocalChannel } from '../lib/channel/local-channel.ts';
 import type { RecordBatch, StreamMessage } from '../lib/protocol/messages.ts';
 
 const Writer = suite('ChannelWriter');
 
 /** A writer on an in-thread channel, with what the receiver took so far. */
-function setup(batchSize: number, mailboxCapacity = 2) {
+function setup(batchSize: number, mailboxCapacity = 2, batchBytes = 1 << 20) {
   const channel = new LocalChannel(mailboxCapacity);
   let armed = 0;
-  const writer = new ChannelWriter(channel, batchSize, () => armed++);
+  const flow: Flow = { stalled: 0 };
+  const writer = new ChannelWriter(channel, { batchSize, batchBytes }, flow, () => armed++);
   channel.onCredit = () => writer.drain();
   const take = (): StreamMessage<RecordBatch>[] => {
     const taken: StreamMessage<RecordBatch>[] = [];
@@ -20,7 +21,7 @@ function setup(batchSize: number, mailboxCapacity = 2) {
     }
     return taken;
   };
-  return { channel, writer, take, armed: () => armed };
+  return { channel, writer, take, flow, armed: () => armed };
 }
 
 const batches = (messages: StreamMessage<RecordBatch>[]) => messages.map((m) => (m.type === 'batch' ? [...m.batch] : m.type));
@@ -61,15 +62,19 @@ Writer('every batch is a new array: the receiver may keep the one it was given',
   ]);
 });
 
-Writer('without credit a full batch waits in the backlog, and leaves in order when credit comes', () => {
-  const { channel, writer } = setup(1, 1);
+Writer('without credit a full batch waits in the backlog, counted in the flow, and leaves in order when credit comes', () => {
+  const { channel, writer, flow } = setup(1, 1);
   writer.push('x');
+  assert.is(flow.stalled, 0, 'expected the first batch sent on credit');
   writer.push('y');
   assert.ok(writer.blocked, 'expected the second batch held back');
   assert.is(writer.backlog.length, 1);
+  assert.is(flow.stalled, 1, 'expected the writer to count itself in the flow while it has a backlog');
+  assert.is(writer.maxBacklog, 1);
   const first = channel.take();
   channel.release();
   assert.not.ok(writer.blocked, 'expected the backlog sent once credit is back');
+  assert.is(flow.stalled, 0, 'expected the flow free again');
   assert.equal(first, { type: 'batch', batch: ['x'] });
   assert.equal(channel.take(), { type: 'batch', batch: ['y'] });
 });
@@ -88,6 +93,45 @@ Writer('the first record of an empty buffer arms the buffer timeout, once per ba
   writer.push(3);
   take();
   assert.is(armed(), 2);
+});
+
+Writer('a batch of large records leaves at its byte bound, before its record bound', () => {
+  const { writer, take } = setup(4096, 2, 64 * 1024);
+  const big = (i: number) => ({ i, payload: 'x'.repeat(10_000) });
+  for (let i = 0; i < 20; i++) writer.push(big(i));
+  const sent = batches(take()) as unknown[][];
+  assert.ok(sent.length >= 2, `expected 200 KB of records to leave in several 64 KB batches, got ${sent.length} batch(es)`);
+  for (const batch of sent) assert.ok(batch.length <= 7, `expected at most ~64 KB (6-7 records of 10 KB) per batch, got ${batch.length}`);
+});
+
+Writer('small records are sampled, not measured one by one, and still fill whole batches', () => {
+  const { writer, take } = setup(256, 2, 1 << 20);
+  for (let i = 0; i < 512; i++) writer.push({ i });
+  assert.equal(
+    (batches(take()) as unknown[][]).map((b) => b.length),
+    [256, 256],
+    'expected small records to fill batches by count',
+  );
+});
+
+Writer('a cloning writer hands over copies, and names a record that cannot cross threads', () => {
+  const channel = new LocalChannel(2);
+  const flow: Flow = { stalled: 0 };
+  const copying = new CloningChannelWriter(channel, { batchSize: 1, batchBytes: 1 << 20 }, flow, () => {}, (record) => new Error(`cannot send ${JSON.stringify(record)}`)).copying(true);
+  const record = { v: 1, nested: { w: 2 } };
+  copying.push(record);
+  const message = channel.take();
+  assert.ok(message?.type === 'batch');
+  assert.equal(message.batch[0], record, 'expected an equal record');
+  assert.ok(message.batch[0] !== record, 'expected a copy, not the sender\'s object');
+  const checking = new CloningChannelWriter(new LocalChannel(2), { batchSize: 1, batchBytes: 1 << 20 }, flow, () => {}, (record) => new Error(`cannot send ${Object.keys(record as object)}`));
+  let thrown: unknown;
+  try {
+    checking.push({ f: () => 1 });
+  } catch (error) {
+    thrown = error;
+  }
+  assert.match(String(thrown), /cannot send f/, 'expected the check to refuse a record holding a function');
 });
 
 Writer.run();

@@ -14,7 +14,7 @@ function openAll<T>(source: ReturnType<typeof sources.generate<T>>, parallelism:
 /** Reads `max` records from one reader; returns them and whether the reader has more. */
 function readSome<T>(reader: SourceReader<T>, max: number): { records: T[]; more: boolean } {
   const records: T[] = [];
-  const more = reader.read(max, { collect: (r) => records.push(r) });
+  const more = reader.read(max, { collect: (r) => void records.push(r), collectAll: (rs) => void records.push(...rs) });
   return { records, more };
 }
 

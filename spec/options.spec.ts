@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run, WeirError } from 'weir';
 import { resolveOptions } from '../lib/runtime/options.ts';
+import { ManualClock } from '../lib/util/clock.ts';
 import { assertNothingLeft, fixture, rejectionOf, resourceCounts, thrownBy } from './helpers.ts';
 
 const ALL_OPTIONS = [
@@ -45,12 +46,25 @@ Resolve('fills in defaults: parallelism follows workers, which follow the cores'
 });
 
 Resolve('keeps valid values as given', () => {
-  const o = resolveOptions({ parallelism: 6, workers: 2, maxParallelism: 64, mailboxCapacity: 1, batchSize: 1, bufferTimeoutMs: 0, collectCapacity: 1, chaining: false, workerMemoryMb: 64, params: { a: [1, 'x', null, true, { b: 2.5 }] } });
-  assert.equal(
-    { ...o },
-    { parallelism: 6, workers: 2, maxParallelism: 64, mailboxCapacity: 1, batchSize: 1, bufferTimeoutMs: 0, collectCapacity: 1, chaining: false, workerMemoryMb: 64, params: { a: [1, 'x', null, true, { b: 2.5 }] } },
-    'expected every valid option to be kept',
-  );
+  const clock = new ManualClock();
+  const given = {
+    parallelism: 6,
+    workers: 2,
+    maxParallelism: 64,
+    mailboxCapacity: 1,
+    mailboxBytes: 4096,
+    batchSize: 1,
+    batchBytes: 2048,
+    bufferTimeoutMs: 0,
+    collectCapacity: 1,
+    collectBytes: 8192,
+    chaining: false,
+    checkRecords: true,
+    workerMemoryMb: 64,
+    clock,
+    params: { a: [1, 'x', null, true, { b: 2.5 }] },
+  };
+  assert.equal({ ...resolveOptions(given) }, given, 'expected every valid option to be kept');
 });
 
 Resolve('parallelism 0, 1.5 and "two" are refused, naming the option and the allowed values', () => {

@@ -12,13 +12,27 @@ const graphOf = <P>(build: (env: StreamEnvironment, params: P) => void, params?:
   buildGraph(job<P>(name, build) as Parameters<typeof buildGraph>[0], params);
 
 const plan = (graph: LogicalGraph, options: Partial<PlanOptions> = {}): PhysicalPlan =>
-  planJob(graph, { parallelism: 2, maxParallelism: 128, workers: 2, chaining: true, ...options });
+  planJob(graph, {
+    parallelism: 2,
+    maxParallelism: 128,
+    workers: 2,
+    chaining: true,
+    mailboxCapacity: 16,
+    collectCapacity: 256,
+    batchSize: 4096,
+    batchBytes: 1 << 20,
+    mailboxBytes: 8 << 20,
+    collectBytes: 32 << 20,
+    ...options,
+  });
+
+const nodesOf = (chain: { links: readonly { node: number }[] }): number[] => chain.links.map((l) => l.node);
 
 const between = (p: PhysicalPlan, from: number, to: number): ChannelPlan[] =>
   p.channels.filter((c) => c.from.chain === from && !('egress' in c.to) && c.to.chain === to);
 
 const chainOf = (p: PhysicalPlan, node: number): number => {
-  const chain = p.chains.find((c) => c.nodes.includes(node));
+  const chain = p.chains.find((c) => nodesOf(c).includes(node));
   assert.ok(chain, `expected node #${node} to be in a chain`);
   return chain!.id;
 };
@@ -36,7 +50,7 @@ Chaining('map → filter → map with equal parallelism becomes one chain with t
   });
   const p = plan(g, { parallelism: 3 });
   assert.is(p.chains.length, 1, `expected one chain, got ${p.chains.map((c) => c.name).join(' | ')}`);
-  assert.equal([...p.chains[0]!.nodes], [0, 1, 2, 3, 4], 'expected the chain to hold every node, source first');
+  assert.equal(nodesOf(p.chains[0]!), [0, 1, 2, 3, 4], 'expected the chain to hold every node, source first');
   assert.is(p.chains[0]!.name, 'fromArray#0 → map#1 → filter#2 → map#3 → discard#4', 'expected the chain name to list its operators');
   assert.is(p.chains[0]!.parallelism, 3, 'expected the chain to run at the job parallelism');
   assert.ok(p.chains[0]!.isSource, 'expected a chain headed by a source to be marked as a source');
@@ -81,7 +95,7 @@ Chaining('keyBy breaks the chain even when the parallelism is equal', () => {
     env
       .from(sources.fromArray(['a']))
       .keyBy((w) => w)
-      .process<string, number>((w, _ctx, out) => out.collect(w))
+      .process<string>((w, _ctx, out) => out.collect(w))
       .to(sinks.discard());
   });
   const p = plan(g, { parallelism: 2 });
@@ -94,7 +108,7 @@ Chaining('with one subtask on each side, keyBy, rebalance and broadcast fuse int
     env
       .from(sources.fromArray(['a']))
       .keyBy((w) => w)
-      .process<string, number>((w, _ctx, out) => out.collect(w))
+      .process<string>((w, _ctx, out) => out.collect(w))
       .rebalance()
       .map((w) => w)
       .broadcast()
@@ -103,13 +117,13 @@ Chaining('with one subtask on each side, keyBy, rebalance and broadcast fuse int
   };
   const p = plan(graphOf(build), { parallelism: 1 });
   assert.equal(
-    p.chains.map((c) => [...c.nodes]),
+    p.chains.map((c) => nodesOf(c)),
     [[0, 1, 2, 3, 4]],
     `expected one chain at parallelism 1, got ${p.chains.map((c) => c.name).join(' | ')}`,
   );
   assert.is(p.channels.length, 0, 'expected no channel inside the fused chain');
   const mixed = graphOf((env) => {
-    env.from(sources.fromArray(['a'])).parallelism(2).keyBy((w) => w).process<string, number>((w, _ctx, out) => out.collect(w)).parallelism(1).to(sinks.discard());
+    env.from(sources.fromArray(['a'])).parallelism(2).keyBy((w) => w).process<string>((w, _ctx, out) => out.collect(w)).parallelism(1).to(sinks.discard());
   });
   const mp = plan(mixed);
   assert.ok(chainOf(mp, 0) !== chainOf(mp, 2), 'expected a keyBy from two subtasks into one to stay an exchange');
@@ -121,7 +135,7 @@ Chaining('chaining: false gives every operator its own actor, and every edge its
     env.from(sources.fromArray([1])).map((x) => x).keyBy((x) => x).reduce((a, b) => a + b).to(sinks.discard());
   });
   const p = plan(g, { parallelism: 1, chaining: false });
-  assert.equal(p.chains.map((c) => [...c.nodes]), [[0], [1], [2], [3]], 'expected one chain per operator');
+  assert.equal(p.chains.map((c) => nodesOf(c)), [[0], [1], [2], [3]], 'expected one chain per operator');
   assert.equal(
     p.chains.flatMap((c) => c.outputs.map((o) => o.partition)),
     ['forward', 'hash', 'forward'],
@@ -154,7 +168,7 @@ Chaining('a forward edge between chains connects subtask i only to subtask i', (
   });
   const p = plan(g, { parallelism: 3 });
   const source = chainOf(p, 0);
-  assert.is(p.chains[source]!.nodes.length, 1, 'expected a source with two consumers not to chain onto either');
+  assert.is(nodesOf(p.chains[source]!).length, 1, 'expected a source with two consumers not to chain onto either');
   assert.is(p.chains[source]!.outputs.length, 2, 'expected the source chain to have two outputs');
   for (const out of p.chains[source]!.outputs) assert.is(out.partition, 'forward', 'expected forward edges at equal parallelism');
   const channels = p.channels.filter((c) => c.from.chain === source);
@@ -187,8 +201,8 @@ Chaining('union makes a node with two inputs, fed by both streams', () => {
   assert.equal(union!.inputs.map((e) => e.from), [0, 1], 'expected the union to take both sources as inputs');
   const p = plan(g, { parallelism: 2 });
   const u = chainOf(p, union!.id);
-  assert.is(p.chains[u]!.nodes[0], union!.id, 'expected the union to head its own chain (it has two inputs)');
-  assert.ok(p.chains[u]!.nodes.length >= 2, 'expected the map and sink to chain onto the union');
+  assert.is(nodesOf(p.chains[u]!)[0], union!.id, 'expected the union to head its own chain (it has two inputs)');
+  assert.ok(nodesOf(p.chains[u]!).length >= 2, 'expected the map and sink to chain onto the union');
   for (const source of [0, 1]) {
     assert.is(between(p, chainOf(p, source), u).length, 2, `expected source #${source} to send on a forward channel per subtask to the union`);
   }
@@ -220,6 +234,90 @@ Chaining('channel ids are their positions in the plan', () => {
 });
 
 Chaining.run();
+
+const Decisions = suite('plan: the record of every decision the workers read');
+
+Decisions('every subtask has its worker, and every channel its kind from the two workers', () => {
+  const g = graphOf((env) => {
+    env.from(sources.fromArray([{ k: 1 }])).keyBy((r) => r.k).reduce((a) => a).to(sinks.collect('c'));
+  });
+  const p = plan(g, { parallelism: 3, workers: 2 });
+  for (const chain of p.chains) assert.equal(chain.workers, [0, 1, 0], `expected subtask i of ${chain.name} on worker i mod 2`);
+  for (const c of p.channels) {
+    assert.is(c.fromWorker, p.chains[c.from.chain]!.workers[c.from.index], 'expected the sender worker from the placement');
+    if (c.kind === 'egress') {
+      assert.is(c.toWorker, -1, 'expected an egress to lead to the coordinator');
+      continue;
+    }
+    const to = c.to as { chain: number; index: number };
+    assert.is(c.toWorker, p.chains[to.chain]!.workers[to.index], 'expected the receiver worker from the placement');
+    assert.is(c.kind, c.fromWorker === c.toWorker ? 'local' : 'port', `expected channel ${c.id} to be local exactly when both ends share a worker`);
+  }
+  assert.ok(p.channels.some((c) => c.kind === 'local') && p.channels.some((c) => c.kind === 'port'), 'expected both kinds at p3 on 2 workers');
+});
+
+Decisions('channel bounds: ports take the job options, in-thread channels at most 2 slots of 256 records, egress the collect bounds', () => {
+  const g = graphOf((env) => {
+    env.from(sources.fromArray([{ k: 1 }])).keyBy((r) => r.k).reduce((a) => a).to(sinks.collect('c'));
+  });
+  const p = plan(g, { parallelism: 2, workers: 2, mailboxCapacity: 5, batchSize: 1000, collectCapacity: 7, mailboxBytes: 4096, collectBytes: 8192, batchBytes: 2048 });
+  for (const c of p.channels) {
+    const expected =
+      c.kind === 'port'
+        ? { capacity: 5, maxBytes: 4096, batchSize: 1000 }
+        : c.kind === 'local'
+          ? { capacity: 2, maxBytes: Infinity, batchSize: 256 }
+          : { capacity: 7, maxBytes: 8192, batchSize: 1000 };
+    assert.equal({ capacity: c.capacity, maxBytes: c.maxBytes, batchSize: c.batchSize }, expected, `bounds of ${c.kind} channel ${c.id}`);
+    assert.is(c.batchBytes, 2048, 'expected every channel to take batchBytes');
+  }
+});
+
+Decisions('keyed operators and fused exchanges are recorded per link', () => {
+  const g = graphOf((env) => {
+    env
+      .from(sources.fromArray(['a']))
+      .keyBy((w) => w)
+      .process<string>((w, _ctx, out) => out.collect(w))
+      .rebalance()
+      .map((w) => w)
+      .to(sinks.discard());
+  });
+  const [chain] = plan(g, { parallelism: 1 }).chains;
+  assert.equal(
+    chain!.links.map((l) => ({ node: l.node, fused: l.fused, keyed: l.keyedBy !== undefined })),
+    [
+      { node: 0, fused: undefined, keyed: false },
+      { node: 1, fused: 'hash', keyed: true },
+      { node: 2, fused: 'rebalance', keyed: false },
+      { node: 3, fused: undefined, keyed: false },
+    ],
+  );
+  const selector = chain!.links[1]!.keyedBy!;
+  assert.is(g.keySelector(selector)('abc'), 'abc', 'expected the link to name the keyBy function by its graph id');
+  const p2 = plan(g, { parallelism: 2 });
+  const source = p2.chains[chainOf(p2, 0)]!;
+  assert.equal(source.outputs.map((o) => ({ partition: o.partition, keySelector: o.keySelector, operator: o.operator })), [
+    { partition: 'hash', keySelector: selector, operator: 'keyBy → process#1' },
+  ]);
+});
+
+Decisions('in-thread channels copy records exactly where a record can reach more than one channel', () => {
+  const fanOut = graphOf((env) => {
+    const s = env.from(sources.fromArray([{ v: 1 }]));
+    s.map((r) => r).to(sinks.discard());
+    s.map((r) => r).to(sinks.discard());
+  });
+  const broadcast = graphOf((env) => void env.from(sources.fromArray([{ v: 1 }])).broadcast().map((r) => r).to(sinks.discard()));
+  const keyed = graphOf((env) => void env.from(sources.fromArray([{ v: 1 }])).keyBy((r) => r.v).reduce((a) => a).to(sinks.discard()));
+  for (const [name, g, copies] of [['fan-out', fanOut, true], ['broadcast', broadcast, true], ['keyBy', keyed, false]] as const) {
+    const p = plan(g, { parallelism: 2, workers: 2, chaining: false });
+    const fromSource = p.channels.filter((c) => c.from.chain === chainOf(p, 0));
+    for (const c of fromSource) {
+      assert.is(c.copy, copies && c.kind === 'local', `${name}: channel ${c.fromName} → ${c.toName} (${c.kind}) copy`);
+    }
+  }
+});
 
 const Refusals = suite('plan: refusals');
 

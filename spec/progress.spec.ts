@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatCount, formatNanos, progressLine, sourceRecords, summary } from '../lib/cli/progress.ts';
-import type { JobMetrics, OperatorMetrics } from '../lib/runtime/metrics.ts';
+import type { JobMetrics, OperatorMetrics } from '../lib/metrics/job-metrics.ts';
 
 const operator = (o: Partial<OperatorMetrics> & Pick<OperatorMetrics, 'name'>): OperatorMetrics => ({
   parallelism: 2,
@@ -10,6 +10,7 @@ const operator = (o: Partial<OperatorMetrics> & Pick<OperatorMetrics, 'name'>): 
   recordsIn: 0,
   recordsOut: 0,
   queued: 0,
+  maxQueued: 0,
   capacity: 32,
   backlog: 0,
   pauses: 0,

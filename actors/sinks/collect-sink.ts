@@ -1,4 +1,4 @@
-import type { Sink } from '../../lib/api/connectors.ts';
+import type { Sink } from '../../lib/operator/sink.ts';
 import { errors } from '../../lib/errors.ts';
 import { identityOperator } from '../identity.ts';
 

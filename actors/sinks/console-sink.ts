@@ -1,4 +1,4 @@
-import type { Sink } from '../../lib/api/connectors.ts';
+import type { Sink } from '../../lib/operator/sink.ts';
 import { inspect } from 'node:util';
 
 /** Prints every record on the worker's stdout, prefixed with the subtask (`label 2/4> {…}`). */

@@ -1,4 +1,4 @@
-import type { Source } from '../../lib/api/connectors.ts';
+import type { Source } from '../../lib/operator/source.ts';
 import { errors } from '../../lib/errors.ts';
 import { hashString } from '../../lib/util/hash.ts';
 

@@ -1,5 +1,5 @@
-import type { Source, SourceReader } from '../../lib/api/connectors.ts';
-import type { Collector } from '../../lib/actor/operator.ts';
+import type { Source, SourceReader } from '../../lib/operator/source.ts';
+import type { Collector } from '../../lib/operator/operator.ts';
 import { errors } from '../../lib/errors.ts';
 import { specialize } from '../../lib/util/specialize.ts';
 

@@ -1,4 +1,5 @@
 import type { PolledChannel } from '../channel/channel.ts';
+import type { Clock } from '../util/clock.ts';
 
 /** Something the scheduler can run: one step is one batch, never a whole stream. */
 export interface Schedulable {
@@ -8,27 +9,43 @@ export interface Schedulable {
   runnable(): boolean;
 }
 
+export interface SchedulerHooks<A extends Schedulable> {
+  /** Before each step: which actor, and the clock's time. */
+  onStep(actor: A, at: number): void;
+  /** After each time slice, before the thread yields to its event loop. */
+  onSlice(): void;
+}
+
+/**
+ * Turns per slice at most, whatever the clock says: with a clock that does not move (a test's
+ * ManualClock) a slice would otherwise never end, and the event loop (control calls, timers)
+ * would never run while sources have records.
+ */
+const MAX_TURNS = 1024;
+
 /**
  * Runs the actors of one worker thread, round-robin, one batch per turn. Between turns it polls the
  * thread's ports, so that credit and batches from other threads arrive while it is busy; it yields
  * to the event loop after each time slice, for timers and the control plane.
  */
-export class Scheduler {
-  readonly #queue: Schedulable[] = [];
+export class Scheduler<A extends Schedulable = Schedulable> {
+  readonly #queue: A[] = [];
   readonly #polled: PolledChannel[] = [];
   #immediate: ReturnType<typeof setImmediate> | undefined;
   #stopped = false;
-  /** Called every few turns, e.g. to sample heap use. */
-  onSlice: () => void = () => {};
 
-  constructor(private readonly sliceMs = 4) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly hooks: SchedulerHooks<A> = { onStep() {}, onSlice() {} },
+    private readonly sliceMs = 4,
+  ) {}
 
   /** Polls this channel's port between turns. */
   poll(channel: PolledChannel): void {
     this.#polled.push(channel);
   }
 
-  schedule(actor: Schedulable): void {
+  schedule(actor: A): void {
     if (actor.scheduled || this.#stopped) return;
     actor.scheduled = true;
     this.#queue.push(actor);
@@ -50,19 +67,22 @@ export class Scheduler {
 
   readonly #run = (): void => {
     this.#immediate = undefined;
-    const deadline = performance.now() + this.sliceMs;
-    while (this.#queue.length > 0 && !this.#stopped) {
+    let now = this.clock.now();
+    const deadline = now + this.sliceMs;
+    for (let turns = 0; turns < MAX_TURNS && this.#queue.length > 0 && !this.#stopped; turns++) {
       const actor = this.#queue.shift()!;
       actor.scheduled = false;
+      this.hooks.onStep(actor, now);
       actor.step();
       for (let i = 0; i < this.#polled.length; i++) this.#polled[i]!.poll();
       if (!actor.scheduled && actor.runnable()) {
         actor.scheduled = true;
         this.#queue.push(actor);
       }
-      if (performance.now() >= deadline) break;
+      now = this.clock.now();
+      if (now >= deadline) break;
     }
-    this.onSlice();
+    this.hooks.onSlice();
     if (this.#queue.length > 0 && !this.#stopped) this.#wake();
   };
 }

@@ -1,141 +1,91 @@
 import { xstate } from '../util/packages.ts';
-import type { SourceReader } from '../api/connectors.ts';
-import type { OutputChannel } from '../channel/channel.ts';
-import { ChannelWriter } from '../channel/channel-writer.ts';
-import { createRouter, type RouteSpec } from '../channel/router.ts';
 import type { InputGate } from '../channel/input-gate.ts';
-import { errors, type SubtaskLocation } from '../errors.ts';
+import { userError, type SubtaskLocation } from '../errors.ts';
 import { displayName, type LogicalGraph } from '../graph/logical-graph.ts';
-import type { ChainPlan, ResolvedPartition } from '../plan/physical-plan.ts';
-import type { Key } from '../state/key-groups.ts';
+import { ACTOR, CHANNEL, STATUSES, type ActorBoard } from '../metrics/board.ts';
+import type { Operator, OperatorContext } from '../operator/operator.ts';
+import type { Source, SourceReader } from '../operator/source.ts';
+import type { ChainPlan } from '../plan/physical-plan.ts';
 import { KeyedStateBackend } from '../state/keyed-state-backend.ts';
-import type { RecordBatch } from '../protocol/messages.ts';
-import type { Clock, Timer } from '../util/clock.ts';
-import { specialize } from '../util/specialize.ts';
+import type { Clock } from '../util/clock.ts';
 import { actorMachine, type ActorStatus } from './actor-machine.ts';
-import { Chain, userError, type ChainLink } from './chain.ts';
-import type { Collector, Operator, OperatorContext } from './operator.ts';
+import { Chain, type ChainLink } from './chain.ts';
+import { keyedOperatorContext, operatorContext } from './operator-context.ts';
+import { ActorOutputs, type ActorOutput } from './outputs.ts';
 import type { Schedulable, Scheduler } from './scheduler.ts';
+import { SourceDriver } from './source-driver.ts';
 
 export interface ActorSetup {
+  /** The actor's place among its worker's actors (and on the worker's metrics board). */
+  readonly slot: number;
   readonly graph: LogicalGraph;
   readonly chain: ChainPlan;
   readonly index: number;
   readonly maxParallelism: number;
   readonly params: unknown;
+  /** The mailbox: one input channel per upstream channel. */
   readonly gate: InputGate;
   /** Output edges in plan order (the egress, if any, last), each with its channels in slot order. */
   readonly outputs: readonly ActorOutput[];
   /** The shared split counter of each source node, by node id (see `SourceContext.nextSplit`). */
   readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
+  /** Records a source reads per step. */
   readonly batchSize: number;
   readonly bufferTimeoutMs: number;
+  readonly checkRecords: boolean;
   readonly scheduler: Scheduler;
   readonly clock: Clock;
+  /** Where the actor publishes its figures. */
+  readonly board: ActorBoard;
   /** Called once, when the actor reaches finished or failed. */
   readonly onDone: (actor: SubtaskActor, error?: Error) => void;
 }
 
-/** One output edge of an actor. */
-export interface ActorOutput {
-  readonly partition: ResolvedPartition;
-  readonly channels: readonly OutputChannel[];
-  /** What each channel leads to, for metrics (e.g. `vwap 2/4`). */
-  readonly targets: readonly string[];
-  readonly keyOf?: (record: unknown) => Key;
-  /** The operator a failing key selector is reported as, e.g. `keyBy → vwap`. */
-  readonly operator: string;
-}
-
-/** What one actor reports in `JobHandle.metrics()`. */
-export interface ActorMetrics {
-  chain: number;
-  index: number;
-  status: ActorStatus;
-  recordsIn: number;
-  recordsOut: number;
-  /** Input messages waiting in the mailbox. */
-  queued: number;
-  /** Mailbox capacity in messages (sum over input channels). */
-  capacity: number;
-  /** Batches waiting for credit across this actor's output channels. */
-  backlog: number;
-  /** How often a source stopped because an output channel had no credit. */
-  pauses: number;
-  /** True while a source is stopped for lack of credit. */
-  paused: boolean;
-  keys: number;
-  channels: { to: string; capacity: number; inFlight: number; maxInFlight: number; batchesSent: number }[];
-}
-
-/** Runs a batch from the mailbox through the chain; copied per actor (see specialize). */
-const deliverBatch =
-  (head: Collector<unknown>) =>
-  (batch: RecordBatch): void => {
-    for (let r = 0; r < batch.length; r++) head.collect(batch[r]);
-  };
-
-/** Counts what a source emits on the way into its chain; copied per actor (see specialize). */
-const countThenCollect =
-  (counts: { recordsIn: number }, head: Collector<unknown>) =>
-  (record: unknown): void => {
-    counts.recordsIn++;
-    head.collect(record);
-  };
-
 /**
- * One subtask: a mailbox (input gate), a chain of operators, and writers to its output channels.
- * Each `step` processes one input message (or reads one batch from a source) and stops when an
- * output has no credit; credit arriving makes it runnable again.
+ * One subtask: a mailbox (input gate), a chain of operators, and outputs. Each `step` first moves on
+ * what the chain set aside when credit last ran out, then takes one input message (or reads one
+ * batch from a source); it stops as soon as an output lacks credit, wherever that happens, and
+ * credit coming back makes it runnable again.
+ *
+ * created ─open→ running ─end of input→ finishing (the end passes the chain, close hooks emit, the
+ * last batches wait for credit) → finished; failed and cancelled from anywhere.
  */
 export class SubtaskActor implements Schedulable {
   scheduled = false;
   readonly name: string;
+  readonly slot: number;
   readonly #lifecycle = xstate.createActor(actorMachine).start();
   readonly #setup: ActorSetup;
   readonly #keyed: KeyedStateBackend;
+  readonly #outputs: ActorOutputs;
+  readonly #at: SubtaskLocation;
   #chain!: Chain;
-  #reader: SourceReader<unknown> | undefined;
-  /** Runs a batch from the mailbox through the chain. */
-  #deliver: (batch: RecordBatch) => void = () => {};
-  #counted: Collector<unknown> | undefined;
-  #flushTimer: Timer | undefined;
+  #source: SourceDriver | undefined;
   /** Records taken from the mailbox, or emitted by the source: an object, so that the source's counting copy can reach it. */
   readonly #counts = { recordsIn: 0 };
   #pauses = 0;
   #paused = false;
-  readonly #capacity: number;
-  readonly #writers: ChannelWriter[] = [];
-  readonly #targets: string[] = [];
-  readonly #router: Collector<unknown>;
-  /** Records a source reads between credit checks: the smallest batch of its outputs. */
-  readonly #readChunk: number;
 
   constructor(setup: ActorSetup) {
     this.#setup = setup;
-    const sender = { job: setup.graph.job, operator: setup.chain.name, subtaskIndex: setup.index, parallelism: setup.chain.parallelism };
-    const routes: RouteSpec[] = setup.outputs.map((output) => {
-      const writers = output.channels.map(
-        (c, i) => new ChannelWriter(c, setup.batchSize, this.armFlushTimer, (record, cause) => errors.notCloneable(sender, output.targets[i]!, record, cause)),
-      );
-      this.#writers.push(...writers);
-      this.#targets.push(...output.targets);
-      return {
-        partition: output.partition,
-        writers,
-        maxParallelism: setup.maxParallelism,
-        start: setup.index,
-        at: { job: setup.graph.job, operator: output.operator, subtaskIndex: setup.index, parallelism: setup.chain.parallelism },
-        ...(output.keyOf ? { keyOf: output.keyOf } : {}),
-      };
+    this.slot = setup.slot;
+    const { chain, index, graph } = setup;
+    this.name = `${chain.name} (${index + 1}/${chain.parallelism})`;
+    this.#at = { job: graph.job, operator: chain.name, subtaskIndex: index, parallelism: chain.parallelism };
+    this.#keyed = new KeyedStateBackend(index, chain.parallelism, setup.maxParallelism);
+    this.#outputs = new ActorOutputs({
+      outputs: setup.outputs,
+      at: this.#at,
+      maxParallelism: setup.maxParallelism,
+      bufferTimeoutMs: setup.bufferTimeoutMs,
+      checkRecords: setup.checkRecords,
+      clock: setup.clock,
+      onUnblocked: () => this.#onUnblocked(),
+      onFailure: (error) => this.#fail(error),
+      beforeLeaving: () => this.publish(),
     });
-    this.#router = createRouter(routes);
-    this.#readChunk = this.#writers.reduce((n, w) => Math.min(n, w.batchSize), setup.batchSize);
-    this.name = `${setup.chain.name} (${setup.index + 1}/${setup.chain.parallelism})`;
-    this.#keyed = new KeyedStateBackend(setup.index, setup.chain.parallelism, setup.maxParallelism);
-    this.#capacity = setup.gate.channels.reduce((n, c) => n + c.capacity, 0);
-    for (const writer of this.#writers) writer.channel.onCredit = () => this.#onCredit(writer);
-    for (const channel of setup.gate.channels) channel.onMessage = () => this.#setup.scheduler.schedule(this);
+    for (const channel of setup.gate.channels) channel.onMessage = () => setup.scheduler.schedule(this);
+    setup.board.set(ACTOR.capacity, setup.gate.channels.reduce((n, c) => n + c.capacity, 0));
   }
 
   get status(): ActorStatus {
@@ -144,66 +94,55 @@ export class SubtaskActor implements Schedulable {
 
   /** Creates and opens the operator instances; a throwing `open` fails the actor. */
   open(): void {
-    const { graph, chain, index, params, maxParallelism } = this.#setup;
     try {
+      const { graph, chain } = this.#setup;
       const links: ChainLink[] = [];
-      for (const id of chain.nodes) {
-        const node = graph.node(id);
-        const at = { job: graph.job, operator: displayName(node), subtaskIndex: index, parallelism: chain.parallelism };
+      let source: { reader: SourceReader<unknown>; at: SubtaskLocation } | undefined;
+      for (const link of chain.links) {
+        const node = graph.node(link.node);
+        const at = { ...this.#at, operator: displayName(node) };
         if (node.kind === 'source') {
-          try {
-            const counter = new Int32Array(this.#setup.splitCounters[id]!);
-            this.#reader = node.source!.open({
-              subtaskIndex: index,
-              parallelism: chain.parallelism,
-              nextSplit: () => Atomics.add(counter, 0, 1),
-            });
-          } catch (cause) {
-            throw userError(cause, at);
-          }
+          source = { reader: this.#openSource(node.id, node.source!, at), at };
           continue;
         }
-        const operator = node.createOperator!();
-        const context: OperatorContext = {
-          job: graph.job,
-          operator: at.operator,
-          subtaskIndex: index,
-          parallelism: chain.parallelism,
-          maxParallelism,
-          params,
-          keyOf:
-            node.keyOf ??
-            (() => {
-              throw errors.invalidGraph(graph.job, `operator "${at.operator}" asked for a key, but its input is not keyed; use keyBy() first.`);
-            }),
-          keyedValueState: (name) => this.#keyed.value(`${node.id}/${name}`),
-        };
-        try {
-          operator.open?.(context);
-        } catch (cause) {
-          throw userError(cause, at);
+        const operator = node.createOperator!() as Operator<unknown, unknown, never>;
+        const base = { at, maxParallelism: this.#setup.maxParallelism, params: this.#setup.params };
+        let keyed: ChainLink['keyed'];
+        if (link.keyedBy !== undefined) {
+          const keys = { key: '' as string | number };
+          keyed = { keyOf: graph.keySelector(link.keyedBy), keys, at: { ...at, operator: `keyBy → ${at.operator}` } };
+          this.#openOperator(operator, keyedOperatorContext(base, node.id, this.#keyed, keys), at);
+        } else {
+          this.#openOperator(operator, operatorContext(base), at);
         }
-        const input = node.inputs[0];
-        const fusedKeyBy = id !== chain.nodes[0] && input?.partition.type === 'hash';
-        links.push({
-          operator,
-          at,
-          ...(fusedKeyBy ? { keyBy: { keyOf: input.partition.key, at: { ...at, operator: `keyBy → ${at.operator}` } } } : {}),
-        });
+        links.push({ operator: operator as Operator<unknown, unknown>, at, ...(keyed ? { keyed } : {}) });
       }
-      this.#chain = new Chain(links, this.#router);
-      const head = this.#chain.head;
-      // One copy per actor (see specialize): a loop shared by every actor of the worker would call
-      // many different heads and inline none of them.
-      this.#deliver = specialize(deliverBatch, head);
-      if (this.#reader) {
-        // Sources count what they emit here; other actors count per batch taken from the mailbox.
-        // A copy per actor (see specialize), as the source's records all pass through it.
-        this.#counted = { collect: specialize(countThenCollect, this.#counts, head) };
+      const outputs = this.#outputs;
+      this.#chain = new Chain(links, outputs.route, outputs.flow, (signal) => outputs.control(signal), source?.at ?? links[0]!.at);
+      if (source) {
+        const chunk = outputs.writers.reduce((n, w) => Math.min(n, w.batchSize), this.#setup.batchSize);
+        this.#source = new SourceDriver(source.reader, source.at, this.#chain.head, this.#counts, chunk);
       }
       this.#lifecycle.send({ type: 'OPENED' });
     } catch (error) {
       this.#fail(error as Error);
+    }
+  }
+
+  #openSource(node: number, source: Source<unknown>, at: SubtaskLocation): SourceReader<unknown> {
+    const counter = new Int32Array(this.#setup.splitCounters[node]!);
+    try {
+      return source.open({ subtaskIndex: this.#at.subtaskIndex, parallelism: this.#at.parallelism, nextSplit: () => Atomics.add(counter, 0, 1) });
+    } catch (cause) {
+      throw userError(cause, { ...at, while: 'opening' });
+    }
+  }
+
+  #openOperator<C extends OperatorContext>(operator: Operator<unknown, unknown, C>, context: C, at: SubtaskLocation): void {
+    try {
+      operator.open?.(context);
+    } catch (cause) {
+      throw userError(cause, { ...at, while: 'opening' });
     }
   }
 
@@ -213,57 +152,63 @@ export class SubtaskActor implements Schedulable {
   }
 
   cancel(): void {
-    this.#clearFlushTimer();
+    this.#outputs.close();
     this.#lifecycle.send({ type: 'CANCEL' });
-    this.#reader?.close?.();
+    try {
+      this.#source?.close();
+    } catch {
+      // cancelled: nobody is waiting for this source's errors any more
+    }
   }
 
   runnable(): boolean {
-    if (this.status !== 'running' || this.#blocked()) return false;
-    return this.#reader ? true : this.#setup.gate.hasInput();
+    const status = this.status;
+    if ((status !== 'running' && status !== 'finishing') || this.#outputs.flow.stalled !== 0) return false;
+    if (this.#chain.pending) return true;
+    if (status === 'finishing') return false;
+    return this.#source ? true : this.#setup.gate.hasInput();
   }
 
   step(): void {
-    if (this.status !== 'running') return;
+    const status = this.status;
+    if (status !== 'running' && status !== 'finishing') return;
     try {
-      if (this.#reader) this.#readSource();
-      else this.#processInput();
+      if (this.#chain.resume() && status === 'running') {
+        if (this.#source) this.#readSource();
+        else this.#takeInput();
+      }
+      this.#maybeFinished();
     } catch (error) {
       this.#fail(error as Error);
     }
   }
 
-  /**
-   * Reads up to `batchSize` records, in chunks of the smallest output batch, and stops as soon as an
-   * output runs out of credit: what a source reads beyond that waits in a backlog, as live objects.
-   */
   #readSource(): void {
-    const reader = this.#reader!;
-    for (let read = 0; read < this.#setup.batchSize && !this.#blocked(); read += this.#readChunk) {
-      if (!reader.read(this.#readChunk, this.#counted!)) {
-        this.#endInput();
-        return;
-      }
+    const source = this.#source!;
+    if (!source.read(this.#setup.batchSize, this.#outputs.flow)) {
+      this.#endInput();
+      return;
     }
-    if (this.#blocked()) {
+    if (this.#outputs.flow.stalled !== 0) {
       this.#pauses++;
       this.#paused = true;
     }
   }
 
-  #processInput(): void {
+  #takeInput(): void {
     const { gate } = this.#setup;
     const i = gate.next();
     if (i < 0) return;
     const channel = gate.channels[i]!;
     const message = channel.take()!;
+    // The slot is free once the message is taken: a batch the chain cannot finish waits in the
+    // chain (one per actor at most: a stalled actor takes nothing new).
+    channel.release();
     switch (message.type) {
-      case 'batch': {
-        const { batch } = message;
-        this.#counts.recordsIn += batch.length;
-        this.#deliver(batch);
+      case 'batch':
+        this.#counts.recordsIn += message.batch.length;
+        this.#chain.head.collectAll(message.batch);
         break;
-      }
       case 'end':
         if (gate.end(i)) this.#endInput();
         break;
@@ -273,101 +218,57 @@ export class SubtaskActor implements Schedulable {
         // this protocol. Their slot keeps them ordered with the data and costs credit like a batch.
         break;
     }
-    channel.release();
   }
 
+  /** Every input ended: the end passes the chain behind what is still on its way (close hooks emit there). */
   #endInput(): void {
-    this.#chain.close();
-    this.#clearFlushTimer();
-    this.#reader?.close?.();
-    for (const writer of this.#writers) writer.control({ type: 'end' });
     this.#lifecycle.send({ type: 'INPUT_ENDED' });
-    this.#maybeFinished();
+    this.#source?.close();
+    this.#chain.head.signal({ type: 'end' });
   }
 
   #maybeFinished(): void {
-    if (this.status === 'finishing' && !this.#blocked()) {
+    if (this.status === 'finishing' && this.#chain.ended && !this.#chain.pending && this.#outputs.flow.stalled === 0) {
+      this.#outputs.close();
       this.#lifecycle.send({ type: 'DRAINED' });
       this.#setup.onDone(this);
     }
   }
 
-  #blocked(): boolean {
-    const writers = this.#writers;
-    for (let i = 0; i < writers.length; i++) if (writers[i]!.blocked) return true;
-    return false;
-  }
-
-  #onCredit(writer: ChannelWriter): void {
-    try {
-      if (!writer.drain()) return;
-    } catch (error) {
-      this.#fail(error as Error);
-      return;
-    }
-    if (this.#blocked()) return;
+  #onUnblocked(): void {
     this.#paused = false;
-    if (this.status === 'finishing') this.#maybeFinished();
+    if (this.status === 'finishing' && !this.#chain.pending) this.#maybeFinished();
     else if (this.runnable()) this.#setup.scheduler.schedule(this);
-  }
-
-  /** The buffer timeout: partly filled batches leave after `bufferTimeoutMs` even when the stream is slow. */
-  readonly armFlushTimer = (): void => {
-    if (this.#flushTimer !== undefined || this.status !== 'running') return;
-    this.#flushTimer = this.#setup.clock.setTimeout(() => {
-      this.#flushTimer = undefined;
-      if (this.status !== 'running') return;
-      try {
-        for (const writer of this.#writers) writer.flush();
-      } catch (error) {
-        this.#fail(error as Error);
-        return;
-      }
-      if (this.#writers.some((w) => w.buffered > 0)) this.armFlushTimer();
-    }, this.#setup.bufferTimeoutMs);
-  };
-
-  #clearFlushTimer(): void {
-    if (this.#flushTimer !== undefined) this.#setup.clock.clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
   }
 
   #fail(error: Error): void {
     const status = this.status;
     if (status === 'failed' || status === 'cancelled' || status === 'finished') return;
-    this.#clearFlushTimer();
+    this.#outputs.close();
     this.#lifecycle.send({ type: 'FAIL' });
     this.#setup.onDone(this, error);
   }
 
-  metrics(): ActorMetrics {
-    const { gate, chain, index } = this.#setup;
-    const writers = this.#writers;
-    let recordsOut = 0;
-    let backlog = 0;
-    for (const w of writers) {
-      recordsOut += w.recordsSent;
-      backlog += w.backlog.length;
+  /** Writes the actor's figures to its board. */
+  publish(): void {
+    const b = this.#setup.board;
+    const outputs = this.#outputs;
+    b.set(ACTOR.status, STATUSES.indexOf(this.status));
+    b.set(ACTOR.recordsIn, this.#counts.recordsIn);
+    b.set(ACTOR.recordsOut, outputs.recordsSent);
+    b.set(ACTOR.queued, this.#setup.gate.queued);
+    b.set(ACTOR.maxQueued, this.#setup.gate.maxQueued);
+    b.set(ACTOR.backlog, outputs.backlog);
+    b.set(ACTOR.pauses, this.#pauses);
+    b.set(ACTOR.paused, this.#paused ? 1 : 0);
+    b.set(ACTOR.keys, this.#keyed.keyCount);
+    for (let c = 0; c < outputs.writers.length; c++) {
+      const m = outputs.channelMetrics(c);
+      b.setChannel(c, CHANNEL.inFlight, m.inFlight);
+      b.setChannel(c, CHANNEL.maxInFlight, m.maxInFlight);
+      b.setChannel(c, CHANNEL.batchesSent, m.batchesSent);
+      b.setChannel(c, CHANNEL.backlog, m.backlog);
+      b.setChannel(c, CHANNEL.maxBacklog, m.maxBacklog);
     }
-    return {
-      chain: chain.id,
-      index,
-      status: this.status,
-      recordsIn: this.#counts.recordsIn,
-      recordsOut,
-      queued: gate.queued,
-      capacity: this.#capacity,
-      backlog,
-      pauses: this.#pauses,
-      paused: this.#paused,
-      keys: this.#keyed.keyCount,
-      channels: writers.map((w, i) => ({
-        to: this.#targets[i]!,
-        capacity: w.channel.capacity,
-        inFlight: w.inFlight,
-        maxInFlight: w.maxInFlight,
-        batchesSent: w.batchesSent,
-      })),
-    };
   }
 }

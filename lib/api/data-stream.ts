@@ -1,97 +1,82 @@
 import { keyedAggregateOperator, type Aggregation } from '../../actors/keyed-aggregate.ts';
-import { keyedProcessOperator, type KeyedProcessFunction } from '../../actors/keyed-process.ts';
+import { keyedProcessOperator, type KeyedProcessDefinition, type KeyedProcessFunction } from '../../actors/keyed-process.ts';
 import { keyedReduceOperator } from '../../actors/keyed-reduce.ts';
 import { filterOperator } from '../../actors/filter.ts';
 import { flatMapOperator } from '../../actors/flat-map.ts';
 import { identityOperator } from '../../actors/identity.ts';
 import { mapOperator } from '../../actors/map.ts';
-import type { OperatorFactory } from '../actor/operator.ts';
 import { errors } from '../errors.ts';
 import type { LogicalGraph, LogicalNode, Partition } from '../graph/logical-graph.ts';
+import type { KeyedOperatorFactory, OperatorFactory } from '../operator/operator.ts';
+import type { Sink } from '../operator/sink.ts';
 import type { Key } from '../state/key-groups.ts';
-import type { Sink } from './connectors.ts';
-import type { JsonValue } from './json.ts';
+import type { StateDeclarations } from '../state/state-descriptors.ts';
+import type { JsonValue } from '../util/json.ts';
 
 const DEFAULT: Partition = { type: 'default' };
 
-/** Settings shared by every operator handle: they apply to the operator that produced the stream. */
-abstract class OperatorHandle {
-  constructor(
-    protected readonly graph: LogicalGraph,
-    protected readonly node: LogicalNode,
-  ) {}
-
-  /** A stable operator id. Give one to every stateful operator: snapshots are matched to operators by it. */
-  uid(id: string): this {
-    if (!id) throw errors.invalidGraph(this.graph.job, 'uid() needs a non-empty string.');
-    this.node.uid = id;
-    return this;
-  }
-
-  /** The name shown in progress lines, metrics and errors. */
-  name(name: string): this {
-    if (!name) throw errors.invalidGraph(this.graph.job, 'name() needs a non-empty string.');
-    this.node.name = name;
-    return this;
-  }
-
-  /** How many parallel instances (subtasks) of this operator run; default: the job's `parallelism`. */
-  parallelism(n: number): this {
-    if (!Number.isInteger(n) || n < 1) {
-      throw errors.invalidGraph(this.graph.job, `parallelism(${n}) of "${this.node.type}": use a whole number ≥ 1.`);
-    }
-    this.node.parallelism = n;
-    return this;
-  }
+/** The settings of one operator: `uid`, `name`, `parallelism`. Only handles of an operator have them. */
+function configure(graph: LogicalGraph, node: LogicalNode) {
+  return {
+    uid(id: string): void {
+      if (typeof id !== 'string' || !id) throw errors.invalidGraph(graph.job, 'uid() needs a non-empty string.');
+      node.uid = id;
+    },
+    name(name: string): void {
+      if (typeof name !== 'string' || !name) throw errors.invalidGraph(graph.job, 'name() needs a non-empty string.');
+      node.name = name;
+    },
+    parallelism(n: number): void {
+      if (!Number.isInteger(n) || n < 1) throw errors.invalidGraph(graph.job, `parallelism(${n}) of "${node.type}": use a whole number ≥ 1.`);
+      node.parallelism = n;
+    },
+  };
 }
 
 /**
- * A stream of records of type `T`. The builder only describes the graph; records flow when the job
- * runs (`run()` or `weir run`).
- *
- * @example
- * ```ts
- * env.from(sources.fromArray(['a b', 'b c']))
- *   .flatMap((line) => line.split(' '))
- *   .keyBy((word) => word)
- *   .process<{ word: string; n: number }, number>((word, ctx, out) => {
- *     const n = (ctx.state.value() ?? 0) + 1;
- *     ctx.state.update(n);
- *     out.collect({ word, n });
- *   })
- *   .to(sinks.collect('counts'));
- * ```
+ * What every stream offers: the transformations. A `Stream` is records on their way to the next
+ * operator, partitioned (`keyBy`, `rebalance`, `broadcast`) or not; only a `DataStream`, the output
+ * of one operator, has that operator's settings (`uid`, `name`, `parallelism`), so that a setting
+ * can never land on another operator than the one it reads like.
  */
-export class DataStream<T> extends OperatorHandle {
+export abstract class Stream<T> {
   constructor(
-    graph: LogicalGraph,
-    node: LogicalNode,
+    protected readonly graph: LogicalGraph,
+    protected readonly node: LogicalNode,
     /** How the next operator's input edge distributes records. */
     protected readonly partition: Partition = DEFAULT,
-  ) {
-    super(graph, node);
-  }
+  ) {}
 
   /** Applies `fn` to every record. */
   map<O>(fn: (record: T) => O): DataStream<O> {
-    return this.transformWith('map', mapOperator(fn), [fn]);
+    return this.attach('map', mapOperator(fn), [fn]);
   }
 
   /** Keeps the records for which `predicate` is true; a type guard narrows the record type. */
   filter<S extends T>(predicate: (record: T) => record is S): DataStream<S>;
   filter(predicate: (record: T) => boolean): DataStream<T>;
   filter(predicate: (record: T) => boolean): DataStream<T> {
-    return this.transformWith('filter', filterOperator(predicate), [predicate]);
+    return this.attach('filter', filterOperator(predicate), [predicate]);
   }
 
-  /** Emits every record of the iterable `fn` returns (an array, a generator, …). */
+  /** Emits every record of the iterable `fn` returns (an array, a generator, …), as credit allows. */
   flatMap<O>(fn: (record: T) => Iterable<O>): DataStream<O> {
-    return this.transformWith('flatMap', flatMapOperator(fn), [fn]);
+    return this.attach('flatMap', flatMapOperator(fn), [fn]);
   }
 
-  /** Applies a user operator written against the operator contract (`open`, `process`, `close`, …). */
+  /**
+   * Applies a user operator written against the operator contract (`open`, `process`, `close`, …).
+   *
+   * @example
+   * ```ts
+   * stream.transform('dedupe', () => {
+   *   let last: unknown;
+   *   return { process(r, out) { if (r !== last) out.collect(r); last = r; } };
+   * });
+   * ```
+   */
   transform<O>(name: string, factory: OperatorFactory<T, O>): DataStream<O> {
-    return this.transformWith(name, factory, [factory]);
+    return this.attach(name, factory, [factory]);
   }
 
   /**
@@ -99,23 +84,24 @@ export class DataStream<T> extends OperatorHandle {
    * owns that key's state. Keys are strings or numbers.
    */
   keyBy<K extends Key>(key: (record: T) => K): KeyedStream<T, K> {
-    return new KeyedStream<T, K>(this.graph, this.node, key);
+    const selector = this.graph.addKeySelector(key as (record: unknown) => Key);
+    return new KeyedStream<T, K>(this.graph, this.node, { type: 'hash', selector });
   }
 
   /** Merges streams of the same type. */
-  union(...others: DataStream<T>[]): DataStream<T> {
+  union(...others: Stream<T>[]): DataStream<T> {
     const inputs = [this, ...others].map((s) => s.edge());
-    return this.attach('union', identityOperator<T>(), [], inputs);
+    return this.attach('union', identityOperator<T>(), [], {}, inputs);
   }
 
   /** Distributes records round-robin over the next operator's subtasks (evens out skew). */
-  rebalance(): DataStream<T> {
-    return new DataStream<T>(this.graph, this.node, { type: 'rebalance' });
+  rebalance(): PartitionedStream<T> {
+    return new PartitionedStream<T>(this.graph, this.node, { type: 'rebalance' });
   }
 
   /** Sends every record to every subtask of the next operator. */
-  broadcast(): DataStream<T> {
-    return new DataStream<T>(this.graph, this.node, { type: 'broadcast' });
+  broadcast(): PartitionedStream<T> {
+    return new PartitionedStream<T>(this.graph, this.node, { type: 'broadcast' });
   }
 
   /** Ends the stream in a sink. */
@@ -136,21 +122,12 @@ export class DataStream<T> extends OperatorHandle {
     return { from: this.node.id, partition: this.partition };
   }
 
-  protected transformWith<O>(
+  protected attach<O>(
     type: string,
-    factory: OperatorFactory<T, O>,
+    factory: OperatorFactory<T, O> | KeyedOperatorFactory<T, O, Key>,
     functions: readonly Function[],
-    extra: { keyOf?: (record: unknown) => Key; describe?: JsonValue } = {},
-  ): DataStream<O> {
-    return this.attach(type, factory, functions, [this.edge()], extra);
-  }
-
-  private attach<O>(
-    type: string,
-    factory: OperatorFactory<T, O>,
-    functions: readonly Function[],
-    inputs: { from: number; partition: Partition }[],
-    extra: { keyOf?: (record: unknown) => Key; describe?: JsonValue } = {},
+    extra: { keyedBy?: number; describe?: JsonValue } = {},
+    inputs: { from: number; partition: Partition }[] = [this.edge()],
   ): DataStream<O> {
     const node = this.graph.add({
       kind: 'operator',
@@ -159,18 +136,82 @@ export class DataStream<T> extends OperatorHandle {
       describe: extra.describe ?? null,
       functions,
       createOperator: factory as OperatorFactory<unknown, unknown>,
-      ...(extra.keyOf ? { keyOf: extra.keyOf } : {}),
+      ...(extra.keyedBy === undefined ? {} : { keyedBy: extra.keyedBy }),
     });
     return new DataStream<O>(this.graph, node);
   }
 }
 
+/**
+ * The records an operator emits, of type `T`. The builder only describes the graph; records flow
+ * when the job runs (`run()` or `weir run`). `uid`, `name` and `parallelism` set that operator.
+ *
+ * @example
+ * ```ts
+ * env.from(sources.fromArray(['a b', 'b c']))
+ *   .flatMap((line) => line.split(' '))
+ *   .name('split')
+ *   .keyBy((word) => word)
+ *   .process({
+ *     state: { n: state.value(0) },
+ *     process(word, ctx, out: Collector<{ word: string; n: number }>) {
+ *       ctx.state.n.update(ctx.state.n.value() + 1);
+ *       out.collect({ word, n: ctx.state.n.value() });
+ *     },
+ *   })
+ *   .to(sinks.collect('counts'));
+ * ```
+ */
+export class DataStream<T> extends Stream<T> {
+  /** A stable operator id. Give one to every stateful operator: snapshots are matched to operators by it. */
+  uid(id: string): this {
+    configure(this.graph, this.node).uid(id);
+    return this;
+  }
+
+  /** The name shown in progress lines, metrics and errors. */
+  name(name: string): this {
+    configure(this.graph, this.node).name(name);
+    return this;
+  }
+
+  /** How many parallel instances (subtasks) of this operator run; default: the job's `parallelism`. */
+  parallelism(n: number): this {
+    configure(this.graph, this.node).parallelism(n);
+    return this;
+  }
+}
+
+/** A stream on its way to the next operator by `rebalance()` or `broadcast()`: it has no operator of its own to set. */
+export class PartitionedStream<T> extends Stream<T> {}
+
 /** The end of a pipeline; `uid`, `name` and `parallelism` apply to the sink. */
-export class DataStreamSink extends OperatorHandle {}
+export class DataStreamSink {
+  constructor(
+    private readonly graph: LogicalGraph,
+    private readonly node: LogicalNode,
+  ) {}
+
+  uid(id: string): this {
+    configure(this.graph, this.node).uid(id);
+    return this;
+  }
+
+  name(name: string): this {
+    configure(this.graph, this.node).name(name);
+    return this;
+  }
+
+  parallelism(n: number): this {
+    configure(this.graph, this.node).parallelism(n);
+    return this;
+  }
+}
 
 /**
- * A stream partitioned by key (`DataStream.keyBy`). Its operators keep state per key; each key's
- * records arrive at one subtask, in order per upstream subtask.
+ * A stream partitioned by key (`keyBy`). Its operators keep state per key; each key's records
+ * arrive at one subtask, in order per upstream subtask. It has no settings of its own: `uid`,
+ * `name` and `parallelism` belong to the operator applied to it.
  *
  * @example
  * ```ts
@@ -182,14 +223,7 @@ export class DataStreamSink extends OperatorHandle {}
  *   });
  * ```
  */
-export class KeyedStream<T, K extends Key> extends DataStream<T> {
-  readonly #key: (record: T) => K;
-
-  constructor(graph: LogicalGraph, node: LogicalNode, key: (record: T) => K) {
-    super(graph, node, { type: 'hash', key: key as (record: unknown) => Key });
-    this.#key = key;
-  }
-
+export class KeyedStream<T, K extends Key> extends Stream<T> {
   /** Rolling reduce: combines each record with the key's previous result and emits the new result. */
   reduce(fn: (accumulated: T, record: T) => T): DataStream<T> {
     return this.keyed('reduce', keyedReduceOperator(fn), [fn]);
@@ -197,27 +231,44 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
 
   /** Rolling aggregate: updates the key's accumulator and emits `result` for every record. */
   aggregate<A, R>(aggregation: Aggregation<T, A, R, K>): DataStream<R> {
-    return this.keyed('aggregate', keyedAggregateOperator(aggregation), [
-      aggregation.create,
-      aggregation.add,
-      aggregation.result,
-    ]);
+    return this.keyed('aggregate', keyedAggregateOperator(aggregation), [aggregation.create, aggregation.add, aggregation.result]);
   }
 
   /**
-   * A function per record with the key and a value state of type `S` for that key.
-   * Give the state type explicitly: `.process<Out, State>((record, ctx, out) => …)`.
+   * A function per record, with the record's key (`ctx.key`) and, given `state` declarations, a
+   * typed state handle for each (`ctx.state.name`) scoped to that key. The output type comes from
+   * the type of `out` (`out: Collector<Alert>`), or an explicit `process<Alert>(...)`.
+   *
+   * @example
+   * ```ts
+   * words.keyBy((w) => w).process({
+   *   state: { count: state.value(0) },
+   *   process(word, ctx, out: Collector<{ word: string; count: number }>) {
+   *     const count = ctx.state.count.value() + 1;
+   *     ctx.state.count.update(count);
+   *     out.collect({ word, count });
+   *   },
+   * });
+   * ```
    */
-  process<O, S = never>(fn: KeyedProcessFunction<T, K, S, O>): DataStream<O> {
-    return this.keyed('process', keyedProcessOperator(fn), [fn]);
+  process<O>(fn: KeyedProcessFunction<T, K, {}, O>): DataStream<O>;
+  process<O, D extends StateDeclarations>(definition: KeyedProcessDefinition<T, K, D, O>): DataStream<O>;
+  process<O, D extends StateDeclarations>(definition: KeyedProcessFunction<T, K, {}, O> | KeyedProcessDefinition<T, K, D, O>): DataStream<O> {
+    const full = (typeof definition === 'function' ? { state: {}, process: definition } : definition) as KeyedProcessDefinition<T, K, D, O>;
+    if (typeof full !== 'object' || full === null || typeof full.process !== 'function') {
+      throw errors.invalidGraph(this.graph.job, 'process() needs a function (record, ctx, out) => …, or { state, process }.');
+    }
+    const declared = Object.fromEntries(Object.entries(full.state ?? {}).map(([name, d]) => [name, d.kind]));
+    return this.keyed('process', keyedProcessOperator(full), [full.process], declared);
   }
 
-  /** Applies a user operator to the keyed stream: its context's `keyOf` and keyed state work per key. */
-  override transform<O>(name: string, factory: OperatorFactory<T, O>): DataStream<O> {
+  /** Applies a user operator to the keyed stream: its context's `key` and `keyedState` work per key. */
+  override transform<O>(name: string, factory: KeyedOperatorFactory<T, O, K>): DataStream<O> {
     return this.keyed(name, factory, [factory]);
   }
 
-  private keyed<O>(type: string, factory: OperatorFactory<T, O>, functions: readonly Function[]): DataStream<O> {
-    return this.transformWith(type, factory, functions, { keyOf: this.#key as (record: unknown) => Key });
+  private keyed<O>(type: string, factory: KeyedOperatorFactory<T, O, K>, functions: readonly Function[], describe: JsonValue = null): DataStream<O> {
+    const selector = (this.partition as Extract<Partition, { type: 'hash' }>).selector;
+    return this.attach(type, factory as unknown as KeyedOperatorFactory<T, O, Key>, functions, { keyedBy: selector, describe });
   }
 }

@@ -1,5 +1,5 @@
 import type { LogicalGraph } from '../graph/logical-graph.ts';
-import type { Source } from './connectors.ts';
+import type { Source } from '../operator/source.ts';
 import { DataStream } from './data-stream.ts';
 
 /**

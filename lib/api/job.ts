@@ -1,4 +1,4 @@
-import { errors } from '../errors.ts';
+import { errors, WeirError } from '../errors.ts';
 import { LogicalGraph } from '../graph/logical-graph.ts';
 import { StreamEnvironment } from './environment.ts';
 
@@ -36,10 +36,15 @@ export function isJobDefinition(value: unknown): value is JobDefinition<unknown>
   return typeof value === 'object' && value !== null && (value as { [JOB]?: unknown })[JOB] === true;
 }
 
-/** Runs a job's build function and returns the graph it described. */
+/** Runs a job's build function and returns the graph it described; a throwing build is WEIR_E_GRAPH. */
 export function buildGraph(definition: JobDefinition<unknown>, params: unknown): LogicalGraph {
   const graph = new LogicalGraph(definition.name);
-  definition.build(new StreamEnvironment(graph, definition.name), params);
+  try {
+    definition.build(new StreamEnvironment(graph, definition.name), params);
+  } catch (cause) {
+    if (cause instanceof WeirError) throw cause;
+    throw errors.buildThrew(definition.name, cause);
+  }
   graph.validate();
   return graph;
 }

@@ -1,39 +1,76 @@
-import type { RecordBatch, StreamMessage } from '../protocol/messages.ts';
+import type { ControlMessage, RecordBatch, StreamMessage } from '../protocol/messages.ts';
 import { preallocated } from '../util/preallocated.ts';
 import type { OutputChannel } from './channel.ts';
+import { estimateSize } from './record-size.ts';
 
 /** What `#records` holds between batches: the receiver, or the backlog, owns the last one. */
 const NO_BATCH: unknown[] = [];
 
+/** Records between two size samples at most: small records are sampled about 16 times per 4096-record batch. */
+const MAX_SAMPLE_STRIDE = 256;
+
 /**
- * Fills batches for one channel and sends them on credit (Flink's ResultSubpartition). A full
- * batch that finds no credit waits in `backlog`; the owning actor stops processing while any of
- * its writers has a backlog, which is how backpressure travels upstream.
+ * How many of an actor's output channels are out of credit right now, shared by the actor's writers
+ * and its chain. While it is above 0 the actor takes no new input: records already on their way
+ * through the chain wait in the chain (see Chain), never in an unbounded backlog here.
+ */
+export interface Flow {
+  stalled: number;
+}
+
+/** How a writer cuts batches: the channel plan's bounds. */
+export interface BatchBounds {
+  /** Records per batch at most. */
+  readonly batchSize: number;
+  /** A batch leaves once its records are estimated at this many bytes. */
+  readonly batchBytes: number;
+}
+
+/**
+ * Fills batches for one channel and sends them on credit (Flink's ResultSubpartition). A batch
+ * leaves when it holds `batchSize` records or an estimated `batchBytes` bytes, whichever comes
+ * first: record sizes are sampled (every record when they are large, one in up to 256 when small,
+ * so the estimate costs almost nothing on small records). A batch that finds no credit waits in
+ * `backlog`, and the writer counts itself in the actor's `Flow` until it is sent: the actor then
+ * stops, so a backlog holds at most one batch and the control message that follows it.
  */
 export class ChannelWriter {
   /** The batch being filled, preallocated at `batchSize` when its first record comes. */
   #records: unknown[] = NO_BATCH;
   #count = 0;
-  /** Messages ready to send but waiting for credit. */
-  readonly backlog: StreamMessage<RecordBatch>[] = [];
+  /** Estimated bytes of the records up to the last sample. */
+  #bytes = 0;
+  #sampledAt = 0;
+  #lastSize = 0;
+  #untilSample = 1;
+  /** The batch leaves at this many records: `batchSize`, or fewer once its bytes are reached. */
+  #limit: number;
+  /** Messages ready to send but waiting for credit, with their estimated bytes. */
+  readonly backlog: { message: StreamMessage<RecordBatch>; bytes: number }[] = [];
   /** Batches handed to the channel so far. */
   batchesSent = 0;
   recordsSent = 0;
   /** Highest number of messages in flight seen on the channel (never above its capacity). */
   maxInFlight = 0;
-
-  /** Records per batch on this channel: the job's batch size, or less if the channel says so. */
+  /** Longest backlog seen (at most a batch and a control message, see above). */
+  maxBacklog = 0;
   readonly batchSize: number;
+  readonly batchBytes: number;
 
   constructor(
     readonly channel: OutputChannel,
-    batchSize: number,
+    bounds: BatchBounds,
+    private readonly flow: Flow,
     /** Called when an empty buffer receives its first record: arms the buffer timeout. */
     private readonly onFirstRecord: () => void,
     /** The error for a record that the channel could not send (it cannot be cloned to another thread). */
-    private readonly notSent: (record: unknown, cause: unknown) => Error = (_record, cause) => cause as Error,
+    protected readonly notSent: (record: unknown, cause: unknown) => Error = (_record, cause) => cause as Error,
+    /** Called before each message leaves (the actor publishes its figures first: see ActorOutputs). */
+    private readonly beforeSend?: () => void,
   ) {
-    this.batchSize = Math.min(batchSize, channel.maxBatchSize);
+    this.batchSize = bounds.batchSize;
+    this.batchBytes = bounds.batchBytes;
+    this.#limit = bounds.batchSize;
   }
 
   push(record: unknown): void {
@@ -41,7 +78,8 @@ export class ChannelWriter {
     if (n === 0) this.#begin();
     this.#records[n] = record;
     this.#count = n + 1;
-    if (n + 1 >= this.batchSize) this.flush();
+    if (--this.#untilSample === 0) this.#sample(record);
+    if (n + 1 >= this.#limit) this.flush();
   }
 
   /**
@@ -52,7 +90,27 @@ export class ChannelWriter {
    */
   #begin(): void {
     this.#records = preallocated(this.batchSize);
+    this.#bytes = 0;
+    this.#sampledAt = 0;
+    this.#untilSample = 1;
+    this.#limit = this.batchSize;
     this.onFirstRecord();
+  }
+
+  /** Counts the records since the last sample at this one's size, and decides when to look again. */
+  #sample(record: unknown): void {
+    const size = estimateSize(record);
+    const n = this.#count;
+    this.#bytes += size * (n - this.#sampledAt);
+    this.#sampledAt = n;
+    this.#lastSize = size;
+    if (this.#bytes >= this.batchBytes) {
+      this.#limit = n;
+      return;
+    }
+    // Next sample before records four times this size could pass the byte bound unseen.
+    const stride = Math.floor((this.batchBytes - this.#bytes) / (4 * Math.max(size, 1)));
+    this.#untilSample = Math.max(1, Math.min(MAX_SAMPLE_STRIDE, stride));
   }
 
   /** Sends the records buffered so far as a batch (or queues it for credit). */
@@ -61,10 +119,11 @@ export class ChannelWriter {
     if (n === 0) return;
     const records = this.#records;
     if (records.length !== n) records.length = n;
+    const bytes = this.#bytes + this.#lastSize * (n - this.#sampledAt);
     this.#count = 0;
     this.recordsSent += n;
     this.#records = NO_BATCH;
-    this.enqueue({ type: 'batch', batch: records });
+    this.#enqueue({ type: 'batch', batch: records }, bytes);
   }
 
   get buffered(): number {
@@ -75,9 +134,9 @@ export class ChannelWriter {
    * Sends a control message (end of stream, and later watermarks and barriers) in order with the
    * data: the records buffered so far leave first, so nothing overtakes them.
    */
-  control(message: Exclude<StreamMessage<RecordBatch>, { type: 'batch' }>): void {
+  control(message: ControlMessage): void {
     this.flush();
-    this.enqueue(message);
+    this.#enqueue(message, 0);
   }
 
   get blocked(): boolean {
@@ -86,34 +145,68 @@ export class ChannelWriter {
 
   /** Sends what credit allows from the backlog; returns true when the backlog is empty. */
   drain(): boolean {
-    while (this.backlog.length > 0 && this.channel.credit > 0) this.#send(this.backlog.shift()!);
-    return this.backlog.length === 0;
+    if (this.backlog.length === 0) return true;
+    while (this.backlog.length > 0 && this.channel.credit > 0) {
+      const { message, bytes } = this.backlog[0]!;
+      this.#send(message, bytes);
+      this.backlog.shift();
+    }
+    if (this.backlog.length > 0) return false;
+    this.flow.stalled--;
+    return true;
   }
 
   /** Messages in flight on the channel right now. */
   get inFlight(): number {
-    return this.channel.capacity - this.channel.credit;
+    return this.channel.inFlight;
   }
 
-  private enqueue(message: StreamMessage<RecordBatch>): boolean {
+  #enqueue(message: StreamMessage<RecordBatch>, bytes: number): void {
     if (this.backlog.length === 0 && this.channel.credit > 0) {
-      this.#send(message);
-      return true;
+      this.#send(message, bytes);
+      return;
     }
-    this.backlog.push(message);
-    return false;
+    if (this.backlog.push({ message, bytes }) === 1) this.flow.stalled++;
+    if (this.backlog.length > this.maxBacklog) this.maxBacklog = this.backlog.length;
   }
 
-  #send(message: StreamMessage<RecordBatch>): void {
+  #send(message: StreamMessage<RecordBatch>, bytes: number): void {
+    this.beforeSend?.();
     try {
-      this.channel.send(message);
+      this.channel.send(message, bytes);
     } catch (cause) {
       const culprit = message.type === 'batch' ? firstUncloneable(message.batch) : undefined;
       throw culprit ? this.notSent(culprit.record, culprit.cause) : cause;
     }
     if (message.type === 'batch') this.batchesSent++;
-    const inFlight = this.channel.capacity - this.channel.credit;
+    const inFlight = this.channel.inFlight;
     if (inFlight > this.maxInFlight) this.maxInFlight = inFlight;
+  }
+}
+
+/**
+ * A writer for an in-thread channel that must behave as if it crossed threads: with `copy`, each
+ * record is handed over as a structured clone (the sender's records also reach other consumers, see
+ * ChannelPlan.copy); with `check` (the `checkRecords` option), each record is only checked to be
+ * cloneable, so that a job that would fail across threads fails on one thread too.
+ */
+export class CloningChannelWriter extends ChannelWriter {
+  #copy = false;
+
+  /** Copy records (else only check them). */
+  copying(copy: boolean): this {
+    this.#copy = copy;
+    return this;
+  }
+
+  override push(record: unknown): void {
+    let clone: unknown;
+    try {
+      clone = structuredClone(record);
+    } catch (cause) {
+      throw this.notSent(record, cause);
+    }
+    super.push(this.#copy ? clone : record);
   }
 }
 

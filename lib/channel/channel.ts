@@ -5,16 +5,19 @@ import type { RecordBatch, StreamMessage } from '../protocol/messages.ts';
  * takes one credit, and the receiver gives it back when it has processed the message.
  */
 export interface OutputChannel {
-  /** Batches the receiver can still take (Flink's "credit"). */
+  /**
+   * Messages the receiver can take now (Flink's "credit"): its free mailbox slots, or 0 while the
+   * bytes in flight are at the channel's byte bound.
+   */
   readonly credit: number;
   /** Mailbox slots on the receiving side: the most messages ever in flight. */
   readonly capacity: number;
-  /** Hands a message over; consumes one credit. */
-  send(message: StreamMessage<RecordBatch>): void;
+  /** Messages in flight right now. */
+  readonly inFlight: number;
+  /** Hands a message over; consumes one credit. `bytes` is the message's estimated size. */
+  send(message: StreamMessage<RecordBatch>, bytes: number): void;
   /** Called whenever credit arrives. */
   onCredit: () => void;
-  /** Most records a batch on this channel should hold, whatever the job's batch size. */
-  readonly maxBatchSize: number;
   /** Releases the channel; resolves once its port (if any) is closed. */
   close(): Promise<void>;
 }
@@ -25,7 +28,9 @@ export interface InputChannel {
   readonly capacity: number;
   /** Messages waiting, never more than the capacity. */
   readonly queued: number;
-  /** The oldest message, decoded; undefined when empty. Call `release` once it is processed. */
+  /** The most messages ever waiting at once: the receiving side's view of backpressure. */
+  readonly maxQueued: number;
+  /** The oldest message, decoded; undefined when empty. Call `release` once it is taken. */
   take(): StreamMessage<RecordBatch> | undefined;
   /** Returns one credit to the sender: a mailbox slot is free again. */
   release(): void;

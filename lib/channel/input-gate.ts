@@ -40,6 +40,13 @@ export class InputGate {
     return n;
   }
 
+  /** The most messages each channel ever held, summed: never above the mailbox's capacity. */
+  get maxQueued(): number {
+    let n = 0;
+    for (const channel of this.channels) n += channel.maxQueued;
+    return n;
+  }
+
   /** Records that channel `i` delivered its end of stream; returns true once every channel has. */
   end(i: number): boolean {
     if (!this.#ended[i]) {

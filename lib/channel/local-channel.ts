@@ -3,35 +3,27 @@ import { assertWithinCapacity, type InputChannel, type OutputChannel } from './c
 
 /**
  * A channel between two actors on the same thread: the same credit protocol as a port channel,
- * but batches are handed over by reference (no encoding, no copy).
+ * but batches are handed over by reference (no encoding, no copy). Its capacity is small (see
+ * LOCAL_CAPACITY in the plan), so it needs no byte bound of its own: its batches have one.
  */
 export class LocalChannel implements OutputChannel, InputChannel {
   #credit: number;
   readonly #queue: StreamMessage<RecordBatch>[] = [];
   #head = 0;
+  maxQueued = 0;
   onCredit: () => void = () => {};
   onMessage: () => void = () => {};
-  /**
-   * A hand-over in the same thread copies nothing, so big batches buy nothing here, while every
-   * record a queued batch holds survives the next young-generation GC: at 4096 records a full
-   * in-thread mailbox made a busy worker's scavenges twice as expensive.
-   */
-  readonly maxBatchSize = 256;
-  /**
-   * Mailbox slots: the job's `mailboxCapacity`, but at most two. Sender and receiver share a thread,
-   * so more slots overlap nothing; they only keep records alive longer (GC, cache) and let a source
-   * run ahead of its own consumer, claiming splits that a less loaded worker would have read. At
-   * parallelism 2 in the bid bench, 16 → 4 slots gave +10% records/s (7 of 8 interleaved pairs).
-   */
-  readonly capacity: number;
 
-  constructor(mailboxCapacity: number) {
-    this.capacity = Math.min(mailboxCapacity, 2);
-    this.#credit = this.capacity;
+  constructor(readonly capacity: number) {
+    this.#credit = capacity;
   }
 
   get credit(): number {
     return this.#credit;
+  }
+
+  get inFlight(): number {
+    return this.capacity - this.#credit;
   }
 
   get queued(): number {
@@ -41,7 +33,9 @@ export class LocalChannel implements OutputChannel, InputChannel {
   send(message: StreamMessage<RecordBatch>): void {
     this.#credit--;
     this.#queue.push(message);
-    assertWithinCapacity(this.queued, this.capacity, 'local channel');
+    const queued = this.queued;
+    assertWithinCapacity(queued, this.capacity, 'local channel');
+    if (queued > this.maxQueued) this.maxQueued = queued;
     this.onMessage();
   }
 

@@ -5,6 +5,9 @@ import { assertWithinCapacity, type InputChannel, type OutputChannel, type Polle
 
 type WireMessage = StreamMessage<EncodedBatch>;
 
+/** Told when a message arrived but could not be unpacked (Node's 'messageerror'): the message is gone. */
+export type Unreadable = (cause: unknown) => void;
+
 /**
  * Resolves on the port's 'close' event, after which it no longer counts as an active handle. Listen
  * from the start: when the other side goes first (a worker that died), the event has already fired
@@ -14,9 +17,28 @@ export function whenClosed(port: MessagePort): Promise<void> {
   return new Promise<void>((resolve) => port.once('close', () => resolve()));
 }
 
-/** Hands every message waiting on `port` to `handle`, now (the same handler the 'message' event calls). */
-function pollPort<M>(port: MessagePort, handle: (message: M) => void): void {
-  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) handle(m.message as M);
+/**
+ * Listens on a port: `handle` for each message, `unreadable` for one Node could not unpack (a record
+ * nested too deeply, say). Such a message is lost, and so is its credit, so it must never pass in
+ * silence. Returns the poll function: it hands every message already waiting to `handle`, now.
+ */
+function listen<M>(port: MessagePort, handle: (message: M) => void, unreadable: Unreadable): () => void {
+  port.on('message', handle);
+  port.on('messageerror', unreadable);
+  return () => {
+    for (;;) {
+      let m;
+      try {
+        m = receiveMessageOnPort(port);
+      } catch (cause) {
+        // receiveMessageOnPort throws what 'messageerror' would carry; the message is consumed.
+        unreadable(cause);
+        continue;
+      }
+      if (m === undefined) return;
+      handle(m.message as M);
+    }
+  };
 }
 
 /**
@@ -24,40 +46,60 @@ function pollPort<M>(port: MessagePort, handle: (message: M) => void): void {
  * buffers transferred, which costs a fraction of structured-cloning record objects; credit comes
  * back on the same port, carrying the decoded batch's buffer for the encoder to reuse, so the
  * steady state allocates no buffers.
+ *
+ * Credit counts messages and bytes: the receiver frees slots in the order it got the messages, so
+ * the sender knows which message each credit stands for and what it weighed.
  */
 export class PortOutputChannel implements OutputChannel, PolledChannel {
   #credit: number;
+  #bytesInFlight = 0;
+  /** Estimated bytes of each message in flight, oldest first. */
+  readonly #sizes: number[] = [];
   readonly #closed: Promise<void>;
   readonly #encoder = new BatchEncoder();
+  readonly #poll: () => void;
   onCredit: () => void = () => {};
-  /** Between threads a batch's fixed cost is a message: the job's `batchSize` applies. */
-  readonly maxBatchSize = Infinity;
 
   constructor(
     private readonly port: MessagePort,
     readonly capacity: number,
+    /** Bytes in flight at most; one message may exceed it, so that any record can pass. */
+    readonly maxBytes: number,
+    unreadable: Unreadable,
   ) {
     this.#credit = capacity;
     this.#closed = whenClosed(port);
-    port.on('message', this.#receive);
+    this.#poll = listen(port, this.#receive, unreadable);
   }
 
   readonly #receive = (message: CreditMessage): void => {
     this.#credit += message.credit;
+    for (let i = 0; i < message.credit; i++) this.#bytesInFlight -= this.#sizes.shift() ?? 0;
     if (message.buffer) this.#encoder.recycle(message.buffer);
     this.onCredit();
   };
 
   poll(): void {
-    pollPort(this.port, this.#receive);
+    this.#poll();
   }
 
   get credit(): number {
-    return this.#credit;
+    return this.#bytesInFlight >= this.maxBytes ? 0 : this.#credit;
   }
 
-  send(message: StreamMessage<RecordBatch>): void {
+  get inFlight(): number {
+    return this.capacity - this.#credit;
+  }
+
+  /** Estimated bytes in flight. */
+  get bytesInFlight(): number {
+    return this.#bytesInFlight;
+  }
+
+  send(message: StreamMessage<RecordBatch>, bytes: number): void {
     this.#credit--;
+    this.#bytesInFlight += bytes;
+    this.#sizes.push(bytes);
     if (message.type === 'batch') {
       const { batch, transfer } = this.#encoder.encode(message.batch);
       this.port.postMessage({ type: 'batch', batch } satisfies WireMessage, transfer);
@@ -79,24 +121,29 @@ export class PortInputChannel implements InputChannel, PolledChannel {
   readonly #decoder = new BatchDecoder();
   /** Column buffers of decoded batches, returned to the sender with the next credits. */
   readonly #free: ArrayBuffer[] = [];
+  readonly #poll: () => void;
+  maxQueued = 0;
   onMessage: () => void = () => {};
 
   constructor(
     private readonly port: MessagePort,
     readonly capacity: number,
+    unreadable: Unreadable,
   ) {
     this.#closed = whenClosed(port);
-    port.on('message', this.#receive);
+    this.#poll = listen(port, this.#receive, unreadable);
   }
 
   readonly #receive = (message: WireMessage): void => {
     this.#queue.push(message);
-    assertWithinCapacity(this.#queue.length, this.capacity, 'port channel');
+    const queued = this.#queue.length;
+    assertWithinCapacity(queued, this.capacity, 'port channel');
+    if (queued > this.maxQueued) this.maxQueued = queued;
     this.onMessage();
   };
 
   poll(): void {
-    pollPort(this.port, this.#receive);
+    this.#poll();
   }
 
   get queued(): number {

@@ -1,8 +1,8 @@
-import { userError } from '../actor/chain.ts';
-import type { Collector } from '../actor/operator.ts';
-import type { SubtaskLocation } from '../errors.ts';
+import type { Collector } from '../operator/operator.ts';
+import { userError, type SubtaskLocation } from '../errors.ts';
+import type { KeySelector } from '../graph/logical-graph.ts';
 import type { ResolvedPartition } from '../plan/physical-plan.ts';
-import { keyGroupOf, subtaskOfKeyGroup, type Key } from '../state/key-groups.ts';
+import { keyGroupOf, subtaskOfKeyGroup } from '../state/key-groups.ts';
 import { specialize } from '../util/specialize.ts';
 import type { ChannelWriter } from './channel-writer.ts';
 
@@ -12,7 +12,7 @@ export interface RouteSpec {
   /** One writer per downstream subtask (one for forward). */
   readonly writers: readonly ChannelWriter[];
   /** The key selector, for hash partitioning. */
-  readonly keyOf?: (record: unknown) => Key;
+  readonly keyOf?: KeySelector;
   /** Who to blame when the key selector throws or returns something that is not a key. */
   readonly at: SubtaskLocation;
   readonly maxParallelism: number;
@@ -20,14 +20,19 @@ export interface RouteSpec {
   readonly start: number;
 }
 
-class ForwardRoute implements Collector<unknown> {
+/** Routes one record; the chain's tail calls it. */
+export interface Route {
+  collect(record: unknown): void;
+}
+
+class ForwardRoute implements Route {
   constructor(private readonly writer: ChannelWriter) {}
   collect(record: unknown): void {
     this.writer.push(record);
   }
 }
 
-class RebalanceRoute implements Collector<unknown> {
+class RebalanceRoute implements Route {
   #next: number;
   constructor(
     private readonly writers: readonly ChannelWriter[],
@@ -41,7 +46,7 @@ class RebalanceRoute implements Collector<unknown> {
   }
 }
 
-class BroadcastRoute implements Collector<unknown> {
+class BroadcastRoute implements Route {
   constructor(private readonly writers: readonly ChannelWriter[]) {}
   collect(record: unknown): void {
     for (let i = 0; i < this.writers.length; i++) this.writers[i]!.push(record);
@@ -50,13 +55,7 @@ class BroadcastRoute implements Collector<unknown> {
 
 /** A hash route's `collect`, copied per route (see specialize): it calls this edge's key selector only. */
 const hashCollect =
-  (
-    keyOf: (record: unknown) => Key,
-    groupOf: typeof keyGroupOf,
-    maxParallelism: number,
-    byKeyGroup: readonly ChannelWriter[],
-    blame: (cause: unknown, record: unknown) => Error,
-  ) =>
+  (keyOf: KeySelector, groupOf: typeof keyGroupOf, maxParallelism: number, byKeyGroup: readonly ChannelWriter[], blame: (cause: unknown, record: unknown) => Error) =>
   (record: unknown): void => {
     let group: number;
     try {
@@ -67,9 +66,9 @@ const hashCollect =
     byKeyGroup[group]!.push(record);
   };
 
-class HashRoute implements Collector<unknown> {
+class HashRoute implements Route {
   readonly collect: (record: unknown) => void;
-  constructor(writers: readonly ChannelWriter[], keyOf: (record: unknown) => Key, maxParallelism: number, at: SubtaskLocation) {
+  constructor(writers: readonly ChannelWriter[], keyOf: KeySelector, maxParallelism: number, at: SubtaskLocation) {
     // key group → writer, precomputed so that a record costs one hash and one modulo
     const byKeyGroup = Array.from({ length: maxParallelism }, (_, group) => writers[subtaskOfKeyGroup(group, maxParallelism, writers.length)]!);
     const blame = (cause: unknown, record: unknown) => userError(cause, at, { value: record });
@@ -77,16 +76,16 @@ class HashRoute implements Collector<unknown> {
   }
 }
 
-class FanOut implements Collector<unknown> {
-  constructor(private readonly routes: readonly Collector<unknown>[]) {}
+class FanOut implements Route {
+  constructor(private readonly routes: readonly Route[]) {}
   collect(record: unknown): void {
     for (let i = 0; i < this.routes.length; i++) this.routes[i]!.collect(record);
   }
 }
 
-const NOWHERE: Collector<unknown> = { collect() {} };
+const NOWHERE: Route = { collect() {} };
 
-function route(spec: RouteSpec): Collector<unknown> {
+function route(spec: RouteSpec): Route {
   switch (spec.partition) {
     case 'forward':
       return new ForwardRoute(spec.writers[0]!);
@@ -100,8 +99,9 @@ function route(spec: RouteSpec): Collector<unknown> {
 }
 
 /** The collector at the end of a chain: sends each record to its output edges' channels. */
-export function createRouter(specs: readonly RouteSpec[]): Collector<unknown> {
+export function createRouter(specs: readonly RouteSpec[]): Route {
   if (specs.length === 0) return NOWHERE;
   if (specs.length === 1) return route(specs[0]!);
   return new FanOut(specs.map(route));
 }
+

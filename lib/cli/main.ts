@@ -1,6 +1,6 @@
 import { run } from '../runtime/run.ts';
 import type { RunOptions } from '../runtime/options.ts';
-import { WeirError } from '../errors.ts';
+import { errors, WeirError } from '../errors.ts';
 import { formatCount, progressLine, sourceRecords, summary } from './progress.ts';
 
 const USAGE = `Usage: weir run <job-module.ts|.js> [options]
@@ -52,10 +52,14 @@ function parseParams(pairs: readonly string[]): Record<string, unknown> {
 
 /** `weir run`: runs a job with a live progress line and prints a summary; returns the exit code. */
 export async function main(args: readonly string[], flags: CliFlags): Promise<number> {
-  const [command, module] = args;
+  const [command, module, ...extra] = args;
   if (flags.help || command !== 'run' || !module) {
     (flags.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return flags.help ? 0 : 2;
+  }
+  if (extra.length > 0) {
+    process.stderr.write(`weir: ${errors.extraArguments(extra).message}\n`);
+    return 2;
   }
   const options: RunOptions = {};
   try {

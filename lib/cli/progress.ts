@@ -1,4 +1,4 @@
-import type { JobMetrics } from '../runtime/metrics.ts';
+import type { JobMetrics } from '../metrics/job-metrics.ts';
 
 /** Formats counts the way a person reads them: 12.3M, 4.5k. */
 export function formatCount(n: number): string {
@@ -34,7 +34,11 @@ export function progressLine(m: JobMetrics, recordsPerSec: number): string {
     })
     .join(' │ ');
   const heap = m.workers.reduce((n, w) => n + w.heapUsedBytes, 0);
-  return `${(m.elapsedMs / 1000).toFixed(1)}s  ${formatCount(sourceRecords(m))} records  ${formatCount(recordsPerSec)}/s  │ ${ops}  │ heap ${mb(heap)}`;
+  const stuck = m.workers
+    .filter((w) => w.stuck)
+    .map((w) => `  │ worker ${w.worker} stuck in ${w.stuck!.operator} ${w.stuck!.subtask} for ${(w.stuck!.forMs / 1000).toFixed(1)}s`)
+    .join('');
+  return `${(m.elapsedMs / 1000).toFixed(1)}s  ${formatCount(sourceRecords(m))} records  ${formatCount(recordsPerSec)}/s  │ ${ops}  │ heap ${mb(heap)}${stuck}`;
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { OperatorFactory } from '../actor/operator.ts';
-import type { Source } from '../api/connectors.ts';
-import type { JsonValue } from '../api/json.ts';
+import type { OperatorFactory } from '../operator/operator.ts';
+import type { Source } from '../operator/source.ts';
+import type { JsonValue } from '../util/json.ts';
 import { errors } from '../errors.ts';
 import type { Key } from '../state/key-groups.ts';
 import { digest } from '../util/hash.ts';
@@ -11,7 +11,11 @@ export type Partition =
   | { readonly type: 'default' }
   | { readonly type: 'rebalance' }
   | { readonly type: 'broadcast' }
-  | { readonly type: 'hash'; readonly key: (record: unknown) => Key };
+  /** By key: `selector` is the graph's key selector id (see `LogicalGraph.keySelector`). */
+  | { readonly type: 'hash'; readonly selector: number };
+
+/** A `keyBy` function. */
+export type KeySelector = (record: unknown) => Key;
 
 export interface LogicalEdge {
   readonly from: number;
@@ -35,8 +39,8 @@ export interface LogicalNode {
   readonly functions: readonly Function[];
   readonly source?: Source<unknown>;
   readonly createOperator?: OperatorFactory<unknown, unknown>;
-  /** The key selector of the node's keyed input, for keyed operators. */
-  readonly keyOf?: (record: unknown) => Key;
+  /** For keyed operators: the id of the key selector of their input (see `LogicalGraph.keySelector`). */
+  readonly keyedBy?: number;
   /** Name of the coordinator output a collect sink feeds. */
   readonly egress?: string;
 }
@@ -44,13 +48,27 @@ export interface LogicalNode {
 /** The name shown in errors, metrics and progress: the user's name, else `type#id`. */
 export const displayName = (node: LogicalNode): string => node.name ?? node.uid ?? `${node.type}#${node.id}`;
 
-const partitionText = (p: Partition): string => (p.type === 'hash' ? `hash(${p.key.toString()})` : p.type);
 
 /** The logical graph a job module's build() describes. Built identically in the coordinator and every worker. */
 export class LogicalGraph {
   readonly nodes: LogicalNode[] = [];
+  /** Every keyBy's function, by id: partitions and keyed nodes refer to them by id, so plans can too. */
+  readonly #keySelectors: KeySelector[] = [];
 
   constructor(readonly job: string) {}
+
+  /** Registers a keyBy function; returns its id. */
+  addKeySelector(fn: KeySelector): number {
+    this.#keySelectors.push(fn);
+    return this.#keySelectors.length - 1;
+  }
+
+  /** The key selector with this id. */
+  keySelector(id: number): KeySelector {
+    const fn = this.#keySelectors[id];
+    if (!fn) throw errors.internal(`job "${this.job}" has no key selector ${id}`);
+    return fn;
+  }
 
   add(node: Omit<LogicalNode, 'id'>): LogicalNode {
     const full: LogicalNode = { ...node, id: this.nodes.length };
@@ -72,11 +90,16 @@ export class LogicalGraph {
         `name=${n.name ?? ''}`,
         `uid=${n.uid ?? ''}`,
         `p=${n.parallelism ?? 'default'}`,
-        `in=[${n.inputs.map((e) => `${e.from}:${partitionText(e.partition)}`).join(',')}]`,
+        `in=[${n.inputs.map((e) => `${e.from}:${this.#partitionText(e.partition)}`).join(',')}]`,
+        `keyed=${n.keyedBy ?? ''}`,
         `cfg=${JSON.stringify(n.describe)}`,
         `fn=[${n.functions.map(functionText).join('‖')}]`,
       ].join(' '),
     );
+  }
+
+  #partitionText(p: Partition): string {
+    return p.type === 'hash' ? `hash#${p.selector}(${functionText(this.keySelector(p.selector))})` : p.type;
   }
 
   fingerprint(): string {

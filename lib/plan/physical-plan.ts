@@ -1,52 +1,12 @@
 import { errors } from '../errors.ts';
 import { displayName, type LogicalGraph, type Partition } from '../graph/logical-graph.ts';
 
-/** An edge's partitioning once parallelisms are known. */
-export type ResolvedPartition = 'forward' | 'rebalance' | 'broadcast' | 'hash';
-
 /**
- * Operators fused into one actor: a forward edge of equal parallelism, or any edge between two
- * operators of one subtask each (which can only go to that one subtask, on the same thread), costs a
- * function call, not a hand-off.
+ * The physical plan: every decision about how a job runs, made once in the coordinator and read by
+ * the workers, never recomputed there. Which operators are fused into one actor (and which exchanges
+ * became function calls), where every subtask runs, and for every channel its two ends, its kind
+ * (in-thread, between threads, to the coordinator), its bounds and whether it copies records.
  */
-export interface ChainPlan {
-  readonly id: number;
-  /** Logical node ids, head first. */
-  readonly nodes: readonly number[];
-  readonly name: string;
-  readonly parallelism: number;
-  readonly isSource: boolean;
-  /** Outgoing edges to other chains, in the order the router serves them. */
-  readonly outputs: readonly OutputPlan[];
-  /** Where records leave for the coordinator (collect sinks). */
-  readonly egress?: string;
-}
-
-export interface OutputPlan {
-  /** Downstream chain. */
-  readonly to: number;
-  readonly partition: ResolvedPartition;
-  /** Logical node whose `hash` partition key selector applies (the edge's source in the graph). */
-  readonly edge: { readonly from: number; readonly toNode: number; readonly inputIndex: number };
-}
-
-/** Where one subtask runs. */
-export interface SubtaskRef {
-  readonly chain: number;
-  readonly index: number;
-}
-
-/** One channel: a bounded, credit-controlled FIFO between two subtasks, or from a subtask to the coordinator. */
-export interface ChannelPlan {
-  readonly id: number;
-  readonly from: SubtaskRef;
-  /** Index of the sender's output (`ChainPlan.outputs`), or `outputs.length` for the egress. */
-  readonly output: number;
-  /** Position of this channel among the output's channels (the target subtask for hash/rebalance). */
-  readonly slot: number;
-  readonly to: SubtaskRef | { readonly egress: string };
-}
-
 export interface PhysicalPlan {
   readonly job: string;
   readonly chains: readonly ChainPlan[];
@@ -55,23 +15,139 @@ export interface PhysicalPlan {
   readonly workers: number;
 }
 
+/** An edge's partitioning once parallelisms are known. */
+export type ResolvedPartition = 'forward' | 'rebalance' | 'broadcast' | 'hash';
+
+/** One operator of a chain. */
+export interface LinkPlan {
+  /** Logical node id. */
+  readonly node: number;
+  /** For a keyed operator, the key selector (graph id) its stage keys each record with. */
+  readonly keyedBy?: number;
+  /**
+   * The exchange in front of this operator that the plan fused into the chain, because both sides
+   * have one subtask each (on the same thread): a function call stands in for it. Absent for the
+   * head of a chain and for plain forward calls.
+   */
+  readonly fused?: Exclude<ResolvedPartition, 'forward'>;
+}
+
+/**
+ * Operators fused into one actor: a forward edge of equal parallelism, or any edge between two
+ * operators of one subtask each (which can only go to that one subtask, on the same thread), costs a
+ * function call, not a hand-off.
+ */
+export interface ChainPlan {
+  readonly id: number;
+  /** The chain's operators, head first. */
+  readonly links: readonly LinkPlan[];
+  readonly name: string;
+  readonly parallelism: number;
+  readonly isSource: boolean;
+  /** Outgoing edges to other chains, in the order the router serves them. */
+  readonly outputs: readonly OutputPlan[];
+  /** Where records leave for the coordinator (collect sinks). */
+  readonly egress?: string;
+  /** The worker thread of each subtask, by subtask index. */
+  readonly workers: readonly number[];
+}
+
+export interface OutputPlan {
+  /** Downstream chain. */
+  readonly to: number;
+  readonly partition: ResolvedPartition;
+  /** For hash partitioning: the key selector (graph id) that routes records. */
+  readonly keySelector?: number;
+  /** The operator a failing key selector is reported as, e.g. `keyBy → vwap`. */
+  readonly operator: string;
+}
+
+/** Where one subtask runs. */
+export interface SubtaskRef {
+  readonly chain: number;
+  readonly index: number;
+}
+
+/** In-thread (a queue, records by reference), between threads (a MessagePort, encoded batches), or to the coordinator. */
+export type ChannelKind = 'local' | 'port' | 'egress';
+
+/** One channel: a bounded, credit-controlled FIFO between two subtasks, or from a subtask to the coordinator. */
+export interface ChannelPlan {
+  readonly id: number;
+  readonly from: SubtaskRef;
+  /** Index of the sender's output (`ChainPlan.outputs`), or `outputs.length` for the egress. */
+  readonly output: number;
+  /** Position of this channel among the output's channels (the target subtask for hash/rebalance/broadcast). */
+  readonly slot: number;
+  readonly to: SubtaskRef | { readonly egress: string };
+  readonly kind: ChannelKind;
+  /** The sender's worker, and the receiver's (-1: the coordinator). */
+  readonly fromWorker: number;
+  readonly toWorker: number;
+  /** Messages in flight at most (the receiver's mailbox slots). */
+  readonly capacity: number;
+  /** Estimated bytes in flight at most (one batch may go over it, so that any record can pass). */
+  readonly maxBytes: number;
+  /** Records per batch at most. */
+  readonly batchSize: number;
+  /** A batch leaves once its records are estimated at this many bytes. */
+  readonly batchBytes: number;
+  /**
+   * The sender's records may reach other channels too (a broadcast, or a stream read by several
+   * operators): this in-thread channel hands over a copy of each record, so that no two consumers
+   * share an object, as they could not across threads.
+   */
+  readonly copy: boolean;
+  /** What the receiving end is called in metrics and errors: `vwap 2/4`, `output "hourly"`. */
+  readonly toName: string;
+  readonly fromName: string;
+}
+
 export interface PlanOptions {
   parallelism: number;
   maxParallelism: number;
   workers: number;
   /** Fuse operators into chains where the data allows it (Flink's operator chaining). */
   chaining: boolean;
+  mailboxCapacity: number;
+  collectCapacity: number;
+  batchSize: number;
+  batchBytes: number;
+  mailboxBytes: number;
+  collectBytes: number;
 }
 
-/** The worker a subtask lives on: subtask i of every chain shares worker i mod W, so forward hops stay in-thread. */
-export const workerOf = (ref: SubtaskRef, workers: number): number => ref.index % workers;
+/**
+ * In-thread channels: at most this many slots. Sender and receiver share a thread, so more slots
+ * overlap nothing; they only keep records alive longer (GC, cache) and let a source run ahead of
+ * its own consumer, claiming splits that a less loaded worker would have read. At parallelism 2 in
+ * the bid bench, 16 → 4 slots gave +10% records/s (7 of 8 interleaved pairs), and 2 more again.
+ */
+export const LOCAL_CAPACITY = 2;
 
-/** Turns the logical graph into chains, subtasks and channels. Pure: the coordinator and the workers compute the same plan. */
+/**
+ * In-thread batches: at most this many records. A hand-over in the same thread copies nothing, so
+ * big batches buy nothing here, while every record a queued batch holds survives the next
+ * young-generation GC: at 4096 records a full in-thread mailbox made a busy worker's scavenges
+ * twice as expensive.
+ */
+export const LOCAL_BATCH_SIZE = 256;
+
+/** The worker a subtask lives on: subtask i of every chain shares worker i mod W, so forward hops stay in-thread. */
+const placeSubtask = (index: number, workers: number): number => index % workers;
+
+/** The worker of a subtask, as the plan placed it. */
+export const workerOf = (plan: PhysicalPlan, ref: SubtaskRef): number => plan.chains[ref.chain]!.workers[ref.index]!;
+
+/** Subtask name as metrics and errors show it: `vwap 2/4`. */
+export const subtaskName = (chain: ChainPlan, index: number): string => `${chain.name} ${index + 1}/${chain.parallelism}`;
+
+/** Turns the logical graph into chains, subtasks and channels. Pure: the same graph and options give the same plan. */
 export function planJob(graph: LogicalGraph, options: PlanOptions): PhysicalPlan {
   const { nodes } = graph;
   const parallelism = nodes.map((n) => n.parallelism ?? options.parallelism);
   nodes.forEach((n, i) => {
-    if (n.keyOf && parallelism[i]! > options.maxParallelism) {
+    if (n.keyedBy !== undefined && parallelism[i]! > options.maxParallelism) {
       throw errors.invalidGraph(
         graph.job,
         `keyed operator "${displayName(n)}" has parallelism ${parallelism[i]}, above maxParallelism ${options.maxParallelism} (the number of key groups); lower it or raise maxParallelism.`,
@@ -115,41 +191,98 @@ export function planJob(graph: LogicalGraph, options: PlanOptions): PhysicalPlan
 
   const chains: ChainPlan[] = members.map((ids, id) => {
     const tail = ids[ids.length - 1]!;
-    const outputs: OutputPlan[] = consumers[tail]!.map(({ node, inputIndex }) => ({
-      to: chainOfNode[node]!,
-      partition: resolve(nodes[node]!.inputs[inputIndex]!.partition, tail, node),
-      edge: { from: tail, toNode: node, inputIndex },
-    }));
+    const links: LinkPlan[] = ids.map((n, position) => {
+      const node = nodes[n]!;
+      const input = position === 0 ? undefined : resolve(node.inputs[0]!.partition, node.inputs[0]!.from, n);
+      return {
+        node: n,
+        ...(node.keyedBy === undefined ? {} : { keyedBy: node.keyedBy }),
+        ...(input === undefined || input === 'forward' ? {} : { fused: input }),
+      };
+    });
+    const outputs: OutputPlan[] = consumers[tail]!.map(({ node, inputIndex }) => {
+      const partition = nodes[node]!.inputs[inputIndex]!.partition;
+      return {
+        to: chainOfNode[node]!,
+        partition: resolve(partition, tail, node),
+        ...(partition.type === 'hash' ? { keySelector: partition.selector } : {}),
+        operator: `keyBy → ${displayName(nodes[node]!)}`,
+      };
+    });
     const egress = nodes[tail]!.egress;
+    const p = parallelism[ids[0]!]!;
     return {
       id,
-      nodes: ids,
+      links,
       name: ids.map((n) => displayName(nodes[n]!)).join(' → '),
-      parallelism: parallelism[ids[0]!]!,
+      parallelism: p,
       isSource: nodes[ids[0]!]!.kind === 'source',
       outputs,
       ...(egress === undefined ? {} : { egress }),
+      workers: Array.from({ length: p }, (_, index) => placeSubtask(index, options.workers)),
     };
   });
 
+  return { job: graph.job, chains, channels: planChannels(chains, options), maxParallelism: options.maxParallelism, workers: options.workers };
+}
+
+/** Every channel of every subtask, with its kind, bounds and whether it copies. */
+function planChannels(chains: readonly ChainPlan[], options: PlanOptions): ChannelPlan[] {
   const channels: ChannelPlan[] = [];
   for (const chain of chains) {
+    // A record of this chain can reach more than one channel: each in-thread consumer gets a copy.
+    const fansOut =
+      chain.outputs.length + (chain.egress === undefined ? 0 : 1) > 1 ||
+      chain.outputs.some((o) => o.partition === 'broadcast' && chains[o.to]!.parallelism > 1);
     for (let index = 0; index < chain.parallelism; index++) {
       const from = { chain: chain.id, index };
+      const fromWorker = chain.workers[index]!;
+      const between = (output: number, slot: number, target: ChainPlan, targetIndex: number): ChannelPlan => {
+        const toWorker = target.workers[targetIndex]!;
+        const local = toWorker === fromWorker;
+        return {
+          id: channels.length,
+          from,
+          output,
+          slot,
+          to: { chain: target.id, index: targetIndex },
+          kind: local ? 'local' : 'port',
+          fromWorker,
+          toWorker,
+          capacity: local ? Math.min(options.mailboxCapacity, LOCAL_CAPACITY) : options.mailboxCapacity,
+          maxBytes: local ? Infinity : options.mailboxBytes,
+          batchSize: local ? Math.min(options.batchSize, LOCAL_BATCH_SIZE) : options.batchSize,
+          batchBytes: options.batchBytes,
+          copy: local && fansOut,
+          toName: subtaskName(target, targetIndex),
+          fromName: subtaskName(chain, index),
+        };
+      };
       chain.outputs.forEach((out, output) => {
         const target = chains[out.to]!;
-        if (out.partition === 'forward') {
-          channels.push({ id: channels.length, from, output, slot: 0, to: { chain: target.id, index } });
-        } else {
-          for (let j = 0; j < target.parallelism; j++) {
-            channels.push({ id: channels.length, from, output, slot: j, to: { chain: target.id, index: j } });
-          }
-        }
+        if (out.partition === 'forward') channels.push(between(output, 0, target, index));
+        else for (let j = 0; j < target.parallelism; j++) channels.push(between(output, j, target, j));
       });
       if (chain.egress !== undefined) {
-        channels.push({ id: channels.length, from, output: chain.outputs.length, slot: 0, to: { egress: chain.egress } });
+        channels.push({
+          id: channels.length,
+          from,
+          output: chain.outputs.length,
+          slot: 0,
+          to: { egress: chain.egress },
+          kind: 'egress',
+          fromWorker,
+          toWorker: -1,
+          capacity: options.collectCapacity,
+          maxBytes: options.collectBytes,
+          batchSize: options.batchSize,
+          batchBytes: options.batchBytes,
+          copy: false,
+          toName: `output "${chain.egress}"`,
+          fromName: subtaskName(chain, index),
+        });
       }
     }
   }
-  return { job: graph.job, chains, channels, maxParallelism: options.maxParallelism, workers: options.workers };
+  return channels;
 }

@@ -19,6 +19,9 @@ export type StreamMessage<B> =
   /** The sender will send nothing more. */
   | { readonly type: 'end' };
 
+/** The messages that travel in order with the data but carry none: they pass through chains as signals. */
+export type ControlMessage = Exclude<StreamMessage<never>, { readonly type: 'batch' }>;
+
 /** Receiver → sender. */
 export interface CreditMessage {
   readonly type: 'credit';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Coordinator } from './coordinator.ts';
 import type { JobStatus } from './job-machine.ts';
-import type { JobMetrics } from './metrics.ts';
+import type { JobMetrics } from '../metrics/job-metrics.ts';
 
 /** How a job ended, when it did not fail. */
 export interface JobResult {
@@ -67,9 +67,13 @@ export class JobHandle extends EventEmitter<JobEvents> {
     return this.done;
   }
 
-  /** Live figures per operator, channel and worker (final figures once the job ended). */
+  /**
+   * Live figures per operator, channel and worker (final figures once the job ended). They are read
+   * from memory the workers share with your process, so asking costs microseconds and never waits
+   * for a worker, even one stuck in user code (`workers[i].stuck` then says where).
+   */
   metrics(): Promise<JobMetrics> {
-    return this.#coordinator.metrics();
+    return Promise.resolve(this.#coordinator.metrics());
   }
 
   /**
@@ -80,7 +84,10 @@ export class JobHandle extends EventEmitter<JobEvents> {
     return this.#coordinator.output(name).iterate() as AsyncIterableIterator<T>;
   }
 
-  /** All records of the collect sink `name`, once the job has finished. */
+  /**
+   * All records of the collect sink `name`, once the job has finished and released its threads
+   * (rejects with the job's error once it has released them, if it failed).
+   */
   collected<T = unknown>(name: string): Promise<T[]> {
     try {
       return this.#coordinator.output(name).collected() as Promise<T[]>;

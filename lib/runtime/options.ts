@@ -1,7 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { findNonJson } from '../api/json.ts';
 import { errors } from '../errors.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
+import { findNonJson } from '../util/json.ts';
+
+const MiB = 1024 * 1024;
 
 /**
  * Options of `run()` and `weir run`.
@@ -20,22 +23,39 @@ export interface RunOptions<P = unknown> {
   maxParallelism?: number;
   /** Batches a channel between threads may have in flight (the receiver's mailbox slots); in-thread channels hold at most 2. Default 16. */
   mailboxCapacity?: number;
+  /** Estimated bytes a channel between threads may have in flight (one batch may exceed it). Default 8 MiB. */
+  mailboxBytes?: number;
   /** Records per batch between threads (in-thread batches hold at most 256). Default 4096. */
   batchSize?: number;
+  /** A batch also leaves once its records are estimated at this many bytes. Default 1 MiB. */
+  batchBytes?: number;
   /** A partly filled batch is sent after this many milliseconds. Default 10. */
   bufferTimeoutMs?: number;
-  /** Batches per collect-sink channel the coordinator buffers before the job waits for a consumer. Default 256. */
+  /** Batches per collect-sink subtask the coordinator buffers before the job waits for a consumer. Default 256. */
   collectCapacity?: number;
+  /** Estimated bytes per collect-sink subtask the coordinator buffers before the job waits. Default 32 MiB. */
+  collectBytes?: number;
   /**
    * Fuse operators into one actor where records can pass by function call: forward edges, and any
    * edge (a `keyBy` too) between two operators of one subtask each. `false` gives every operator its
    * own actor and mailbox, as Flink's `disableOperatorChaining()`. Default true.
    */
   chaining?: boolean;
+  /**
+   * Check that every record on every channel could cross threads (structured-cloneable: no
+   * functions or symbols), also where it does not, so that a job that would fail across threads
+   * fails at parallelism 1 too. For tests: it costs a structured clone per record. Default false.
+   */
+  checkRecords?: boolean;
   /** Old-generation heap limit of each worker thread in MiB (the young generation adds 64); a worker above it dies and fails the job. */
   workerMemoryMb?: number;
   /** JSON handed to the job's `build(env, params)` in the coordinator and in every worker. */
   params?: P;
+  /**
+   * The coordinator's clock: elapsed times, how long a worker has been stuck, the grace period of
+   * threads that do not stop. For tests, a `ManualClock` steps them. Default: the system clock.
+   */
+  clock?: Clock;
 }
 
 export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'params'>> & {
@@ -50,49 +70,65 @@ const wholeNumber = (option: string, value: unknown, min: number, max: number): 
   return value;
 };
 
-const KNOWN = [
+const boolean = (option: string) => (value: unknown): boolean => {
+  if (typeof value !== 'boolean') throw errors.invalidOption(option, value, 'true or false');
+  return value;
+};
+
+/** Options that belong to a job (those of `Runtime.run`). */
+export const JOB_OPTIONS = [
   'parallelism',
   'workers',
   'maxParallelism',
   'mailboxCapacity',
+  'mailboxBytes',
   'batchSize',
+  'batchBytes',
   'bufferTimeoutMs',
   'collectCapacity',
+  'collectBytes',
   'chaining',
-  'workerMemoryMb',
+  'checkRecords',
   'params',
+  'clock',
 ] as const satisfies readonly (keyof RunOptions)[];
+
+/** Options of `run()`: a job's, and its threads' memory. */
+export const RUN_OPTIONS = [...JOB_OPTIONS, 'workerMemoryMb'] as const satisfies readonly (keyof RunOptions)[];
+
+/** Throws unless `options` is a plain options object (or undefined) with known keys only. */
+export function checkOptionsObject(options: unknown, known: readonly string[], example: string): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw errors.invalidOption('options', options, `an object such as ${example}`);
+  }
+  for (const key of Object.keys(options)) if (!known.includes(key)) throw errors.unknownOption(key, known);
+  return options as Record<string, unknown>;
+}
 
 /**
  * Validates options, fills in defaults, and says exactly which option is wrong and what is allowed.
- * `defaultWorkers` is the machine's cores for `run()`, and a runtime's thread count for `Runtime.run`.
+ * `defaultWorkers` is the machine's cores for `run()`, and a runtime's thread count for `Runtime.run`;
+ * `known` the options the caller takes.
  */
-export function resolveOptions(options: unknown, defaultWorkers = availableParallelism()): ResolvedOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw errors.invalidOption('options', options, 'an object such as { parallelism: 2 }');
-  }
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!(KNOWN as readonly string[]).includes(key)) throw errors.unknownOption(key, KNOWN);
-  }
-  const pick = <T>(key: (typeof KNOWN)[number], fallback: T, check: (v: unknown) => T): T =>
+export function resolveOptions(options: unknown, defaultWorkers = availableParallelism(), known: readonly string[] = RUN_OPTIONS): ResolvedOptions {
+  const o = checkOptionsObject(options, known, '{ parallelism: 2 }');
+  const pick = <T>(key: (typeof RUN_OPTIONS)[number], fallback: T, check: (v: unknown) => T): T =>
     o[key] === undefined ? fallback : check(o[key]);
 
   const maxParallelism = pick('maxParallelism', DEFAULT_MAX_PARALLELISM, (v) => wholeNumber('maxParallelism', v, 1, 32768));
   const workers = pick('workers', defaultWorkers, (v) => wholeNumber('workers', v, 1, 256));
   const parallelism = pick('parallelism', workers, (v) => wholeNumber('parallelism', v, 1, maxParallelism));
   const params = o['params'];
-  if (params !== undefined) {
-    const bad = findNonJson(params);
-    if (bad) throw errors.paramsNotJson(bad.path, bad.reason);
-  }
+  if (params !== undefined) checkParams(params);
   return {
     parallelism,
     workers,
     maxParallelism,
     mailboxCapacity: pick('mailboxCapacity', 16, (v) => wholeNumber('mailboxCapacity', v, 1, 1024)),
+    mailboxBytes: pick('mailboxBytes', 8 * MiB, (v) => wholeNumber('mailboxBytes', v, 1024, 2 ** 40)),
     batchSize: pick('batchSize', 4096, (v) => wholeNumber('batchSize', v, 1, 65536)),
+    batchBytes: pick('batchBytes', MiB, (v) => wholeNumber('batchBytes', v, 1024, 2 ** 40)),
     bufferTimeoutMs: pick('bufferTimeoutMs', 10, (v) => {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 60_000) {
         throw errors.invalidOption('bufferTimeoutMs', v, 'a number of milliseconds from 0 to 60000');
@@ -100,11 +136,30 @@ export function resolveOptions(options: unknown, defaultWorkers = availableParal
       return v;
     }),
     collectCapacity: pick('collectCapacity', 256, (v) => wholeNumber('collectCapacity', v, 1, 1 << 20)),
-    chaining: pick('chaining', true, (v) => {
-      if (typeof v !== 'boolean') throw errors.invalidOption('chaining', v, 'true or false');
-      return v;
-    }),
+    collectBytes: pick('collectBytes', 32 * MiB, (v) => wholeNumber('collectBytes', v, 1024, 2 ** 40)),
+    chaining: pick('chaining', true, boolean('chaining')),
+    checkRecords: pick('checkRecords', false, boolean('checkRecords')),
     workerMemoryMb: pick('workerMemoryMb', undefined as number | undefined, (v) => wholeNumber('workerMemoryMb', v, 16, 1 << 20)),
+    clock: pick('clock', systemClock, (v) => {
+      const c = v as Partial<Clock>;
+      if (typeof c !== 'object' || c === null || typeof c.now !== 'function' || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
+        throw errors.invalidOption('clock', v, 'an object with now(), setTimeout() and clearTimeout(), such as a ManualClock');
+      }
+      return v as Clock;
+    }),
     params,
   };
+}
+
+function checkParams(params: unknown): void {
+  let bad;
+  try {
+    bad = findNonJson(params);
+  } catch (cause) {
+    if (cause instanceof RangeError) throw errors.paramsNotJson('params', 'is nested too deeply to walk');
+    throw cause;
+  }
+  if (!bad) return;
+  if ('cycleTo' in bad) throw errors.paramsCycle(bad.path, bad.cycleTo);
+  throw errors.paramsNotJson(bad.path, bad.reason);
 }

@@ -1,10 +1,15 @@
 import type { InputChannel } from '../channel/channel.ts';
-import { WeirError } from '../errors.ts';
+import { errors } from '../errors.ts';
 
 /**
  * The coordinator's end of a collect sink: one input channel per sink subtask. A batch's credit is
  * returned only once the consumer has taken its records, so a consumer that stops reading stops
- * the job instead of letting the coordinator's memory grow.
+ * the job instead of letting the coordinator's memory grow: at most `collectCapacity` batches and
+ * about `collectBytes` bytes per sink subtask wait here (the channel's bounds).
+ *
+ * Records are delivered as they come; the end of the stream (or the job's error) only once the
+ * coordinator has released the job's threads (`settle`), so that a caller who goes on after
+ * `collected()` finds the runtime's threads free.
  */
 export class OutputStream<T> {
   readonly #channels: readonly InputChannel[];
@@ -13,13 +18,16 @@ export class OutputStream<T> {
   #open: number;
   #failure: Error | undefined;
   #closed = false;
+  #settled = false;
   #wake: (() => void) | undefined;
-  #consumer: 'iterator' | 'collected' | undefined;
+  #consumer: 'output()' | 'collected()' | undefined;
   #collected: Promise<T[]> | undefined;
   readonly #ended: Promise<void>;
   #markEnded!: () => void;
+  #portsClosed: Promise<void> = Promise.resolve();
 
   constructor(
+    readonly job: string,
     readonly name: string,
     channels: readonly InputChannel[],
   ) {
@@ -40,34 +48,36 @@ export class OutputStream<T> {
     return this.#ended;
   }
 
-  /** The job failed: consumers see the error. */
+  /** The job failed: consumers see the error once the job is settled. */
   fail(error: Error): void {
     this.#failure ??= error;
-    this.#notify();
+    this.#markEnded();
   }
 
-  /** The job was cancelled or torn down: consumers see the end of the stream. Resolves once the ports are closed. */
+  /** The job was cancelled or torn down: no more records. Resolves once the ports are closed. */
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
       this.#portsClosed = Promise.all(this.#channels.map((channel) => channel.close())).then(() => {});
-      this.#notify();
+      this.#markEnded();
     }
     return this.#portsClosed;
   }
 
-  #portsClosed: Promise<void> = Promise.resolve();
+  /** Everything of the job is released: consumers now see the end of the stream, or the job's error. */
+  settle(): void {
+    this.#settled = true;
+    this.#notify();
+  }
 
   iterate(): AsyncIterableIterator<T> {
-    this.#claim('iterator');
+    this.#claim('output()');
     return this.#iterator();
   }
 
   collected(): Promise<T[]> {
-    if (this.#consumer === 'iterator') {
-      return Promise.reject(new WeirError('WEIR_E_UNKNOWN_OUTPUT', `output "${this.name}" is already being read with output(); use one or the other.`));
-    }
-    this.#claim('collected');
+    if (this.#consumer === 'output()') return Promise.reject(errors.outputConsumed(this.job, this.name, 'output()'));
+    this.#claim('collected()');
     // Whole batches at a time: an async iterator would cost a promise per record.
     this.#collected ??= (async () => {
       const all: T[] = [];
@@ -76,17 +86,20 @@ export class OutputStream<T> {
           for (const record of next.records) all.push(record);
           if (!this.#closed) next.channel.release();
         }
-        if (this.#failure) throw this.#failure;
-        if (this.#open === 0 || this.#closed) return all;
+        if (this.#settled) {
+          if (this.#failure) throw this.#failure;
+          if (this.#batches.length === 0) return all;
+          continue;
+        }
         await new Promise<void>((resolve) => (this.#wake = resolve));
       }
     })();
     return this.#collected;
   }
 
-  #claim(kind: 'iterator' | 'collected'): void {
-    if (this.#consumer !== undefined && !(kind === 'collected' && this.#consumer === 'collected')) {
-      throw new WeirError('WEIR_E_UNKNOWN_OUTPUT', `output "${this.name}" already has a consumer; an output can be read once.`);
+  #claim(kind: 'output()' | 'collected()'): void {
+    if (this.#consumer !== undefined && !(kind === 'collected()' && this.#consumer === 'collected()')) {
+      throw errors.outputConsumed(this.job, this.name, this.#consumer);
     }
     this.#consumer = kind;
   }
@@ -99,8 +112,10 @@ export class OutputStream<T> {
         if (!this.#closed) next.channel.release();
         continue;
       }
-      if (this.#failure) throw this.#failure;
-      if (this.#open === 0 || this.#closed) return;
+      if (this.#settled) {
+        if (this.#failure) throw this.#failure;
+        return;
+      }
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }
@@ -120,6 +135,5 @@ export class OutputStream<T> {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
-    if (this.#closed || this.#failure) this.#markEnded();
   }
 }

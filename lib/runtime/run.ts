@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildGraph } from '../api/job.ts';
-import { WeirError } from '../errors.ts';
+import { importJobModule } from '../api/module-loader.ts';
 import { planJob } from '../plan/physical-plan.ts';
 import { JobHandle, type JobResult } from './job-handle.ts';
-import { importJobModule } from './module-loader.ts';
 import { resolveOptions, type ResolvedOptions, type RunOptions } from './options.ts';
 import type { ThreadPool } from './thread-pool.ts';
 
@@ -31,7 +30,7 @@ export async function run<P = unknown>(module: string | URL, options: RunOptions
   const resolved = resolveOptions(options);
   return startJob(module, resolved, async () => {
     const { ThreadPool } = await import('./thread-pool.ts');
-    return new ThreadPool(resolved.workers, resolved.workerMemoryMb, true);
+    return new ThreadPool(resolved.workers, resolved.workerMemoryMb, true, resolved.clock);
   });
 }
 
@@ -42,16 +41,7 @@ export async function run<P = unknown>(module: string | URL, options: RunOptions
 export async function startJob(module: string | URL, resolved: ResolvedOptions, pool: () => Promise<ThreadPool>): Promise<JobHandle> {
   const url = moduleUrl(module);
   const definition = await importJobModule(url);
-  let graph;
-  try {
-    graph = buildGraph(definition, resolved.params);
-  } catch (cause) {
-    if (cause instanceof WeirError) throw cause;
-    throw new WeirError('WEIR_E_GRAPH', `Job "${definition.name}": build() threw: ${(cause as Error)?.message ?? cause}`, {
-      cause,
-      job: definition.name,
-    });
-  }
+  const graph = buildGraph(definition, resolved.params);
   const plan = planJob(graph, resolved);
 
   let settle!: { resolve: (r: JobResult) => void; reject: (e: Error) => void };
@@ -61,7 +51,7 @@ export async function startJob(module: string | URL, resolved: ResolvedOptions, 
   let handle!: JobHandle;
   // Loaded here, not at the top (as the thread pool): job modules import weir in every worker, which needs none of it.
   const { Coordinator } = await import('./coordinator.ts');
-  const coordinator = new Coordinator(url, graph, plan, resolved, await pool(), {
+  const coordinator = new Coordinator(url, graph, plan, resolved, await pool(), resolved.clock, {
     finished: (metrics) => {
       const result: JobResult = { job: graph.job, status: 'finished', metrics };
       settle.resolve(result);

@@ -1,6 +1,7 @@
 import { errors } from '../errors.ts';
 import type { JobHandle } from './job-handle.ts';
-import { resolveOptions, type RunOptions } from './options.ts';
+import type { Clock } from '../util/clock.ts';
+import { checkOptionsObject, JOB_OPTIONS, resolveOptions, type RunOptions } from './options.ts';
 import { startJob } from './run.ts';
 import type { ThreadPool } from './thread-pool.ts';
 
@@ -10,6 +11,8 @@ export interface RuntimeOptions {
   workers?: number;
   /** Old-generation heap limit of each worker thread in MiB; a worker above it dies and fails its job. */
   workerMemoryMb?: number;
+  /** The clock of the runtime's grace periods, and its jobs' default clock (see `RunOptions.clock`). */
+  clock?: Clock;
 }
 
 /** Options of `Runtime.run`: those of `run()`, but threads and their memory belong to the runtime. */
@@ -38,15 +41,16 @@ export class Runtime {
   readonly #jobs = new Set<JobHandle>();
   #closed: Promise<void> | undefined;
 
+  readonly #clock: Clock;
+
   constructor(options: RuntimeOptions = {}) {
-    const { workers, workerMemoryMb, ...rest } = options as Record<string, unknown>;
-    const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) throw errors.unknownOption(unknown, ['workers', 'workerMemoryMb']);
+    const { workers, workerMemoryMb, clock } = checkOptionsObject(options, ['workers', 'workerMemoryMb', 'clock'], '{ workers: 2 }');
     // The same checks and defaults as run()'s options of the same names.
-    const resolved = resolveOptions({ workers, workerMemoryMb });
+    const resolved = resolveOptions({ workers, workerMemoryMb, clock });
     this.workers = resolved.workers;
+    this.#clock = resolved.clock;
     // Started now, so that the threads are up by the time the first job comes.
-    this.#pool = import('./thread-pool.ts').then(({ ThreadPool }) => new ThreadPool(this.workers, resolved.workerMemoryMb, false));
+    this.#pool = import('./thread-pool.ts').then(({ ThreadPool }) => new ThreadPool(this.workers, resolved.workerMemoryMb, false, this.#clock));
   }
 
   /**
@@ -55,10 +59,11 @@ export class Runtime {
    */
   async run<P = unknown>(module: string | URL, options: JobOptions<P> = {}): Promise<JobHandle> {
     if (this.#closed) throw errors.runtimeClosed();
-    if ((options as RunOptions).workerMemoryMb !== undefined) {
+    if (typeof options === 'object' && options !== null && (options as RunOptions).workerMemoryMb !== undefined) {
       throw errors.invalidOption('workerMemoryMb', (options as RunOptions).workerMemoryMb, 'none here: it is set on the runtime, new Runtime({ workerMemoryMb })');
     }
-    const resolved = resolveOptions(options, this.workers);
+    const given = checkOptionsObject(options, JOB_OPTIONS, '{ parallelism: 2 }');
+    const resolved = resolveOptions({ clock: this.#clock, ...given }, this.workers, JOB_OPTIONS);
     if (resolved.workers > this.workers) {
       throw errors.invalidOption('workers', resolved.workers, `at most the runtime's ${this.workers} threads`);
     }

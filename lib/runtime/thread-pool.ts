@@ -1,9 +1,10 @@
 import { extname } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import type { Clock } from '../util/clock.ts';
 
-/** The worker entry sits beside this file, as .ts when weir runs from source and .js when compiled. */
-const WORKER_ENTRY = new URL(`./worker-entry${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+/** The worker entry (lib/worker), as .ts when weir runs from source and .js when compiled. */
+const WORKER_ENTRY = new URL(`../worker/worker-entry${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
 
 /** How long a host may take to return after `shutdown` before its thread is terminated. */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -39,7 +40,6 @@ const YOUNG_GENERATION_MB = 64;
 export class ThreadPool {
   readonly #piscina: Piscina;
   #leased = 0;
-  readonly #errorListeners = new Set<(error: unknown) => void>();
   #destroyed: Promise<void> | undefined;
 
   constructor(
@@ -48,6 +48,7 @@ export class ThreadPool {
     workerMemoryMb: number | undefined,
     /** Destroy the pool when its last job gives its hosts back (the pool of a one-off `run()`). */
     private readonly closeWhenIdle: boolean,
+    private readonly clock: Clock,
   ) {
     this.#piscina = new Piscina({
       filename: WORKER_ENTRY,
@@ -60,9 +61,11 @@ export class ThreadPool {
         ...(workerMemoryMb === undefined ? {} : { maxOldGenerationSizeMb: workerMemoryMb }),
       },
     });
-    this.#piscina.on('error', (error: unknown) => {
-      for (const listener of this.#errorListeners) listener(error);
-    });
+    // piscina reports here only what happens outside any task: a thread with no host that died.
+    // It starts a fresh one, and no job was on it (a job's thread dying rejects that job's host
+    // task, see `lease`), so there is no job to tell. An EventEmitter with no 'error' listener
+    // would throw it into the process instead.
+    this.#piscina.on('error', () => {});
   }
 
   /** Threads not hosting a job. */
@@ -96,12 +99,6 @@ export class ThreadPool {
     });
   }
 
-  /** Hears of errors piscina reports outside any task; returns the unsubscribe function. */
-  onError(listener: (error: unknown) => void): () => void {
-    this.#errorListeners.add(listener);
-    return () => this.#errorListeners.delete(listener);
-  }
-
   /**
    * Takes back hosts that were told to shut down. A host that has not returned within the grace
    * period (stuck in user code, say) loses its thread: piscina terminates it and starts a fresh one.
@@ -113,10 +110,12 @@ export class ThreadPool {
       await this.destroy();
       return;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)));
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    let endGrace!: () => void;
+    const grace = new Promise<void>((resolve) => (endGrace = resolve));
+    timer = this.clock.setTimeout(endGrace, SHUTDOWN_GRACE_MS);
     await Promise.race([Promise.all(leases.map((l) => l.task)), grace]);
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
     for (const lease of leases) if (!lease.returned) lease.abort.abort();
     await Promise.all(leases.map((l) => l.task));
     this.#leased -= leases.length;

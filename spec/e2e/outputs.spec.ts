@@ -59,7 +59,8 @@ Output('an output can be read by one consumer only', async () => {
   const h = await run(fixture('numbers'), { parallelism: 1, workers: 1, params: { count: 10 } });
   const first = h.output('numbers');
   const error = thrownBy(() => h.output('numbers'), 'a second output("numbers")');
-  assert.is(error.code, 'WEIR_E_UNKNOWN_OUTPUT', `expected the second reader to be refused, got ${error.code}`);
+  assert.is(error.code, 'WEIR_E_OUTPUT_CONSUMED', `expected the second reader to be refused, got ${error.code}`);
+  assert.match(error.message, /already read with output\(\); an output has one consumer/);
   let n = 0;
   for await (const _ of first) n++;
   assert.is(n, 10, 'expected the first reader to get every record');

@@ -8,6 +8,8 @@ import {
   run,
   sinks,
   sources,
+  state,
+  type Collector,
   type DataStream,
   type DataStreamSink,
   type JobDefinition,
@@ -15,7 +17,9 @@ import {
   type JobResult,
   type Key,
   type KeyedStream,
+  type PartitionedStream,
   type RunOptions,
+  type ValueState,
 } from 'weir';
 
 export type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -57,23 +61,63 @@ export const typed = job('api-types', (env, params: { n: number }) => {
   const stillMixed = mixed.filter((x) => String(x).length > 0);
   const _stillMixed: Expect<Equals<typeof stillMixed, DataStream<string | number>>> = true;
 
-  // keyBy carries the key type to process' ctx.key, and process' state type to ctx.state.
+  // keyBy carries the key type to process' ctx.key; declared states give typed handles (from
+  // their initial values), and the type of `out` gives the output type: no type arguments.
   const bySymbol = trades.keyBy((t) => t.symbol);
   const _bySymbol: Expect<Equals<typeof bySymbol, KeyedStream<Trade, string>>> = true;
-  const volumes = bySymbol.process<{ symbol: string; volume: number }, number>((t, ctx, out) => {
-    const _key: Expect<Equals<typeof ctx.key, string>> = true;
-    const held = ctx.state.value();
-    const _held: Expect<Equals<typeof held, number | undefined>> = true;
-    ctx.state.update((held ?? 0) + t.size);
-    out.collect({ symbol: ctx.key, volume: (held ?? 0) + t.size });
+  const volumes = bySymbol.process({
+    state: { volume: state.value(0), last: state.value<Trade>(), seen: state.value(() => ({ n: 0 })) },
+    process(t, ctx, out: Collector<{ symbol: string; volume: number }>) {
+      const _key: Expect<Equals<typeof ctx.key, string>> = true;
+      const _volume: Expect<Equals<typeof ctx.state.volume, ValueState<number>>> = true;
+      const _last: Expect<Equals<typeof ctx.state.last, ValueState<Trade | undefined>>> = true;
+      const _seen: Expect<Equals<ReturnType<typeof ctx.state.seen.value>, { n: number }>> = true;
+      const volume = ctx.state.volume.value() + t.size;
+      ctx.state.volume.update(volume);
+      ctx.state.last.update(t);
+      out.collect({ symbol: ctx.key, volume });
+    },
   });
   const _volumes: Expect<Equals<typeof volumes, DataStream<{ symbol: string; volume: number }>>> = true;
 
+  // The function form: the output type from `out`'s type, or given explicitly.
   const bySize = trades.keyBy((t) => t.size);
-  bySize.process<number>((_t, ctx, out) => {
+  const sizes = bySize.process((_t, ctx, out: Collector<number>) => {
     const _key: Expect<Equals<typeof ctx.key, number>> = true;
     out.collect(ctx.key);
   });
+  const _sizes: Expect<Equals<typeof sizes, DataStream<number>>> = true;
+  const named = bySize.process<string>((t, _ctx, out) => out.collect(t.symbol));
+  const _named: Expect<Equals<typeof named, DataStream<string>>> = true;
+  // Nothing says what is emitted: unknown, never never.
+  const untyped = bySize.process((t, _ctx, out) => out.collect(t.symbol));
+  const _untyped: Expect<Equals<typeof untyped, DataStream<unknown>>> = true;
+
+  // A keyed transform gets the key and keyed state; a transform on a stream that is not keyed does not.
+  bySymbol.transform<number>('keyed', () => {
+    let count: ValueState<number>;
+    return {
+      open(ctx) {
+        const _k: Expect<Equals<typeof ctx.key, string>> = true;
+        count = ctx.keyedState('count', state.value(0));
+      },
+      process(t, out) {
+        count.update(count.value() + t.size);
+        out.collect(count.value());
+      },
+    };
+  });
+  trades.transform<number>('not keyed', () => ({
+    open(ctx) {
+      // @ts-expect-error keyed state needs a keyed stream
+      ctx.keyedState('count', state.value(0));
+      // @ts-expect-error and so does the key
+      void ctx.key;
+    },
+    process(t, out) {
+      out.collect(t.size);
+    },
+  }));
 
   // reduce keeps the record type.
   const totals = bySymbol.reduce((a, b) => ({ ...a, size: a.size + b.size }));
@@ -87,10 +131,28 @@ export const typed = job('api-types', (env, params: { n: number }) => {
   });
   const _vwap: Expect<Equals<typeof vwap, DataStream<{ symbol: string; vwap: number }>>> = true;
 
-  // union keeps the type; rebalance and broadcast too.
+  // union keeps the type; rebalance and broadcast too, as streams on their way to the next operator.
   const _union: Expect<Equals<ReturnType<typeof prices.union>, DataStream<number>>> = true;
-  const _rebalanced: Expect<Equals<ReturnType<typeof prices.rebalance>, DataStream<number>>> = true;
-  const _broadcast: Expect<Equals<ReturnType<typeof prices.broadcast>, DataStream<number>>> = true;
+  const _rebalanced: Expect<Equals<ReturnType<typeof prices.rebalance>, PartitionedStream<number>>> = true;
+  const _broadcast: Expect<Equals<ReturnType<typeof prices.broadcast>, PartitionedStream<number>>> = true;
+  const rebalancedPrices = prices.rebalance().map((p) => p * 2);
+  const _rebalancedPrices: Expect<Equals<typeof rebalancedPrices, DataStream<number>>> = true;
+  prices.union(prices.rebalance(), bySymbol.map((t) => t.price));
+
+  // A partitioning handle has no operator settings: they would land on the operator before it.
+  // (Not called: the handles indeed have no such methods at run time.)
+  const _refused = () => {
+    // @ts-expect-error keyBy(...).name() would rename the upstream operator
+    bySymbol.name('x');
+    // @ts-expect-error keyBy(...).uid() too
+    bySymbol.uid('x');
+    // @ts-expect-error keyBy(...).parallelism() too
+    bySymbol.parallelism(2);
+    // @ts-expect-error rebalance().name() too
+    prices.rebalance().name('x');
+    // @ts-expect-error broadcast().parallelism() too
+    prices.broadcast().parallelism(2);
+  };
 
   // Handles chain and sinks end the stream.
   const sink = prices.name('prices').uid('prices').parallelism(2).to(sinks.collect<number>('prices'));
@@ -111,8 +173,14 @@ export const typed = job('api-types', (env, params: { n: number }) => {
   // @ts-expect-error union only merges streams of the same type
   prices.union(words);
 
-  // @ts-expect-error ctx.state holds the declared state type only
-  bySymbol.process<string, number>((_t, ctx) => ctx.state.update('not a number'));
+  // @ts-expect-error a state holds its declared type only
+  bySymbol.process({ state: { n: state.value(0) }, process: (_t, ctx) => ctx.state.n.update('not a number') });
+
+  // @ts-expect-error and there is no state that was not declared
+  bySymbol.process({ state: { n: state.value(0) }, process: (_t, ctx) => ctx.state.m.value() });
+
+  // @ts-expect-error out takes the output type only
+  bySymbol.process((_t, _ctx, out: Collector<number>) => out.collect('not a number'));
 
   // @ts-expect-error the filter guard must narrow the record type
   mixed.filter((x): x is boolean => typeof x === 'boolean');

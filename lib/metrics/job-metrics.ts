@@ -1,6 +1,6 @@
-import type { PhysicalPlan } from '../plan/physical-plan.ts';
-import type { HostMetrics } from './deploy-spec.ts';
-import type { JobStatus } from './job-machine.ts';
+import { subtaskName, type PhysicalPlan } from '../plan/physical-plan.ts';
+import type { JobStatus } from '../runtime/job-machine.ts';
+import type { WorkerFigures } from './board.ts';
 
 /** One operator chain (one actor per subtask), summed over its subtasks. */
 export interface OperatorMetrics {
@@ -15,7 +15,9 @@ export interface OperatorMetrics {
   recordsOut: number;
   /** Input messages waiting in the subtasks' mailboxes: a high value means this operator is the bottleneck. */
   queued: number;
-  /** Mailbox slots in all (channels × mailboxCapacity). */
+  /** The most messages its input channels held, summed over channels and subtasks: never above `capacity`. */
+  maxQueued: number;
+  /** Mailbox slots in all (the capacities of its input channels). */
   capacity: number;
   /** Batches waiting for credit on the operator's outputs: a high value means a downstream operator is slow. */
   backlog: number;
@@ -33,12 +35,18 @@ export interface OperatorMetrics {
 export interface ChannelMetrics {
   from: string;
   to: string;
+  /** `local` (same thread), `port` (between threads) or `egress` (to your process). */
+  kind: 'local' | 'port' | 'egress';
   /** Most messages that may be in flight. */
   capacity: number;
   inFlight: number;
   /** Highest in-flight count seen: never above `capacity`. */
   maxInFlight: number;
   batchesSent: number;
+  /** Messages waiting for credit at the sender. */
+  backlog: number;
+  /** Longest backlog seen: at most one batch and one control message. */
+  maxBacklog: number;
 }
 
 export interface WorkerMetrics {
@@ -47,6 +55,12 @@ export interface WorkerMetrics {
   threadId: number;
   heapUsedBytes: number;
   peakHeapBytes: number;
+  /**
+   * Set while the worker has been inside one step of one actor for a second or more (user code
+   * that loops, or blocks): which operator and subtask, and for how long. A step is normally one
+   * batch, milliseconds.
+   */
+  stuck?: { operator: string; subtask: string; forMs: number };
 }
 
 /** What `JobHandle.metrics()` returns. */
@@ -59,13 +73,11 @@ export interface JobMetrics {
   workers: WorkerMetrics[];
 }
 
-/** Sums the hosts' per-actor figures into per-operator figures. */
-export function aggregateMetrics(
-  plan: PhysicalPlan,
-  hosts: readonly HostMetrics[],
-  status: JobStatus,
-  elapsedMs: number,
-): JobMetrics {
+/** How long a step may run before the worker is reported as stuck in it. */
+export const STUCK_AFTER_MS = 1000;
+
+/** Sums the workers' per-actor figures into per-operator figures. */
+export function jobMetrics(plan: PhysicalPlan, workers: readonly WorkerFigures[], status: JobStatus, elapsedMs: number, now: number): JobMetrics {
   const operators: OperatorMetrics[] = plan.chains.map((c) => ({
     name: c.name,
     parallelism: c.parallelism,
@@ -73,6 +85,7 @@ export function aggregateMetrics(
     recordsIn: 0,
     recordsOut: 0,
     queued: 0,
+    maxQueued: 0,
     capacity: 0,
     backlog: 0,
     pauses: 0,
@@ -81,22 +94,42 @@ export function aggregateMetrics(
     subtasks: {},
   }));
   const channels: ChannelMetrics[] = [];
-  for (const host of hosts) {
-    for (const a of host.actors) {
-      const op = operators[a.chain]!;
+  for (const worker of workers) {
+    for (const a of worker.actors) {
+      const op = operators[a.ref.chain]!;
       op.recordsIn += a.recordsIn;
       op.recordsOut += a.recordsOut;
       op.queued += a.queued;
+      op.maxQueued += a.maxQueued;
       op.capacity += a.capacity;
       op.backlog += a.backlog;
       op.pauses += a.pauses;
       op.paused += a.paused ? 1 : 0;
       op.keys += a.keys;
       op.subtasks[a.status] = (op.subtasks[a.status] ?? 0) + 1;
-      const from = `${op.name} ${a.index + 1}/${op.parallelism}`;
-      for (const c of a.channels) channels.push({ from, ...c });
+      for (const { plan: c, inFlight, maxInFlight, batchesSent, backlog, maxBacklog } of a.channels) {
+        channels.push({ from: c.fromName, to: c.toName, kind: c.kind, capacity: c.capacity, inFlight, maxInFlight, batchesSent, backlog, maxBacklog });
+      }
     }
   }
-  const workers = hosts.map(({ worker, threadId, heapUsedBytes, peakHeapBytes }) => ({ worker, threadId, heapUsedBytes, peakHeapBytes }));
-  return { job: plan.job, status, elapsedMs, operators, channels, workers };
+  return {
+    job: plan.job,
+    status,
+    elapsedMs,
+    operators,
+    channels,
+    workers: workers.map(({ worker, threadId, heapUsedBytes, peakHeapBytes, step }) => {
+      const forMs = step ? now - step.startedAt : 0;
+      const chain = step ? plan.chains[step.actor.chain]! : undefined;
+      return {
+        worker,
+        threadId,
+        heapUsedBytes,
+        peakHeapBytes,
+        ...(step && chain && forMs >= STUCK_AFTER_MS
+          ? { stuck: { operator: chain.name, subtask: subtaskName(chain, step.actor.index).slice(chain.name.length + 1), forMs: Math.round(forMs) } }
+          : {}),
+      };
+    }),
+  };
 }

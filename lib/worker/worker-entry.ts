@@ -1,6 +1,9 @@
 import { comlink } from '../util/packages.ts';
 import type { MessagePort } from 'node:worker_threads';
+import { installErrorWire } from '../protocol/error-wire.ts';
 import { Host } from './host.ts';
+
+installErrorWire();
 
 /**
  * The piscina task that makes a worker thread a weir host for one job. It runs for the whole job:

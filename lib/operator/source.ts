@@ -1,5 +1,5 @@
-import type { Collector, Operator } from '../actor/operator.ts';
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../util/json.ts';
+import type { Collector } from './operator.ts';
 
 /** Where a source subtask runs: a source splits its records across its parallel subtasks. */
 export interface SourceContext {
@@ -21,7 +21,10 @@ export interface SourceContext {
  * a checkpoint must store the counter with the readers' offsets.
  */
 export interface SourceReader<T> {
-  /** Emits at most `max` records into `out`; returns false once the subtask's share is exhausted. */
+  /**
+   * Emits at most `max` records into `out`; returns false once the subtask's share is exhausted.
+   * A reader emits with `out.collect`; weir calls `read` again only when its outputs have credit.
+   */
   read(max: number, out: Collector<T>): boolean;
   /** The position of the next record, as plain data. */
   offset(): JsonValue;
@@ -36,8 +39,19 @@ export interface SourceReader<T> {
  * @example
  * ```ts
  * const numbers = (n: number): Source<number> => ({
- *   name: 'numbers', describe: { n },
- *   open: ({ subtaskIndex, parallelism }) => { ... },
+ *   name: 'numbers',
+ *   describe: { n },
+ *   open: ({ subtaskIndex, parallelism }) => {
+ *     let next = subtaskIndex;
+ *     return {
+ *       read(max, out) {
+ *         for (let i = 0; i < max && next < n; i++, next += parallelism) out.collect(next);
+ *         return next < n;
+ *       },
+ *       offset: () => next,
+ *       seek: (offset) => void (next = offset as number),
+ *     };
+ *   },
  * });
  * ```
  */
@@ -49,16 +63,4 @@ export interface Source<T> {
   /** User functions the source calls; their text enters the graph fingerprint. */
   readonly functions?: readonly Function[];
   open(context: SourceContext): SourceReader<T>;
-}
-
-/**
- * A sink: the end of a stream. Its operator runs in the worker like any other; a sink with an
- * `egress` name sends what its operator emits to the coordinator (see `sinks.collect`).
- */
-export interface Sink<T> {
-  readonly name: string;
-  readonly describe: JsonValue;
-  /** Name under which emitted records reach `JobHandle.output(name)`. */
-  readonly egress?: string;
-  createOperator(): Operator<T, unknown>;
 }

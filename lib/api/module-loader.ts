@@ -28,7 +28,9 @@ export async function importJobModule(url: string): Promise<JobDefinition<unknow
       (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' &&
       url.startsWith('file:') &&
       String((error as Error).message).includes(`'${fileURLToPath(url)}'`);
-    throw missing ? errors.jobModuleNotFound(url, error) : error;
+    // Anything else is the module's own doing: a syntax error (esbuild's TransformError under tsx),
+    // or a throw while it is imported.
+    throw missing ? errors.jobModuleNotFound(url, error) : errors.moduleFailed(url, error);
   }
   const definition = module.default;
   if (!isJobDefinition(definition)) {

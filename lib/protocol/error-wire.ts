@@ -1,6 +1,14 @@
+/**
+ * Errors across threads, by one path. A worker's error reaches the coordinator as plain data
+ * (structured cloning keeps an Error's message but drops weir's fields), through comlink's 'throw'
+ * transfer handler for a failed control call, and through the same two functions for a host's
+ * outcome. Code, job, operator, subtask and the chain of causes survive the trip.
+ */
+import type { TransferHandler } from 'comlink';
+import { comlink } from '../util/packages.ts';
 import { WeirError, type ErrorCode } from '../errors.ts';
 
-/** An error as plain data: errors cross threads through comlink, which would keep only message and stack. */
+/** An error as plain data. */
 export interface SerializedError {
   name: string;
   message: string;
@@ -44,4 +52,26 @@ export function deserializeError(data: SerializedError): Error {
   }
   if (data.stack !== undefined) error.stack = data.stack;
   return error;
+}
+
+type ThrowHandler = TransferHandler<{ value: unknown }, SerializedError>;
+
+/**
+ * Makes comlink carry thrown errors through `serializeError`/`deserializeError` in this thread.
+ * Every thread that makes or answers control calls (the coordinator's and each worker's) installs
+ * it once; comlink's own handler would keep only message and stack.
+ */
+export function installErrorWire(): void {
+  const handlers = comlink.transferHandlers as Map<string, TransferHandler<unknown, unknown>>;
+  const current = handlers.get('throw') as (ThrowHandler & { weir?: true }) | undefined;
+  if (current?.weir) return;
+  const handler: ThrowHandler & { weir: true } = {
+    weir: true,
+    canHandle: current!.canHandle,
+    serialize: ({ value }) => [serializeError(value), []],
+    deserialize: (data) => {
+      throw deserializeError(data);
+    },
+  };
+  handlers.set('throw', handler as TransferHandler<unknown, unknown>);
 }

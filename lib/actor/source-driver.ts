@@ -1,0 +1,67 @@
+import { userError, type SubtaskLocation } from '../errors.ts';
+import type { Collector } from '../operator/operator.ts';
+import type { SourceReader } from '../operator/source.ts';
+import type { Flow } from '../channel/channel-writer.ts';
+import { specialize } from '../util/specialize.ts';
+
+/** Counts what a source emits on the way into its chain; copied per actor (see specialize). */
+const countThenCollect =
+  (counts: { recordsIn: number }, head: (record: unknown) => void) =>
+  (record: unknown): void => {
+    counts.recordsIn++;
+    head(record);
+  };
+
+/**
+ * Reads a source subtask in chunks, between which it checks credit. A reader emits a whole chunk
+ * in one `read` call; what it emits after an output stalls is set aside by the chain's head, so a
+ * source holds at most a chunk (the smallest batch of its outputs) beyond its credit.
+ */
+export class SourceDriver {
+  readonly #out: Collector<unknown>;
+  #exhausted = false;
+
+  constructor(
+    private readonly reader: SourceReader<unknown>,
+    /** The source operator, blamed when its reader throws. */
+    private readonly at: SubtaskLocation,
+    head: Collector<unknown>,
+    counts: { recordsIn: number },
+    /** Records per `read` call. */
+    private readonly chunk: number,
+  ) {
+    // A copy per actor (see specialize), as every record of the source passes through it.
+    const collect = specialize(countThenCollect, counts, head.collect);
+    this.#out = { collect, collectAll: (records) => head.collectAll(records) };
+  }
+
+  get exhausted(): boolean {
+    return this.#exhausted;
+  }
+
+  /** Reads up to `budget` records, stopping early when an output stalls; false once the source is exhausted. */
+  read(budget: number, flow: Flow): boolean {
+    for (let read = 0; read < budget && flow.stalled === 0; read += this.chunk) {
+      let more: boolean;
+      try {
+        more = this.reader.read(this.chunk, this.#out);
+      } catch (cause) {
+        // Errors of the operators chained after the source come out already named; the reader's own are named here.
+        throw userError(cause, { ...this.at, while: 'reading' });
+      }
+      if (!more) {
+        this.#exhausted = true;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  close(): void {
+    try {
+      this.reader.close?.();
+    } catch (cause) {
+      throw userError(cause, { ...this.at, while: 'closing' });
+    }
+  }
+}

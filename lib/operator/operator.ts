@@ -1,0 +1,115 @@
+import type { Key } from '../state/key-groups.ts';
+import type { StateDescriptor } from '../state/state-descriptors.ts';
+
+/**
+ * Receives the records an operator emits. Inside a chain it is the next operator; at the end of an
+ * actor it is the partitioner that fills outgoing batches.
+ *
+ * Output moves on credit. `collect` hands over one record; `collectAll` hands over a whole iterable
+ * but pulls its records only while every output has credit, so an operator that emits many records
+ * per input (a `flatMap`, a window firing) pauses where credit runs out and resumes there later,
+ * instead of queueing all of them. A generator passed to `collectAll` is run only as far as credit
+ * allows.
+ *
+ * @example
+ * ```ts
+ * const splitWords: Operator<string, string> = {
+ *   process(line, out) { out.collectAll(line.split(' ')); },
+ * };
+ * ```
+ */
+export interface Collector<T> {
+  collect(record: T): void;
+  /** Emits every record of `records` in order, pulling each only when it can move on. */
+  collectAll(records: Iterable<T>): void;
+}
+
+/** What an operator instance knows about where it runs. */
+export interface OperatorContext {
+  readonly job: string;
+  readonly operator: string;
+  /** Zero-based index of this parallel instance (subtask). */
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  /** Parameters the job was started with (JSON). */
+  readonly params: unknown;
+}
+
+/**
+ * The context of an operator applied to a keyed stream (`keyBy(...).transform(...)`): the key of
+ * the record being processed, and keyed state scoped to that key. weir sets the key before every
+ * `process` call, so a state handle taken once in `open` always reads and writes the current
+ * record's key.
+ *
+ * @example
+ * ```ts
+ * const counter = (): KeyedOperator<string, [string, number], string> => {
+ *   let count: ValueState<number>;
+ *   let ctx: KeyedOperatorContext<string>;
+ *   return {
+ *     open(context) { ctx = context; count = ctx.keyedState('count', state.value(0)); },
+ *     process(word, out) { count.update(count.value() + 1); out.collect([ctx.key, count.value()]); },
+ *   };
+ * };
+ * ```
+ */
+export interface KeyedOperatorContext<K extends Key> extends OperatorContext {
+  /** The key of the record being processed. */
+  readonly key: K;
+  /** A state of this operator by name, read and written for the current key. Take handles in `open`. */
+  keyedState<H>(name: string, descriptor: StateDescriptor<H>): H;
+  /**
+   * Every key that holds state in this operator. While the iteration is at a key, that key is the
+   * current one: state handles read and write its values (for emitting results at the end, say).
+   */
+  keys(): IterableIterator<K>;
+}
+
+/**
+ * The operator contract: lifecycle hooks with defaults; only `process` is required. Built-in
+ * operators in `actors/` are written against this same contract, and `DataStream.transform`
+ * accepts user operators. `C` is the context `open` receives: `KeyedOperatorContext<K>` for an
+ * operator on a keyed stream.
+ *
+ * Hooks run on the worker thread that hosts the subtask. A hook that throws fails the subtask
+ * with an error naming the operator, the subtask and the record.
+ *
+ * Records are handed from operator to operator by reference on one thread, and copied between
+ * threads, and weir copies a record where it would otherwise reach two consumers. So an operator
+ * may change a record it receives; what it must not do is change a record after emitting it (it
+ * belongs to the next operator then): emit a copy of anything it keeps.
+ *
+ * @example
+ * ```ts
+ * const runningCount = (): KeyedOperator<string, { word: string; n: number }, string> => {
+ *   let counts: ValueState<number>;
+ *   let ctx: KeyedOperatorContext<string>;
+ *   return {
+ *     open(context) { ctx = context; counts = ctx.keyedState('count', state.value(0)); },
+ *     process(word, out) { counts.update(counts.value() + 1); out.collect({ word: ctx.key, n: counts.value() }); },
+ *   };
+ * };
+ * ```
+ */
+export interface Operator<I, O, C extends OperatorContext = OperatorContext> {
+  /** Called once before the first record. */
+  open?(context: C): void;
+  /** Called for every record, in arrival order per input channel. */
+  process(record: I, out: Collector<O>): void;
+  /** Called when every input has ended; may emit final records. */
+  close?(out: Collector<O>): void;
+  /** The operator's own state as plain data (keyed state is snapshotted by the runtime). */
+  snapshot?(): unknown;
+  /** Restores what `snapshot` returned. */
+  restore?(snapshot: unknown): void;
+}
+
+/** An operator on a keyed stream: its `open` gets the key and keyed state. */
+export type KeyedOperator<I, O, K extends Key> = Operator<I, O, KeyedOperatorContext<K>>;
+
+/** Creates one operator instance per subtask: operators hold per-subtask state, so they are never shared. */
+export type OperatorFactory<I, O, C extends OperatorContext = OperatorContext> = () => Operator<I, O, C>;
+
+/** Creates one keyed operator instance per subtask. */
+export type KeyedOperatorFactory<I, O, K extends Key> = () => KeyedOperator<I, O, K>;

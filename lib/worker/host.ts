@@ -1,0 +1,140 @@
+import { getHeapStatistics } from 'node:v8';
+import { threadId } from 'node:worker_threads';
+import { buildGraph } from '../api/job.ts';
+import { Scheduler } from '../actor/scheduler.ts';
+import { SubtaskActor } from '../actor/subtask-actor.ts';
+import type { InputChannel, OutputChannel } from '../channel/channel.ts';
+import { InputGate } from '../channel/input-gate.ts';
+import { errors } from '../errors.ts';
+import { describeDifference } from '../graph/logical-graph.ts';
+import { boardLayout, WorkerBoard } from '../metrics/board.ts';
+import type { DeploySpec, HostApi, HostOutcome } from '../protocol/control.ts';
+import { serializeError } from '../protocol/error-wire.ts';
+import { importJobModule } from '../api/module-loader.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
+import { wireChannels } from './wiring.ts';
+
+/**
+ * The long-lived resident of one worker thread: it holds the actors of every subtask the plan placed
+ * on this worker, makes their channels as the plan says (in-thread or MessagePort), publishes their
+ * figures on the worker's metrics board, and answers the coordinator's control calls (deploy, start,
+ * cancel, shutdown) over comlink. Data never passes through here.
+ */
+export class Host implements HostApi {
+  readonly #scheduler: Scheduler<SubtaskActor>;
+  readonly #actors: SubtaskActor[] = [];
+  readonly #channels: (InputChannel | OutputChannel)[] = [];
+  #board: WorkerBoard | undefined;
+  #pending = 0;
+  #outcome: HostOutcome | undefined;
+  #settle: ((outcome: HostOutcome) => void) | undefined;
+  readonly #completion: Promise<HostOutcome>;
+  #peakHeap = 0;
+  readonly closed: Promise<void>;
+  #close!: () => void;
+
+  constructor(
+    readonly workerIndex: number,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.#completion = new Promise((resolve) => (this.#settle = resolve));
+    this.closed = new Promise((resolve) => (this.#close = resolve));
+    this.#scheduler = new Scheduler<SubtaskActor>(clock, {
+      onStep: (actor, at) => this.#board?.stepStarted(actor.slot, at),
+      onSlice: () => this.#publish(),
+    });
+  }
+
+  async deploy(spec: DeploySpec): Promise<void> {
+    const definition = await importJobModule(spec.moduleUrl);
+    const graph = buildGraph(definition, spec.params);
+    if (graph.fingerprint() !== spec.fingerprint) {
+      throw errors.graphMismatch(graph.job, spec.workerIndex, describeDifference(spec.graph, graph.describe()));
+    }
+    const { plan } = spec;
+    const layout = boardLayout(plan, spec.workerIndex);
+    const board = (this.#board = new WorkerBoard(spec.board, layout));
+    const wiring = wireChannels(plan, graph, spec.workerIndex, spec.ports, (c) => (cause) =>
+      this.#fail(errors.messageUnreadable(graph.job, `${c.fromName} → ${c.toName}`, cause)),
+    );
+    this.#channels.push(...wiring.all);
+    for (const channel of wiring.polled) this.#scheduler.poll(channel);
+    // Actors in the board's order: actor i writes slot i.
+    layout.actors.forEach(({ ref }, i) => {
+      this.#actors.push(
+        new SubtaskActor({
+          slot: i,
+          graph,
+          chain: plan.chains[ref.chain]!,
+          index: ref.index,
+          maxParallelism: plan.maxParallelism,
+          params: spec.params,
+          gate: new InputGate(wiring.inputsOf(ref)),
+          outputs: wiring.outputsOf(ref),
+          splitCounters: spec.splitCounters,
+          batchSize: spec.batchSize,
+          bufferTimeoutMs: spec.bufferTimeoutMs,
+          checkRecords: spec.checkRecords,
+          scheduler: this.#scheduler,
+          clock: this.clock,
+          board: board.actor(i),
+          onDone: this.#onActorDone,
+        }),
+      );
+    });
+    this.#pending = this.#actors.length;
+    for (const actor of this.#actors) actor.open();
+    this.#publish();
+  }
+
+  start(): void {
+    if (this.#pending === 0) this.#finish({ status: 'finished' });
+    for (const actor of this.#actors) actor.start();
+  }
+
+  completion(): Promise<HostOutcome> {
+    return this.#completion;
+  }
+
+  cancel(): void {
+    this.#scheduler.stop();
+    for (const actor of this.#actors) actor.cancel();
+    for (const channel of this.#channels) void channel.close();
+    this.#channels.length = 0;
+    this.#publish();
+  }
+
+  shutdown(): void {
+    this.cancel();
+    this.#close();
+  }
+
+  /** The actors' figures and the thread's heap, on the board for the coordinator to read. */
+  #publish(): void {
+    const board = this.#board;
+    if (!board) return;
+    board.stepsEnded();
+    for (const actor of this.#actors) actor.publish();
+    const used = getHeapStatistics().used_heap_size;
+    if (used > this.#peakHeap) this.#peakHeap = used;
+    board.worker(threadId, used, this.#peakHeap);
+  }
+
+  #finish(outcome: HostOutcome): void {
+    if (this.#outcome) return;
+    this.#outcome = outcome;
+    this.#publish();
+    this.#settle!(outcome);
+  }
+
+  #fail(error: Error): void {
+    // Stop this worker's share at once; the coordinator cancels the other workers.
+    this.#scheduler.stop();
+    this.#finish({ status: 'failed', error: serializeError(error) });
+  }
+
+  readonly #onActorDone = (_actor: SubtaskActor, error?: Error): void => {
+    if (error) this.#fail(error);
+    else if (--this.#pending === 0) this.#finish({ status: 'finished' });
+  };
+}
