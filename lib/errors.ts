@@ -224,7 +224,7 @@ export const errors = {
   messageUnreadable: (job: string, channel: string, cause: unknown) =>
     new WeirError(
       'WEIR_E_CHANNEL',
-      `Job "${job}" failed: a message on the channel ${channel} could not be read (${causeMessage(cause)}). ` +
+      `Job "${job}" failed: a message on the channel from ${channel} could not be read (${causeMessage(cause)}). ` +
         'Node could send it but not unpack it; a record nested about 2,000 levels deep or more does this. ' +
         'Flatten such records (or send them as a JSON string) before they cross threads.',
       { cause, job },

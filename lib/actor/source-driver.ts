@@ -15,11 +15,14 @@ const countThenCollect =
 /**
  * Reads a source subtask in chunks, between which it checks credit. A reader emits a whole chunk
  * in one `read` call; what it emits after an output stalls is set aside by the chain's head, so a
- * source holds at most a chunk (the smallest batch of its outputs) beyond its credit.
+ * source holds at most a chunk beyond its credit. A chunk is what fills the smallest batch of its
+ * outputs, in records of the size the outputs last measured (the first chunk is one record, before
+ * anything was measured): records of a megabyte are read a few at a time.
  */
 export class SourceDriver {
   readonly #out: Collector<unknown>;
   #exhausted = false;
+  #measured = false;
 
   constructor(
     private readonly reader: SourceReader<unknown>,
@@ -27,8 +30,8 @@ export class SourceDriver {
     private readonly at: SubtaskLocation,
     head: Collector<unknown>,
     counts: { recordsIn: number },
-    /** Records per `read` call. */
-    private readonly chunk: number,
+    /** Records per `read` call, as the outputs see them now. */
+    private readonly chunk: () => number,
   ) {
     // A copy per actor (see specialize), as every record of the source passes through it.
     const collect = specialize(countThenCollect, counts, head.collect);
@@ -41,10 +44,13 @@ export class SourceDriver {
 
   /** Reads up to `budget` records, stopping early when an output stalls; false once the source is exhausted. */
   read(budget: number, flow: Flow): boolean {
-    for (let read = 0; read < budget && flow.stalled === 0; read += this.chunk) {
+    for (let read = 0; read < budget && flow.stalled === 0; ) {
+      const chunk = this.#measured ? this.chunk() : 1;
+      this.#measured = true;
+      read += chunk;
       let more: boolean;
       try {
-        more = this.reader.read(this.chunk, this.#out);
+        more = this.reader.read(chunk, this.#out);
       } catch (cause) {
         // Errors of the operators chained after the source come out already named; the reader's own are named here.
         throw userError(cause, { ...this.at, while: 'reading' });

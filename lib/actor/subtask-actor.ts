@@ -120,7 +120,13 @@ export class SubtaskActor implements Schedulable {
       const outputs = this.#outputs;
       this.#chain = new Chain(links, outputs.route, outputs.flow, (signal) => outputs.control(signal), source?.at ?? links[0]!.at);
       if (source) {
-        const chunk = outputs.writers.reduce((n, w) => Math.min(n, w.batchSize), this.#setup.batchSize);
+        const { writers } = outputs;
+        const batchSize = this.#setup.batchSize;
+        const chunk = () => {
+          let n = batchSize;
+          for (let i = 0; i < writers.length; i++) n = Math.min(n, writers[i]!.recordsPerBatch);
+          return n;
+        };
         this.#source = new SourceDriver(source.reader, source.at, this.#chain.head, this.#counts, chunk);
       }
       this.#lifecycle.send({ type: 'OPENED' });

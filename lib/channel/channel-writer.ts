@@ -131,6 +131,14 @@ export class ChannelWriter {
   }
 
   /**
+   * How many records of the size last measured fill a batch: what a source should read between
+   * two looks at credit, so that a stall leaves at most about a batch's worth behind.
+   */
+  get recordsPerBatch(): number {
+    return this.#lastSize === 0 ? this.batchSize : Math.max(1, Math.min(this.batchSize, Math.floor(this.batchBytes / this.#lastSize)));
+  }
+
+  /**
    * Sends a control message (end of stream, and later watermarks and barriers) in order with the
    * data: the records buffered so far leave first, so nothing overtakes them.
    */
@@ -200,6 +208,12 @@ export class CloningChannelWriter extends ChannelWriter {
   }
 
   override push(record: unknown): void {
+    // Strings, numbers and the like are immutable and always cross: nothing to copy or check.
+    const kind = typeof record;
+    if ((kind !== 'object' || record === null) && kind !== 'function' && kind !== 'symbol') {
+      super.push(record);
+      return;
+    }
     let clone: unknown;
     try {
       clone = structuredClone(record);

@@ -123,13 +123,15 @@ export class Coordinator {
         ),
       );
       if (this.status !== 'deploying') throw this.#terminalError();
-      this.#lifecycle.send({ type: 'DEPLOYED' });
-      await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.start())));
     } catch (error) {
       await this.#fail(error as Error);
       throw this.#failure ?? error;
     }
+    this.#lifecycle.send({ type: 'DEPLOYED' });
+    // Deployed: from here on, a failure is the job's and reaches `done`, even one that comes while
+    // the hosts are still being told to start (records may already flow on the first worker).
     void this.#watch();
+    await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.start()))).catch((error: Error) => this.#fail(error));
   }
 
   /** Live figures, read from the workers' boards: no message, no wait, even while a worker is stuck. */
@@ -228,7 +230,7 @@ export class Coordinator {
         perWorker[c.toWorker]![c.id] = port2;
         continue;
       }
-      const unreadable = (cause: unknown) => void this.#fail(errors.messageUnreadable(this.graph.job, `${c.fromName} → ${c.toName}`, cause));
+      const unreadable = (cause: unknown) => void this.#fail(errors.messageUnreadable(this.graph.job, `${c.fromName} to ${c.toName}`, cause));
       egress.get((c.to as { egress: string }).egress)!.push(new PortInputChannel(port2, c.capacity, unreadable));
     }
     for (const [name, channels] of egress) this.#outputs.set(name, new OutputStream(this.graph.job, name, channels));

@@ -55,7 +55,7 @@ export class Host implements HostApi {
     const layout = boardLayout(plan, spec.workerIndex);
     const board = (this.#board = new WorkerBoard(spec.board, layout));
     const wiring = wireChannels(plan, graph, spec.workerIndex, spec.ports, (c) => (cause) =>
-      this.#fail(errors.messageUnreadable(graph.job, `${c.fromName} → ${c.toName}`, cause)),
+      this.#fail(errors.messageUnreadable(graph.job, `${c.fromName} to ${c.toName}`, cause)),
     );
     this.#channels.push(...wiring.all);
     for (const channel of wiring.polled) this.#scheduler.poll(channel);
