@@ -9,9 +9,8 @@
  *   npm start                                   # 10M trades on all cores
  *   npx weir run examples/stock-vwap.ts --param trades=50000000 --param symbols=500
  *
- * Measured on the 2-vCPU development machine (`npm start`): 6-9M trades/s while running, 10M trades
- * in 1.9-2.4 s in all (3 thread start-ups with tsx included), 430-550 ns of CPU per trade summed over
- * all threads. The README's Performance section has the bid benchmark against a hand-written loop.
+ * The README shows what a run prints, and its Performance section the bid benchmark against a
+ * hand-written loop.
  */
 import { job, sinks, sources } from 'weir';
 

@@ -27,7 +27,7 @@ export { run } from './runtime/run.ts';
 export { Runtime, type RuntimeOptions, type JobOptions } from './runtime/runtime.ts';
 export { JobHandle, type JobEvents, type JobResult } from './runtime/job-handle.ts';
 export type { RunOptions } from './runtime/options.ts';
-export type { JobMetrics, OperatorMetrics, ChannelMetrics, WorkerMetrics } from './metrics/job-metrics.ts';
+export type { JobMetrics, OperatorMetrics, ChannelMetrics, WorkerMetrics } from './runtime/job-metrics.ts';
 export type { JobStatus } from './runtime/job-machine.ts';
 export { ManualClock, systemClock, type Clock, type Timer } from './util/clock.ts';
 export { WeirError, type ErrorCode } from './errors.ts';

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatCount, formatNanos, progressLine, sourceRecords, summary } from '../lib/cli/progress.ts';
-import type { JobMetrics, OperatorMetrics } from '../lib/metrics/job-metrics.ts';
+import type { JobMetrics, OperatorMetrics } from '../lib/runtime/job-metrics.ts';
 
 const operator = (o: Partial<OperatorMetrics> & Pick<OperatorMetrics, 'name'>): OperatorMetrics => ({
   parallelism: 2,

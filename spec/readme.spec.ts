@@ -41,10 +41,15 @@ readmeSpec('the walk-through job counts words, job after job, on the runtime of 
 readmeSpec('the options table states the defaults run() applies', () => {
   const defaults = resolveOptions({ workers: 2 });
   const rows = new Map([...readme.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map(([, name, value]) => [name!, value!.trim()]));
-  for (const option of ['maxParallelism', 'mailboxCapacity', 'batchSize', 'bufferTimeoutMs', 'collectCapacity', 'chaining'] as const) {
+  for (const option of ['maxParallelism', 'mailboxCapacity', 'batchSize', 'bufferTimeoutMs', 'collectCapacity', 'chaining', 'checkRecords'] as const) {
     assert.is(rows.get(option), String(defaults[option]), `README's default of ${option}`);
   }
-  for (const option of ['parallelism', 'workers', 'workerMemoryMb', 'params']) assert.ok(rows.has(option), `README lists ${option}`);
+  for (const option of ['mailboxBytes', 'batchBytes', 'collectBytes'] as const) {
+    const shown = /^(\d+) MiB$/.exec(rows.get(option) ?? '');
+    assert.ok(shown, `expected README's default of ${option} in MiB, got ${rows.get(option)}`);
+    assert.is(Number(shown![1]) * 2 ** 20, defaults[option], `README's default of ${option}`);
+  }
+  for (const option of ['parallelism', 'workers', 'workerMemoryMb', 'params', 'clock']) assert.ok(rows.has(option), `README lists ${option}`);
 });
 
 readmeSpec.run();

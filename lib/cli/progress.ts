@@ -1,4 +1,4 @@
-import type { JobMetrics } from '../metrics/job-metrics.ts';
+import type { JobMetrics } from '../runtime/job-metrics.ts';
 
 /** Formats counts the way a person reads them: 12.3M, 4.5k. */
 export function formatCount(n: number): string {

@@ -5,7 +5,7 @@ import { PortInputChannel, whenClosed } from '../channel/port-channel.ts';
 import { errors } from '../errors.ts';
 import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { boardLayout, newBoard, readBoard, type BoardLayout } from '../metrics/board.ts';
-import { jobMetrics, type JobMetrics } from '../metrics/job-metrics.ts';
+import { jobMetrics, type JobMetrics } from './job-metrics.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { DeploySpec, HostApi, HostOutcome } from '../protocol/control.ts';
 import { deserializeError, installErrorWire } from '../protocol/error-wire.ts';

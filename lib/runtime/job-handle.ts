@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Coordinator } from './coordinator.ts';
 import type { JobStatus } from './job-machine.ts';
-import type { JobMetrics } from '../metrics/job-metrics.ts';
+import type { JobMetrics } from './job-metrics.ts';
 
 /** How a job ended, when it did not fail. */
 export interface JobResult {

@@ -1,6 +1,6 @@
 import { subtaskName, type PhysicalPlan } from '../plan/physical-plan.ts';
-import type { JobStatus } from '../runtime/job-machine.ts';
-import type { WorkerFigures } from './board.ts';
+import type { JobStatus } from './job-machine.ts';
+import type { WorkerFigures } from '../metrics/board.ts';
 
 /** One operator chain (one actor per subtask), summed over its subtasks. */
 export interface OperatorMetrics {
