@@ -61,6 +61,25 @@ Reuse('a thread that dies under a job fails that job; the runtime replaces it fo
   await runtime.close();
 });
 
+Reuse('a thread that dies fails only the job on it: a job running beside it on the other thread goes on', async () => {
+  const runtime = new Runtime({ workers: 2 });
+  // Unbounded, so that it is surely running when the other job's thread dies.
+  const steady = await runtime.run(fixture('numbers'), { workers: 1, parallelism: 1, params: {} });
+  const records = steady.output<{ n: number }>('numbers');
+  const next = async (count: number) => {
+    for (let i = 0; i < count; i++) assert.not.ok((await records.next()).done, 'expected the steady job to keep emitting');
+  };
+  await next(1_000);
+  const dying = await runtime.run(fixture('worker-exit'), { workers: 1, parallelism: 1, params: { when: 'record' } });
+  const error = await rejectionOf(dying.done, 'worker-exit beside another job');
+  assert.is(error.code, 'WEIR_E_WORKER_DIED', `expected WEIR_E_WORKER_DIED, got ${error.code}: ${error.message}`);
+  assert.match(error.message, /worker thread 0 died/, `expected the dead job's own worker named: ${error.message}`);
+  assert.is(steady.status, 'running', 'expected the job beside it still running');
+  await watchdog(next(10_000), 'more records from the steady job');
+  assert.is((await steady.cancel()).status, 'cancelled');
+  await runtime.close();
+});
+
 Reuse('a host stuck in user code loses its thread on cancel; the runtime starts a fresh one', async () => {
   const before = resourceCounts();
   const runtime = new Runtime({ workers: 1 });
