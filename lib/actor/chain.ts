@@ -23,25 +23,11 @@ export interface ChainLink {
 type Blame = (cause: unknown, record: unknown) => WeirError;
 
 // The shapes of a stage's functions, copied per stage (see specialize) so that each call site sees
-// one operator and V8 can inline the chain into the loop that feeds it. `collect` is what the
-// operator before calls: it sets the record aside while an output of the actor has no credit (the
-// flow is stalled), else runs it. `process` runs a record unconditionally (draining and batches
-// check the flow themselves). try/catch costs nothing until something throws; the catch turns a
-// bare user exception into an error that names the operator, the subtask and the record.
-const stageCollect =
-  (operator: Operator<unknown, unknown>, next: Collector<unknown>, blame: Blame, flow: Flow, pending: PendingInput) =>
-  (record: unknown): void => {
-    if (flow.stalled !== 0) {
-      pending.record(record);
-      return;
-    }
-    try {
-      operator.process(record, next);
-    } catch (cause) {
-      throw blame(cause, record);
-    }
-  };
-
+// one operator and V8 can inline the chain into the loop that feeds it. `process` runs a record
+// (draining and batches check the flow themselves); `collect`, what the operator before calls, sets
+// the record aside while an output of the actor has no credit (the flow is stalled), else runs it.
+// try/catch costs nothing until something throws; the catch turns a bare user exception into an
+// error that names the operator, the subtask and the record it was given.
 const stageProcess =
   (operator: Operator<unknown, unknown>, next: Collector<unknown>, blame: Blame) =>
   (record: unknown): void => {
@@ -52,23 +38,10 @@ const stageProcess =
     }
   };
 
-const keyedStageCollect =
-  (
-    operator: Operator<unknown, unknown>,
-    next: Collector<unknown>,
-    blame: Blame,
-    flow: Flow,
-    pending: PendingInput,
-    keyOf: KeySelector,
-    check: typeof checkKey,
-    blameKey: Blame,
-    keys: KeyContext,
-  ) =>
+/** A keyed stage first keys the record, for the operator's state handles (and checks the key). */
+const keyedStageProcess =
+  (operator: Operator<unknown, unknown>, next: Collector<unknown>, blame: Blame, keyOf: KeySelector, check: typeof checkKey, blameKey: Blame, keys: KeyContext) =>
   (record: unknown): void => {
-    if (flow.stalled !== 0) {
-      pending.record(record);
-      return;
-    }
     let key: Key;
     try {
       key = check(keyOf(record));
@@ -83,29 +56,11 @@ const keyedStageCollect =
     }
   };
 
-const keyedStageProcess =
-  (
-    operator: Operator<unknown, unknown>,
-    next: Collector<unknown>,
-    blame: Blame,
-    keyOf: KeySelector,
-    check: typeof checkKey,
-    blameKey: Blame,
-    keys: KeyContext,
-  ) =>
+const stageCollect =
+  (process: (record: unknown) => void, flow: Flow, pending: PendingInput) =>
   (record: unknown): void => {
-    let key: Key;
-    try {
-      key = check(keyOf(record));
-    } catch (cause) {
-      throw blameKey(cause, record);
-    }
-    keys.key = key;
-    try {
-      operator.process(record, next);
-    } catch (cause) {
-      throw blame(cause, record);
-    }
+    if (flow.stalled !== 0) pending.record(record);
+    else process(record);
   };
 
 /** Runs an array through a stage until the flow stalls; the rest is set aside with a cursor. */
@@ -146,12 +101,11 @@ class Stage implements Downstream {
     const blame: Blame = (cause, record) => userError(cause, at, { value: record });
     if (keyed) {
       const blameKey: Blame = (cause, record) => userError(cause, keyed.at, { value: record });
-      this.collect = specialize(keyedStageCollect, operator, next, blame, flow, pending, keyed.keyOf, checkKey, blameKey, keyed.keys);
       this.process = specialize(keyedStageProcess, operator, next, blame, keyed.keyOf, checkKey, blameKey, keyed.keys);
     } else {
-      this.collect = specialize(stageCollect, operator, next, blame, flow, pending);
       this.process = specialize(stageProcess, operator, next, blame);
     }
+    this.collect = specialize(stageCollect, this.process, flow, pending);
     this.#collectArray = specialize(collectArray, this.process, flow, pending);
     const handle = (signal: ControlMessage) => this.#handle(signal);
     this.#drain = () => pending.drain(flow, this.process, handle);
