@@ -9,7 +9,18 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 /** Runs the built CLI (npm test builds it first) in the project folder. */
 function weir(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['dist/bin/weir.js', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status, stdout: r.stdout, stderr: withoutNodeWarnings(r.stderr) };
+}
+
+/**
+ * stderr without Node's own warnings (`(node:1234) ExperimentalWarning: …` and the
+ * `(Use \`node --trace-warnings …\`…)` line after it), which depend on the Node version, not on weir.
+ */
+function withoutNodeWarnings(stderr: string): string {
+  return stderr
+    .split(/(?<=\n)/)
+    .filter((line) => !/^\(node:\d+\) (\[\w+\] )?\w*Warning: /.test(line) && !/^\(Use `node --trace-[\w-]+ \.\.\.` to show where the warning was created\)/.test(line))
+    .join('');
 }
 
 const cli = suite('weir run');
@@ -59,4 +70,28 @@ cli('an unknown flag and a missing command point to the help', () => {
   assert.match(help.stdout, /--mailbox-capacity N {3}batches in flight per channel between threads \(default 16\)/);
 });
 
+cli('extra arguments after the module are refused in one line that points to --param', () => {
+  const r = weir('run', 'examples/word-count.ts', 'extra', 'args');
+  assert.is(r.status, 2, `expected exit code 2, got ${r.status}`);
+  assert.match(r.stderr, /^weir: [^\n]*\n$/, `expected one line on stderr, got ${JSON.stringify(r.stderr)}`);
+  assert.ok(r.stderr.includes('"extra" "args"'), `expected the message to name the extra arguments: ${r.stderr}`);
+  assert.ok(r.stderr.includes('--param key=value'), `expected the message to point to --param: ${r.stderr}`);
+  assert.is(r.stdout, '', 'expected nothing on stdout');
+});
+
 cli.run();
+
+const Warnings = suite('withoutNodeWarnings');
+
+Warnings('drops the lines of Node’s own warnings and keeps everything else', () => {
+  const stderr =
+    '(node:4242) ExperimentalWarning: Type Stripping is an experimental feature and might change at any time\n' +
+    '(Use `node --trace-warnings ...` to show where the warning was created)\n' +
+    'weir: Unknown option \'--nope\'. See weir --help.\n' +
+    '(node:4242) [DEP0040] DeprecationWarning: The `punycode` module is deprecated.\n';
+  assert.is(withoutNodeWarnings(stderr), "weir: Unknown option '--nope'. See weir --help.\n");
+  assert.is(withoutNodeWarnings(''), '');
+  assert.is(withoutNodeWarnings('weir: (node:1) is not a warning\n'), 'weir: (node:1) is not a warning\n');
+});
+
+Warnings.run();
