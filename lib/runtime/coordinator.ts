@@ -10,7 +10,7 @@ import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { DeploySpec, HostApi, HostOutcome } from '../protocol/control.ts';
 import { deserializeError, installErrorWire } from '../protocol/error-wire.ts';
 import { CallGuard } from '../util/call-guard.ts';
-import type { Clock } from '../util/clock.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
 import { jobMachine, type JobStatus } from './job-machine.ts';
 import type { ResolvedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
@@ -138,7 +138,8 @@ export class Coordinator {
   metrics(): JobMetrics {
     const now = this.clock.now();
     const figures = this.#boards.map(({ buffer, layout }, w) => readBoard(buffer, layout, w));
-    return jobMetrics(this.plan, figures, this.status, (this.#endedAt ?? now) - this.#startedAt, now);
+    // How long a step has run is measured on the system clock: it is the only clock a worker has.
+    return jobMetrics(this.plan, figures, this.status, (this.#endedAt ?? now) - this.#startedAt, systemClock.now());
   }
 
   cancel(): Promise<void> {

@@ -57,8 +57,8 @@ export interface WorkerMetrics {
   peakHeapBytes: number;
   /**
    * Set while the worker has been inside one step of one actor for a second or more (user code
-   * that loops, or blocks): which operator and subtask, and for how long. A step is normally one
-   * batch, milliseconds.
+   * that loops, or blocks): the actor's operators (a chain's names, as in `operators`), its subtask,
+   * and for how long, on the system clock. A step is normally one batch: milliseconds.
    */
   stuck?: { operator: string; subtask: string; forMs: number };
 }
@@ -76,7 +76,7 @@ export interface JobMetrics {
 /** How long a step may run before the worker is reported as stuck in it. */
 export const STUCK_AFTER_MS = 1000;
 
-/** Sums the workers' per-actor figures into per-operator figures. */
+/** Sums the workers' per-actor figures into per-operator figures; `now` is the system clock's, as the workers' steps are timed. */
 export function jobMetrics(plan: PhysicalPlan, workers: readonly WorkerFigures[], status: JobStatus, elapsedMs: number, now: number): JobMetrics {
   const operators: OperatorMetrics[] = plan.chains.map((c) => ({
     name: c.name,

@@ -52,8 +52,9 @@ export interface RunOptions<P = unknown> {
   /** JSON handed to the job's `build(env, params)` in the coordinator and in every worker. */
   params?: P;
   /**
-   * The coordinator's clock: elapsed times, how long a worker has been stuck, the grace period of
-   * threads that do not stop. For tests, a `ManualClock` steps them. Default: the system clock.
+   * The coordinator's clock: elapsed times and the grace period of threads that do not stop (on a
+   * `Runtime`). For tests, a `ManualClock` steps them. Default: the system clock. (Workers time their
+   * steps on the system clock, so `stuck` in metrics is measured on it too.)
    */
   clock?: Clock;
 }
