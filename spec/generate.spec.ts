@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run, sources, WeirError, type JsonValue, type SourceReader } from 'weir';
-import { fixture, thrownBy, watchdog } from './helpers.ts';
+import { sources, WeirError, type JsonValue, type SourceReader } from 'weir';
+import { fixture, run, thrownBy, watchdog } from './helpers.ts';
 
 /** Opens every subtask of a source as the runtime does, with one split counter shared by all of them. */
 function openAll<T>(source: ReturnType<typeof sources.generate<T>>, parallelism: number): SourceReader<T>[] {

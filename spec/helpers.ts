@@ -2,6 +2,22 @@
  * Shared helpers of the spec suite (not a spec itself: uvu only runs `*.spec.ts`).
  */
 import * as assert from 'uvu/assert';
+import { run as runJob, Runtime as JobRuntime, type JobHandle, type JobOptions, type RunOptions } from 'weir';
+
+/**
+ * `run()` as the specs run jobs: with `checkRecords` on unless a spec says otherwise, so that a
+ * record that could not cross threads fails a test even where it stays on one thread.
+ */
+export function run<P = unknown>(module: string | URL, options: RunOptions<P> = {}): Promise<JobHandle> {
+  return runJob(module, { checkRecords: true, ...options });
+}
+
+/** A `Runtime` whose jobs run with `checkRecords` on unless a spec says otherwise (see `run`). */
+export class Runtime extends JobRuntime {
+  override run<P = unknown>(module: string | URL, options: JobOptions<P> = {}): Promise<JobHandle> {
+    return super.run(module, { checkRecords: true, ...options });
+  }
+}
 
 /** The URL of a job module in spec/fixtures. */
 export const fixture = (name: string): URL => new URL(`./fixtures/${name}.ts`, import.meta.url);

@@ -6,10 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Runtime } from 'weir';
 import { countWords } from '../examples/daemon.ts';
 import { resolveOptions } from '../lib/runtime/options.ts';
-import { assertNothingLeft, resourceCounts, watchdog } from './helpers.ts';
+import { assertNothingLeft, resourceCounts, Runtime, watchdog } from './helpers.ts';
 
 const root = new URL('../', import.meta.url);
 const readme = readFileSync(new URL('README.md', root), 'utf8');

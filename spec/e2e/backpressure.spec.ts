@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run, type JobMetrics } from 'weir';
-import { fixture, watchdog } from '../helpers.ts';
+import { type JobMetrics } from 'weir';
+import { fixture, run, watchdog } from '../helpers.ts';
 
 const RECORDS = 5_000_000;
 const MAILBOX = 2;

@@ -5,9 +5,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run, Runtime } from 'weir';
 import { bidAt, HOT_AUCTIONS, loop, type AuctionTotal } from '../../bench/bids.ts';
-import { assertNothingLeft, resourceCounts, watchdog } from '../helpers.ts';
+import { assertNothingLeft, resourceCounts, run, Runtime, watchdog } from '../helpers.ts';
 
 const JOB = new URL('../../bench/bids.ts', import.meta.url);
 const COUNT = 60_000;

@@ -5,9 +5,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run, type JobMetrics } from 'weir';
+import { type JobMetrics } from 'weir';
 import type { Params } from '../fixtures/bursts.ts';
-import { fixture, watchdog } from '../helpers.ts';
+import { fixture, run, watchdog } from '../helpers.ts';
 
 /** The documented bound of a sender's backlog per channel: one batch, and the control message after it. */
 const MAX_BACKLOG = 2;

@@ -1,8 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run } from 'weir';
 import { expectedSums, finalSums, type Params as SumParams } from '../fixtures/keyed-sum.ts';
-import { assertNothingLeft, fixture, rejectionOf, resourceCounts, watchdog } from '../helpers.ts';
+import { assertNothingLeft, fixture, rejectionOf, resourceCounts, run, watchdog } from '../helpers.ts';
 
 const Concurrent = suite('concurrent jobs in one process');
 

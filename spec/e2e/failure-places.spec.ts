@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run, Runtime, WeirError } from 'weir';
+import { WeirError } from 'weir';
 import type { Params as SourceParams } from '../fixtures/failing-source.ts';
-import { assertNothingLeft, fixture, rejectionOf, resourceCounts, thrownBy } from '../helpers.ts';
+import { assertNothingLeft, fixture, rejectionOf, resourceCounts, run, Runtime, thrownBy } from '../helpers.ts';
 
 const Reading = suite('a source whose user code throws while reading');
 

@@ -1,9 +1,9 @@
 /** A runtime whose job failed under a reader of its output runs the next job at once, every time. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Runtime, type JobHandle } from 'weir';
+import { type JobHandle } from 'weir';
 import type { Params as FailingParams } from '../fixtures/failing-map.ts';
-import { assertNothingLeft, fixture, rejectionOf, resourceCounts, watchdog } from '../helpers.ts';
+import { assertNothingLeft, fixture, rejectionOf, resourceCounts, Runtime, watchdog } from '../helpers.ts';
 
 const ROUNDS = 10;
 /** The failing job and the next one both take every thread of the runtime. */

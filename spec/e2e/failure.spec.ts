@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run, WeirError, type JobHandle } from 'weir';
-import { assertNothingLeft, fixture, rejectionOf, resourceCounts, watchdog } from '../helpers.ts';
+import { WeirError, type JobHandle } from 'weir';
+import { assertNothingLeft, fixture, rejectionOf, resourceCounts, run, watchdog } from '../helpers.ts';
 
 const FAIL_AT = 4242;
 const PAD = 500;
@@ -216,11 +216,19 @@ Crossing('records that stay in one thread are handed over as they are, functions
     { parallelism: 1, workers: 1 },
     { parallelism: 2, workers: 1 },
   ]) {
-    const h = await run(fixture('not-cloneable'), { ...options, params: { count: 2_000 } });
+    // checkRecords off (the default outside these specs): nothing checks what never crosses.
+    const h = await run(fixture('not-cloneable'), { ...options, checkRecords: false, params: { count: 2_000 } });
     const rendered = await watchdog(h.collected<string>('rendered'), 'not-cloneable on one thread');
     assert.is(rendered.length, 2_000, `expected every offer rendered at ${JSON.stringify(options)}`);
     assert.ok(rendered.includes('#1999'));
   }
+});
+
+Crossing('with checkRecords, the same records fail on one thread too, as they would across threads', async () => {
+  const h = await run(fixture('not-cloneable'), { parallelism: 2, workers: 1, checkRecords: true, params: { count: 2_000 } });
+  const error = await rejectionOf(h.done, 'done of not-cloneable with checkRecords');
+  assert.is(error.code, 'WEIR_E_NOT_CLONEABLE', `expected WEIR_E_NOT_CLONEABLE on one thread, got ${error.code}: ${error.message}`);
+  assert.match(error.message, /operator "offers" \(subtask [12]\/2\) emitted a record that cannot be sent to render → collect#2 [12]\/2/);
 });
 
 Crossing.run();

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run, WeirError } from 'weir';
-import { assertNothingLeft, fixture, rejectionOf, resourceCounts } from '../helpers.ts';
+import { WeirError } from 'weir';
+import { assertNothingLeft, fixture, rejectionOf, resourceCounts, run } from '../helpers.ts';
 
 const Mismatch = suite('a graph that differs between threads is refused');
 

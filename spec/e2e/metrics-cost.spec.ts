@@ -3,9 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run } from 'weir';
 import type { Params as SlowSinkParams } from '../fixtures/slow-sink.ts';
-import { assertNothingLeft, fixture, resourceCounts, watchdog } from '../helpers.ts';
+import { assertNothingLeft, fixture, resourceCounts, run, watchdog } from '../helpers.ts';
 
 const WARM_UP = 1_000;
 const CALLS = 10_000;

@@ -1,8 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run } from 'weir';
 import { keyOfIndex, type Params, type Seen } from '../fixtures/ordering.ts';
-import { fixture, watchdog } from '../helpers.ts';
+import { fixture, run, watchdog } from '../helpers.ts';
 
 /**
  * For every (source subtask, key), the indexes that source emits for that key, in emission order:

@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run, WeirError, type JobResult } from 'weir';
+import { WeirError, type JobResult } from 'weir';
 import { indexOf, variety } from '../fixtures/roundtrip.ts';
 import type { Params as ShapesParams, Tagged } from '../fixtures/shapes.ts';
-import { assertNothingLeft, assertSameMultiset, fixture, rejectionOf, resourceCounts, thrownBy, watchdog } from '../helpers.ts';
+import { assertNothingLeft, assertSameMultiset, fixture, rejectionOf, resourceCounts, run, thrownBy, watchdog } from '../helpers.ts';
 
 interface Square {
   n: number;

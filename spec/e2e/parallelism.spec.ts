@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run } from 'weir';
 import type { Aggregate, Item, RunningCount, Sum } from '../fixtures/keyed-results.ts';
-import { fixture, watchdog } from '../helpers.ts';
+import { fixture, run, watchdog } from '../helpers.ts';
 
 type KeyT = string | number;
 

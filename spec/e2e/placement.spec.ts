@@ -6,9 +6,8 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Runtime } from 'weir';
 import { expected, type Item, type Params, type Step } from '../fixtures/mutating.ts';
-import { assertNothingLeft, assertSameMultiset, fixture, resourceCounts, watchdog } from '../helpers.ts';
+import { assertNothingLeft, assertSameMultiset, fixture, resourceCounts, Runtime, watchdog } from '../helpers.ts';
 
 const PLACEMENTS = [
   { workers: 1, chaining: true },

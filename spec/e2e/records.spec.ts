@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run, WeirError } from 'weir';
+import { WeirError } from 'weir';
 import type { Nested, Params } from '../fixtures/records.ts';
-import { assertNothingLeft, fixture, resourceCounts, watchdog } from '../helpers.ts';
+import { assertNothingLeft, fixture, resourceCounts, run, watchdog } from '../helpers.ts';
 
 /** How deep a record is, walked without recursion. */
 function depthOf(record: Nested): number {

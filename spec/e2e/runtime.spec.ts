@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Runtime, WeirError, type JobMetrics } from 'weir';
+import { WeirError, type JobMetrics } from 'weir';
 import { expectedSums, finalSums, type Params as SumParams } from '../fixtures/keyed-sum.ts';
-import { assertNothingLeft, fixture, rejectionOf, resourceCounts, thrownBy, watchdog } from '../helpers.ts';
+import { assertNothingLeft, fixture, rejectionOf, resourceCounts, Runtime, thrownBy, watchdog } from '../helpers.ts';
 
 type Sum = { key: string; value: number };
 

@@ -1,8 +1,8 @@
 /** A worker stuck in user code: metrics() still answers and says where, and cancel takes the thread after its grace. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ManualClock, run, Runtime, systemClock, type JobHandle, type JobMetrics, type WorkerMetrics } from 'weir';
-import { assertNothingLeft, fixture, resourceCounts, watchdog } from '../helpers.ts';
+import { ManualClock, systemClock, type JobHandle, type JobMetrics, type WorkerMetrics } from 'weir';
+import { assertNothingLeft, fixture, resourceCounts, run, Runtime, watchdog } from '../helpers.ts';
 
 /** metrics() reads shared memory: a hang guard only, far above the microseconds it takes. */
 const ANSWER_LIMIT_MS = 2_000;
