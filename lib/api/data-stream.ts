@@ -65,7 +65,8 @@ export abstract class Stream<T> {
   }
 
   /**
-   * Applies a user operator written against the operator contract (`open`, `process`, `close`, …).
+   * Applies a user operator written against the operator contract (`open`, `process`, `close`, …),
+   * named `name` in metrics and errors.
    *
    * @example
    * ```ts
@@ -76,7 +77,7 @@ export abstract class Stream<T> {
    * ```
    */
   transform<O>(name: string, factory: OperatorFactory<T, O>): DataStream<O> {
-    return this.attach(name, factory, [factory]);
+    return this.attach(name, factory, [factory]).name(name);
   }
 
   /**
@@ -264,7 +265,7 @@ export class KeyedStream<T, K extends Key> extends Stream<T> {
 
   /** Applies a user operator to the keyed stream: its context's `key` and `keyedState` work per key. */
   override transform<O>(name: string, factory: KeyedOperatorFactory<T, O, K>): DataStream<O> {
-    return this.keyed(name, factory, [factory]);
+    return this.keyed(name, factory, [factory]).name(name);
   }
 
   private keyed<O>(type: string, factory: KeyedOperatorFactory<T, O, K>, functions: readonly Function[], describe: JsonValue = null): DataStream<O> {

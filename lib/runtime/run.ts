@@ -71,9 +71,9 @@ export async function startJob(module: string | URL, resolved: ResolvedOptions, 
   await coordinator.start();
   // run() resolving is the first sign of a running job; the event follows on the next turn so
   // that a listener attached right after `await run()` still sees it.
-  // A job that failed while its hosts were being started never ran: it only reports 'failed'.
-  setImmediate(() => {
-    if (handle.status !== 'failing' && handle.status !== 'failed') handle.emit('running');
-  });
+  // A job that failed while its hosts were being started never ran: it only reports 'failed'
+  // (and leaves no immediate behind once `done` has rejected).
+  const ran = () => handle.status !== 'failing' && handle.status !== 'failed';
+  if (ran()) setImmediate(() => ran() && handle.emit('running'));
   return handle;
 }

@@ -141,3 +141,19 @@ Refused('runtime.run refuses an unknown option listing the options a job takes, 
 });
 
 Refused.run();
+
+const State = suite('keyed state asked for where there is no key');
+
+State('an operator on a stream that is not keyed gets WEIR_E_STATE naming it, not keys made up', async () => {
+  const before = resourceCounts();
+  const h = await run(fixture('unkeyed-state'), { parallelism: 1, workers: 1 });
+  const error = await rejectionOf(h.done, 'done of unkeyed-state');
+  assert.instance(error, WeirError, `expected a WeirError, got ${error.name}: ${error.message}`);
+  assert.is(error.code, 'WEIR_E_STATE', `expected WEIR_E_STATE, got ${error.code}: ${error.message}`);
+  assert.match(error.message, /operator "counter" asked for keyed state "count", but its input is not keyed/, `unexpected message: ${error.message}`);
+  assert.match(error.message, /keyBy\(fn\)\.transform/, `expected the message to say what to do: ${error.message}`);
+  assert.is((error as WeirError).operator, 'counter');
+  assertNothingLeft(before, 'after unkeyed-state');
+});
+
+State.run();
