@@ -189,6 +189,19 @@ Credit('close() closes every channel and ends the stream', async () => {
   assert.is(channels[0]!.credit, 3, 'expected no credit returned on a closed stream');
 });
 
+Credit('a consumer that leaves its loop early stops reading: credit comes back, later records are dropped, the end still comes', async () => {
+  const { channels, output } = stream(1, 2);
+  const channel = channels[0]!;
+  channel.send(batch(1, 2));
+  channel.send(batch(3));
+  for await (const r of output.iterate()) if (r === 1) break;
+  assert.is(channel.credit, 2, 'expected the credit of the batch being read and of the one behind it back');
+  channel.send(batch(4));
+  assert.is(channel.credit, 2, 'expected a later batch dropped and its credit returned at once');
+  channel.send(END);
+  await watchdog(output.whenEnded(), 'whenEnded() after an early break');
+});
+
 Delivery.run();
 Failure.run();
 Consumers.run();

@@ -97,15 +97,16 @@ export class PortOutputChannel implements OutputChannel, PolledChannel {
   }
 
   send(message: StreamMessage<RecordBatch>, bytes: number): void {
-    this.#credit--;
-    this.#bytesInFlight += bytes;
-    this.#sizes.push(bytes);
     if (message.type === 'batch') {
       const { batch, transfer } = this.#encoder.encode(message.batch);
       this.port.postMessage({ type: 'batch', batch } satisfies WireMessage, transfer);
     } else {
       this.port.postMessage(message);
     }
+    // Counted once posted: a message that could not be sent (a record that cannot be cloned) took nothing.
+    this.#credit--;
+    this.#bytesInFlight += bytes;
+    this.#sizes.push(bytes);
   }
 
   close(): Promise<void> {

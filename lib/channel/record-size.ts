@@ -18,8 +18,8 @@ const SLOT = 8;
  *
  * @example
  * ```ts
- * estimateSize({ symbol: 'AAPL', price: 1.5 }); // ≈ 16 + 2 × 8 + 4 + 8
- * estimateSize('x'.repeat(1_000_000));           // ≈ 1,000,000
+ * estimateSize({ symbol: 'AAPL', price: 1.5 }); // 76: a header, two slots, two names, a string, a number
+ * estimateSize('x'.repeat(1_000_000));           // 1,000,016
  * ```
  */
 export function estimateSize(value: unknown): number {

@@ -17,9 +17,9 @@ const WORKER = {
   heapUsed: 1,
   peakHeap: 2,
   threadId: 3,
-  /** When the step now running began (Clock time), 0 between steps. */
+  /** When the step now running began (Clock time). */
   stepStartedAt: 4,
-  /** Which of the worker's actors runs that step. */
+  /** Which of the worker's actors runs that step, plus one: 0 between steps. */
   stepActor: 5,
 } as const;
 const WORKER_FIELDS = 6;
@@ -117,12 +117,12 @@ export class WorkerBoard {
   }
 
   stepStarted(actor: number, at: number): void {
-    this.#values[WORKER.stepActor] = actor;
     this.#values[WORKER.stepStartedAt] = at;
+    this.#values[WORKER.stepActor] = actor + 1;
   }
 
   stepsEnded(): void {
-    this.#values[WORKER.stepStartedAt] = 0;
+    this.#values[WORKER.stepActor] = 0;
   }
 
   worker(threadId: number, heapUsed: number, peakHeap: number): void {
@@ -193,14 +193,14 @@ export function readBoard(buffer: SharedArrayBuffer, layout: BoardLayout, worker
     };
   });
   const startedAt = v[WORKER.stepStartedAt]!;
-  const stepActor = layout.actors[v[WORKER.stepActor]!];
+  const stepActor = layout.actors[v[WORKER.stepActor]! - 1];
   return {
     worker,
     published: v[WORKER.published]!,
     threadId: v[WORKER.threadId]!,
     heapUsedBytes: v[WORKER.heapUsed]!,
     peakHeapBytes: v[WORKER.peakHeap]!,
-    ...(startedAt > 0 && stepActor ? { step: { actor: stepActor.ref, startedAt } } : {}),
+    ...(stepActor ? { step: { actor: stepActor.ref, startedAt } } : {}),
     actors,
   };
 }

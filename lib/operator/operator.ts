@@ -20,7 +20,11 @@ import type { StateDescriptor } from '../state/state-descriptors.ts';
  */
 export interface Collector<T> {
   collect(record: T): void;
-  /** Emits every record of `records` in order, pulling each only when it can move on. */
+  /**
+   * Emits every record of `records` in order, pulling each only when it can move on. Until its
+   * last record is pulled, the iterable (an array, or whatever an iterator reads) belongs to weir:
+   * do not change or reuse it after the call; emit a copy of anything the operator keeps changing.
+   */
   collectAll(records: Iterable<T>): void;
 }
 

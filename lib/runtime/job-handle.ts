@@ -78,7 +78,9 @@ export class JobHandle extends EventEmitter<JobEvents> {
 
   /**
    * The records of the collect sink `name`, as they arrive. Ends when the job finishes, throws if it
-   * fails. Reading slowly slows the job down (credit), it never drops records. One consumer per output.
+   * fails. Reading slowly slows the job down (credit), it never drops records. One consumer per
+   * output. Leaving the loop early (`break`, `return`, a throw) stops reading: the output's later
+   * records are dropped, so that the job can go on and finish; `cancel()` it to stop it instead.
    */
   output<T = unknown>(name: string): AsyncIterableIterator<T> {
     return this.#coordinator.output(name).iterate() as AsyncIterableIterator<T>;

@@ -19,6 +19,8 @@ export class OutputStream<T> {
   #failure: Error | undefined;
   #closed = false;
   #settled = false;
+  /** The iterator was left early: records are dropped as they come. */
+  #dropping = false;
   #wake: (() => void) | undefined;
   #consumer: 'output()' | 'collected()' | undefined;
   #collected: Promise<T[]> | undefined;
@@ -105,25 +107,45 @@ export class OutputStream<T> {
   }
 
   async *#iterator(): AsyncIterableIterator<T> {
-    for (;;) {
-      const next = this.#batches.shift();
-      if (next) {
-        yield* next.records;
-        if (!this.#closed) next.channel.release();
-        continue;
+    let current: { records: T[]; channel: InputChannel } | undefined;
+    let ended = false;
+    try {
+      for (;;) {
+        current = this.#batches.shift();
+        if (current) {
+          yield* current.records;
+          if (!this.#closed) current.channel.release();
+          current = undefined;
+          continue;
+        }
+        if (this.#settled) {
+          ended = true;
+          if (this.#failure) throw this.#failure;
+          return;
+        }
+        await new Promise<void>((resolve) => (this.#wake = resolve));
       }
-      if (this.#settled) {
-        if (this.#failure) throw this.#failure;
-        return;
+    } finally {
+      // Left early (break, return, a throw in the loop's body): nobody reads this output any more.
+      // Its later records are dropped, and their credit returned, so the job is not held up forever.
+      if (!ended) {
+        if (current && !this.#closed) current.channel.release();
+        this.#stopReading();
       }
-      await new Promise<void>((resolve) => (this.#wake = resolve));
     }
+  }
+
+  #stopReading(): void {
+    this.#dropping = true;
+    for (const { channel } of this.#batches.splice(0)) if (!this.#closed) channel.release();
   }
 
   #pull(channel: InputChannel): void {
     for (let message = channel.take(); message; message = channel.take()) {
-      if (message.type === 'batch') this.#batches.push({ records: message.batch as T[], channel });
-      else {
+      if (message.type === 'batch') {
+        if (this.#dropping) channel.release();
+        else this.#batches.push({ records: message.batch as T[], channel });
+      } else {
         if (message.type === 'end' && --this.#open === 0) this.#markEnded();
         channel.release();
       }
