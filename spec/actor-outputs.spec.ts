@@ -68,8 +68,12 @@ Timeout('a partly filled batch leaves after bufferTimeoutMs on the clock, not be
 Timeout('a writer waiting for credit keeps its partial batch; credit sends the backlog, then the timer the rest', () => {
   const channel = new LocalChannel(1);
   const { out, clock, events } = outputs(channel);
-  for (let i = 0; i < 9; i++) out.route.collect(i);
+  for (let i = 0; i < 8; i++) out.route.collect(i);
   assert.is(out.flow.stalled, 1, 'expected the second full batch to wait for credit');
+  out.route.collect('held');
+  assert.not.ok(out.held.empty, 'expected a record routed while stalled to be held in front of the router');
+  // A broadcast does this: a record goes on to every writer after one of them stalled.
+  out.writers[0]!.push(8);
   clock.advance(10);
   assert.is(out.backlog, 1, 'expected the timer not to queue the partial batch behind the backlog');
   assert.equal(channel.take(), { type: 'batch', batch: [0, 1, 2, 3] });

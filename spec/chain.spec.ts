@@ -6,6 +6,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Chain, type ChainLink } from '../lib/actor/chain.ts';
+import { PendingInput } from '../lib/actor/pending-input.ts';
+import { createRouter } from '../lib/channel/router.ts';
 import { ChannelWriter, type Flow } from '../lib/channel/channel-writer.ts';
 import { LocalChannel } from '../lib/channel/local-channel.ts';
 import { WeirError } from '../lib/errors.ts';
@@ -64,7 +66,7 @@ const Holding = suite('chain: credit holds inside the chain');
 
 Holding('a generator of 10,000 records is pulled only as far as the route takes them', () => {
   const { pulls, link: flatMap } = flatMapCounting(10_000);
-  const { chain, flow, records, overrun, resumeAll } = chainOf([flatMap], [3, 1000, 5000]);
+  const { chain, flow, records, heldAtRouter, resumeAll } = chainOf([flatMap], [3, 1000, 5000]);
   chain.head.collect(0);
   assert.is(pulls.count, 3, `expected 3 pulls before the stall, not ${pulls.count}`);
   assert.ok(chain.pending, 'expected the rest of the generator set aside');
@@ -76,7 +78,7 @@ Holding('a generator of 10,000 records is pulled only as far as the route takes 
   resumeAll();
   assert.is(pulls.count, 10_000);
   assert.equal(records, Array.from({ length: 10_000 }, (_, i) => i), 'expected every record once, in order');
-  assert.is(overrun.count, 0, 'expected no record to reach the route while the flow was stalled');
+  assert.is(heldAtRouter.count, 0, 'expected the generator not pulled past a stall: nothing to hold in front of the router');
   assert.not.ok(chain.pending);
 });
 
@@ -87,7 +89,9 @@ Holding('behind a real writer, a flatMap fills one batch beyond the credit, not 
   const writer = new ChannelWriter(channel, { batchSize, batchBytes: 1 << 20 }, flow, () => {});
   channel.onCredit = () => writer.drain();
   const { pulls, link: flatMap } = flatMapCounting(10_000);
-  const chain = new Chain([flatMap], { collect: (r) => writer.push(r) }, flow, (signal) => writer.control(signal), at('source'));
+  const held = new PendingInput();
+  const route = createRouter([{ partition: 'forward', writers: [writer], at: at('flatMap'), maxParallelism: 128, start: 0 }], { flow, record: (r) => held.record(r) });
+  const chain = new Chain([flatMap], { route, flow, held }, (signal) => writer.control(signal), at('source'));
   chain.head.collect(0);
   assert.is(pulls.count, 2 * batchSize, `expected one batch in flight and one in the backlog (${2 * batchSize} pulls), got ${pulls.count}`);
   const received: unknown[] = [];
@@ -125,13 +129,15 @@ Holding('a batch stops at the stall and goes on from its cursor: nothing twice, 
   assert.is(processed, 10, 'expected each record processed exactly once');
 });
 
-Holding('records emitted after a stall wait in front of the next operator, in order', () => {
+Holding('records emitted one by one after a stall run on and wait in front of the router, in order', () => {
   const log: string[] = [];
   const triple = link<number, string>('triple', { process: (r, out) => ['a', 'b', 'c'].forEach((s) => out.collect(`${r}${s}`)) });
-  const { chain, records, resumeAll } = chainOf([triple, identity('after', log)], [2]);
+  const { chain, records, heldAtRouter, resumeAll } = chainOf([triple, identity('after', log)], [2]);
   chain.head.collectAll([1, 2]);
   assert.equal(records, ['1a', '1b'], 'expected the stall after two records');
-  assert.equal(log, ['after:1a', 'after:1b'], 'expected "1c" set aside in front of the second operator');
+  assert.equal(log, ['after:1a', 'after:1b', 'after:1c'], 'expected "1c" to finish its way through the operators');
+  assert.is(heldAtRouter.count, 1, 'expected "1c" held in front of the router, not sent while stalled');
+  assert.ok(chain.pending, 'expected "1c" waiting');
   resumeAll();
   assert.equal(records, ['1a', '1b', '1c', '2a', '2b', '2c'], 'expected "1c" before the rest of the batch');
 });
@@ -217,7 +223,7 @@ function keyedLink(keyOf: (r: unknown) => Key, log: unknown[]) {
       out.collect(record.user);
     },
   };
-  const chainLink: ChainLink = { ...link('count', operator), keyed: { keyOf, keys, at: at('keyBy → count') } };
+  const chainLink: ChainLink = { ...link('count', operator), keyed: { keyOf, keys, at: at('keyBy → count'), check: true } };
   return chainLink;
 }
 

@@ -1,6 +1,6 @@
 import type { Flow } from '../channel/channel-writer.ts';
 import type { Route } from '../channel/router.ts';
-import { errors, userError, type SubtaskLocation, type WeirError } from '../errors.ts';
+import { userError, type SubtaskLocation, type WeirError } from '../errors.ts';
 import type { KeySelector } from '../graph/logical-graph.ts';
 import type { Collector, Operator } from '../operator/operator.ts';
 import type { ControlMessage } from '../protocol/messages.ts';
@@ -17,17 +17,28 @@ export interface ChainLink {
    * The stage computes each record's key before `process` and sets it in `keys`, which the
    * operator's state handles read. A bad key is blamed on `at` (`keyBy → op`), as the router would.
    */
-  readonly keyed?: { readonly keyOf: KeySelector; readonly keys: KeyContext; readonly at: SubtaskLocation };
+  readonly keyed?: {
+    readonly keyOf: KeySelector;
+    readonly keys: KeyContext;
+    readonly at: SubtaskLocation;
+    /**
+     * Whether the stage checks that each key is a string or a number: needed where the keyBy is
+     * fused into the chain; after an exchange, the sender's router already hashed (so checked) the
+     * same key.
+     */
+    readonly check: boolean;
+  };
 }
+
+/** For keys a router already checked: V8 inlines it to nothing. */
+const trusted = (key: Key): Key => key;
 
 type Blame = (cause: unknown, record: unknown) => WeirError;
 
 // The shapes of a stage's functions, copied per stage (see specialize) so that each call site sees
-// one operator and V8 can inline the chain into the loop that feeds it. `process` runs a record
-// (draining and batches check the flow themselves); `collect`, what the operator before calls, sets
-// the record aside while an output of the actor has no credit (the flow is stalled), else runs it.
-// try/catch costs nothing until something throws; the catch turns a bare user exception into an
-// error that names the operator, the subtask and the record it was given.
+// one operator and V8 can inline the chain into the loop that feeds it. try/catch costs nothing
+// until something throws; the catch turns a bare user exception into an error that names the
+// operator, the subtask and the record it was given.
 const stageProcess =
   (operator: Operator<unknown, unknown>, next: Collector<unknown>, blame: Blame) =>
   (record: unknown): void => {
@@ -56,24 +67,21 @@ const keyedStageProcess =
     }
   };
 
-const stageCollect =
-  (process: (record: unknown) => void, flow: Flow, pending: PendingInput) =>
-  (record: unknown): void => {
-    if (flow.stalled !== 0) pending.record(record);
-    else process(record);
-  };
-
-/** Runs an array through a stage until the flow stalls; the rest is set aside with a cursor. */
+/**
+ * Runs an array through a stage until the flow stalls; the rest is set aside with a cursor.
+ * `done` runs once every record has moved on, now or when the rest is drained.
+ */
 const collectArray =
   (process: (record: unknown) => void, flow: Flow, pending: PendingInput) =>
-  (records: readonly unknown[]): void => {
+  (records: readonly unknown[], done?: () => void): void => {
     for (let i = 0; i < records.length; i++) {
       if (flow.stalled !== 0) {
-        pending.records(records, i);
+        pending.records(records, i, done);
         return;
       }
       process(records[i]);
     }
+    done?.();
   };
 
 /** What follows a stage: the next stage, or the end of the chain, which hands signals to the outputs. */
@@ -81,40 +89,41 @@ interface Downstream extends Collector<unknown> {
   signal(signal: ControlMessage): void;
 }
 
-/** One operator of a chain, bound to what follows it, with the input it could not take yet. */
+/** What a stage does: with a record, and with a signal once everything before it has passed. */
+interface StageBody {
+  /** Runs a record through this stage and on (callers check the flow). */
+  readonly process: (record: unknown) => void;
+  /** What the stage before calls. */
+  readonly collect: (record: unknown) => void;
+  handle(signal: ControlMessage): void;
+}
+
+/** One stage of a chain (an operator, or the router at its end), with the input it could not take yet. */
 class Stage implements Downstream {
   readonly collect: (record: unknown) => void;
   readonly process: (record: unknown) => void;
-  readonly #collectArray: (records: readonly unknown[]) => void;
-  readonly #pending = new PendingInput();
+  readonly #collectArray: (records: readonly unknown[], done?: () => void) => void;
   readonly #drain: () => boolean;
+  readonly #handle: (signal: ControlMessage) => void;
 
   constructor(
-    readonly link: ChainLink,
-    readonly next: Downstream,
+    body: StageBody,
+    private readonly pending: PendingInput,
     private readonly flow: Flow,
     /** The operator whose records this stage receives, blamed when an iterable it emitted throws. */
     private readonly producer: SubtaskLocation,
   ) {
-    const { operator, at, keyed } = link;
-    const pending = this.#pending;
-    const blame: Blame = (cause, record) => userError(cause, at, { value: record });
-    if (keyed) {
-      const blameKey: Blame = (cause, record) => userError(cause, keyed.at, { value: record });
-      this.process = specialize(keyedStageProcess, operator, next, blame, keyed.keyOf, checkKey, blameKey, keyed.keys);
-    } else {
-      this.process = specialize(stageProcess, operator, next, blame);
-    }
-    this.collect = specialize(stageCollect, this.process, flow, pending);
+    this.collect = body.collect;
+    this.process = body.process;
+    this.#handle = (signal) => body.handle(signal);
     this.#collectArray = specialize(collectArray, this.process, flow, pending);
-    const handle = (signal: ControlMessage) => this.#handle(signal);
-    this.#drain = () => pending.drain(flow, this.process, handle);
+    this.#drain = () => pending.drain(flow, this.process, this.#handle);
   }
 
   collectAll(records: Iterable<unknown>): void {
-    if (this.flow.stalled !== 0 || !this.#pending.empty) {
-      if (Array.isArray(records)) this.#pending.records(records, 0);
-      else this.#pending.iterator(records[Symbol.iterator](), this.producer);
+    if (this.flow.stalled !== 0 || !this.pending.empty) {
+      if (Array.isArray(records)) this.pending.records(records, 0);
+      else this.pending.iterator(records[Symbol.iterator](), this.producer);
       return;
     }
     if (Array.isArray(records)) {
@@ -124,7 +133,7 @@ class Stage implements Downstream {
     const iterator = records[Symbol.iterator]();
     for (;;) {
       if (this.flow.stalled !== 0) {
-        this.#pending.iterator(iterator, this.producer);
+        this.pending.iterator(iterator, this.producer);
         return;
       }
       const next = iterator.next();
@@ -133,8 +142,18 @@ class Stage implements Downstream {
     }
   }
 
+  /**
+   * A batch from the mailbox: runs it as far as credit allows; `done` runs once its last record has
+   * moved on (the mailbox slot is returned then, so a channel never has more than its capacity of
+   * batches alive at the receiver).
+   */
+  collectBatch(records: readonly unknown[], done: () => void): void {
+    if (this.flow.stalled !== 0 || !this.pending.empty) this.pending.records(records, 0, done);
+    else this.#collectArray(records, done);
+  }
+
   signal(signal: ControlMessage): void {
-    if (this.flow.stalled !== 0 || !this.#pending.empty) this.#pending.signal(signal);
+    if (this.flow.stalled !== 0 || !this.pending.empty) this.pending.signal(signal);
     else this.#handle(signal);
   }
 
@@ -144,29 +163,41 @@ class Stage implements Downstream {
   }
 
   get idle(): boolean {
-    return this.#pending.empty;
+    return this.pending.empty;
   }
+}
 
-  /** End of input: the operator's `close` may still emit; then the end moves on. */
-  #handle(signal: ControlMessage): void {
-    if (signal.type === 'end') {
-      try {
-        this.link.operator.close?.(this.next);
-      } catch (cause) {
-        throw userError(cause, { ...this.link.at, while: 'closing' });
+/** An operator's stage: `close` runs when the end of input reaches it, and may still emit. */
+function operatorBody(link: ChainLink, next: Downstream): StageBody {
+  const { operator, at, keyed } = link;
+  const blame: Blame = (cause, record) => userError(cause, at, { value: record });
+  const process = keyed
+    ? specialize(keyedStageProcess, operator, next, blame, keyed.keyOf, keyed.check ? checkKey : trusted, (cause, record) => userError(cause, keyed.at, { value: record }), keyed.keys)
+    : specialize(stageProcess, operator, next, blame);
+  return {
+    process,
+    collect: process,
+    handle(signal) {
+      if (signal.type === 'end') {
+        try {
+          operator.close?.(next);
+        } catch (cause) {
+          throw userError(cause, { ...at, while: 'closing' });
+        }
       }
-    }
-    this.next.signal(signal);
-  }
+      next.signal(signal);
+    },
+  };
 }
 
 /**
  * Operators fused into one call path: `head.collect(r)` runs r through every operator to the
- * router. Credit holds inside the chain too: when an output of the actor runs out of credit, every
- * stage sets aside what reaches it (records, the rest of a batch, the rest of an iterable emitted
- * with `collectAll`, signals) and `resume` goes on from there later, the stage nearest the outputs
- * first, since what waits there came first. So an operator that emits 10,000 records per input
- * fills one batch beyond the credit, not 10,000 records' worth.
+ * router. Credit holds inside the chain too: when an output of the actor runs out of credit, what is
+ * on its way is set aside where it is (the rest of a batch, the rest of an iterable emitted with
+ * `collectAll` in front of the stage it went to, single records in front of the router, signals
+ * behind all of them), and `resume` goes on from there later, the stage nearest the outputs first,
+ * since what waits there came first. So an operator that emits 10,000 records per input fills one
+ * batch beyond the credit, not 10,000 records' worth.
  */
 export class Chain {
   readonly head: Stage;
@@ -174,32 +205,38 @@ export class Chain {
   readonly #flow: Flow;
   #ended = false;
 
-  constructor(links: readonly ChainLink[], route: Route, flow: Flow, onSignal: (signal: ControlMessage) => void, input: SubtaskLocation) {
+  constructor(
+    links: readonly ChainLink[],
+    /** The actor's outputs: the route, the flow, and where the route sets records aside. */
+    outputs: { readonly route: Route; readonly flow: Flow; readonly held: PendingInput },
+    onSignal: (signal: ControlMessage) => void,
+    input: SubtaskLocation,
+  ) {
+    const { flow } = outputs;
     this.#flow = flow;
     // A chain of a source alone has no operator: its router is blamed on the source.
-    const tailAt = links.length > 0 ? links[links.length - 1]!.at : input;
-    const end: Downstream = {
-      collect: () => {
-        throw errors.internal('a record reached the end of a chain past its router');
+    const last = links.length > 0 ? links[links.length - 1]!.at : input;
+    // The router's stage runs the route, which itself sets a record aside while an output of the
+    // actor has no credit (see Hold in router.ts): within a step, once an output stalls it stays
+    // stalled (credit comes back between steps), so what operators emit after the stall runs on
+    // through the chain and waits in front of the router, in order; what they emit in bulk waits in
+    // front of the stage it was emitted to (see collectAll).
+    const route = outputs.route.collect;
+    const router = new Stage(
+      {
+        process: route,
+        collect: route,
+        handle: (signal) => {
+          if (signal.type === 'end') this.#ended = true;
+          onSignal(signal);
+        },
       },
-      collectAll: () => {
-        throw errors.internal('records reached the end of a chain past its router');
-      },
-      signal: (signal) => {
-        if (signal.type === 'end') this.#ended = true;
-        onSignal(signal);
-      },
-    };
-    // The router is the last stage: records wait in front of it like in front of any operator.
-    const router: ChainLink = { operator: { process: (record) => route.collect(record) }, at: tailAt };
-    const all = [...links, router];
-    const stages: Stage[] = [];
-    let next: Downstream = end;
-    for (let i = all.length - 1; i >= 0; i--) {
-      const stage: Stage = new Stage(all[i]!, next, flow, i === 0 ? input : all[i - 1]!.at);
-      stages.unshift(stage);
-      next = stage;
-    }
+      outputs.held,
+      flow,
+      last,
+    );
+    const stages: Stage[] = [router];
+    for (let i = links.length - 1; i >= 0; i--) stages.unshift(new Stage(operatorBody(links[i]!, stages[0]!), new PendingInput(), flow, i === 0 ? input : links[i - 1]!.at));
     this.#stages = stages;
     this.head = stages[0]!;
   }

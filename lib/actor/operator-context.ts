@@ -11,56 +11,82 @@ export interface ContextBase {
   readonly params: unknown;
 }
 
-const where = ({ at, maxParallelism, params }: ContextBase): OperatorContext => ({
-  job: at.job,
-  operator: at.operator,
-  subtaskIndex: at.subtaskIndex,
-  parallelism: at.parallelism,
-  maxParallelism,
-  params,
-});
+/** What every operator's context says: where it runs. */
+class Place implements OperatorContext {
+  readonly job: string;
+  readonly operator: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly params: unknown;
+  protected readonly at: SubtaskLocation;
+
+  constructor({ at, maxParallelism, params }: ContextBase) {
+    this.at = at;
+    this.job = at.job;
+    this.operator = at.operator;
+    this.subtaskIndex = at.subtaskIndex;
+    this.parallelism = at.parallelism;
+    this.maxParallelism = maxParallelism;
+    this.params = params;
+  }
+}
 
 /**
  * The context of an operator on a stream that is not keyed. Its type has no keyed state; the
  * object still answers `keyedState`, `key` and `keys` with a clear error, for callers the type
  * system did not stop (JavaScript, casts), instead of inventing keys.
  */
-export function operatorContext(base: ContextBase): OperatorContext {
-  const { at } = base;
-  return {
-    ...where(base),
-    keyedState(name: string): never {
-      throw errors.keyedStateNotKeyed(at, name);
-    },
-    get key(): never {
-      throw errors.keyNotKeyed(at);
-    },
-    keys(): never {
-      throw errors.keyNotKeyed(at);
-    },
-  } as OperatorContext;
+class UnkeyedContext extends Place {
+  keyedState(name: string): never {
+    throw errors.keyedStateNotKeyed(this.at, name);
+  }
+
+  get key(): unknown {
+    throw errors.keyNotKeyed(this.at);
+  }
+
+  keys(): IterableIterator<Key> {
+    throw errors.keyNotKeyed(this.at);
+  }
 }
 
 /**
  * The context of a keyed operator: `key` is the current record's key (its stage sets `keys.key`
  * before every call), and state handles are scoped to it. States are named per operator
- * (`node/name`), so two operators of a chain never share one by accident.
+ * (`node/name`), so two operators of a chain never share one by accident. A class, not an object
+ * literal: `ctx.key` is read on every record, and a getter on a prototype is one V8 can inline.
  */
-export function keyedOperatorContext(base: ContextBase, node: number, backend: KeyedStateBackend, keys: KeyContext): KeyedOperatorContext<Key> {
-  const prefix = `${node}/`;
-  return {
-    ...where(base),
-    get key(): Key {
-      return keys.key;
-    },
-    keyedState<H>(name: string, descriptor: StateDescriptor<H>): H {
-      return backend.handle(prefix + name, descriptor, keys, base.at);
-    },
-    *keys(): IterableIterator<Key> {
-      for (const key of backend.keys(prefix)) {
-        keys.key = key;
-        yield key;
-      }
-    },
-  };
+class KeyedContext extends Place implements KeyedOperatorContext<Key> {
+  readonly #prefix: string;
+
+  constructor(
+    base: ContextBase,
+    node: number,
+    private readonly backend: KeyedStateBackend,
+    private readonly current: KeyContext,
+  ) {
+    super(base);
+    this.#prefix = `${node}/`;
+  }
+
+  get key(): Key {
+    return this.current.key;
+  }
+
+  keyedState<H>(name: string, descriptor: StateDescriptor<H>): H {
+    return this.backend.handle(this.#prefix + name, descriptor, this.current, this.at);
+  }
+
+  *keys(): IterableIterator<Key> {
+    for (const key of this.backend.keys(this.#prefix)) {
+      this.current.key = key;
+      yield key;
+    }
+  }
 }
+
+export const operatorContext = (base: ContextBase): OperatorContext => new UnkeyedContext(base);
+
+export const keyedOperatorContext = (base: ContextBase, node: number, backend: KeyedStateBackend, keys: KeyContext): KeyedOperatorContext<Key> =>
+  new KeyedContext(base, node, backend, keys);

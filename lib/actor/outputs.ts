@@ -6,6 +6,7 @@ import type { KeySelector } from '../graph/logical-graph.ts';
 import type { ChannelPlan, ResolvedPartition } from '../plan/physical-plan.ts';
 import type { ControlMessage } from '../protocol/messages.ts';
 import type { Clock, Timer } from '../util/clock.ts';
+import { PendingInput } from './pending-input.ts';
 
 /** One output edge of an actor (the egress, if any, is the last), as the worker wired it. */
 export interface ActorOutput {
@@ -54,6 +55,8 @@ export interface OutputChannelMetrics {
 export class ActorOutputs {
   readonly flow: Flow = { stalled: 0 };
   readonly writers: ChannelWriter[] = [];
+  /** Records that reached the router while an output had no credit, in order (the chain drains them). */
+  readonly held = new PendingInput();
   readonly route: Route;
   readonly #setup: OutputsSetup;
   #flushTimer: Timer | undefined;
@@ -75,6 +78,7 @@ export class ActorOutputs {
           ...(output.keyOf ? { keyOf: output.keyOf } : {}),
         };
       }),
+      { flow: this.flow, record: (record) => this.held.record(record) },
     );
     for (const writer of this.writers) writer.channel.onCredit = () => this.#onCredit(writer);
   }

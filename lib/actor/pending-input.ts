@@ -3,8 +3,12 @@ import { userError, type SubtaskLocation } from '../errors.ts';
 import type { ControlMessage } from '../protocol/messages.ts';
 
 type Item =
-  /** Records from `next` on: a batch taken from the mailbox, an array emitted whole, or records set aside one by one (`own`). */
-  | { readonly kind: 'records'; readonly records: readonly unknown[]; next: number; readonly own: boolean }
+  /**
+   * Records from `next` on: a batch taken from the mailbox, an array emitted whole, or records set
+   * aside one by one (`own`). `done` runs once the last of them has moved on (a mailbox batch
+   * returns its slot then).
+   */
+  | { readonly kind: 'records'; readonly records: readonly unknown[]; next: number; readonly own: boolean; readonly done?: () => void }
   /** The rest of an iterable an operator emitted, pulled only as credit allows; `from` produced it. */
   | { readonly kind: 'iterator'; readonly iterator: Iterator<unknown>; readonly from: SubtaskLocation }
   | { readonly kind: 'signal'; readonly signal: ControlMessage };
@@ -29,9 +33,9 @@ export class PendingInput {
     else this.#items.push({ kind: 'records', records: [record], next: 0, own: true });
   }
 
-  /** Sets `records[from..]` aside, without copying them. */
-  records(records: readonly unknown[], from: number): void {
-    this.#items.push({ kind: 'records', records, next: from, own: false });
+  /** Sets `records[from..]` aside, without copying them; `done` runs once they have all moved on. */
+  records(records: readonly unknown[], from: number, done?: () => void): void {
+    this.#items.push({ kind: 'records', records, next: from, own: false, ...(done ? { done } : {}) });
   }
 
   iterator(iterator: Iterator<unknown>, from: SubtaskLocation): void {
@@ -58,6 +62,7 @@ export class PendingInput {
             if (flow.stalled !== 0) return false;
             process(records[item.next++]);
           }
+          item.done?.();
           break;
         }
         case 'iterator':

@@ -14,10 +14,11 @@ const countThenCollect =
 
 /**
  * Reads a source subtask in chunks, between which it checks credit. A reader emits a whole chunk
- * in one `read` call; what it emits after an output stalls is set aside by the chain's head, so a
- * source holds at most a chunk beyond its credit. A chunk is what fills the smallest batch of its
- * outputs, in records of the size the outputs last measured (the first chunk is one record, before
- * anything was measured): records of a megabyte are read a few at a time.
+ * in one `read` call; what it emits after an output stalls is set aside in the chain, so a source
+ * holds at most a chunk beyond its credit. A chunk is what the fullest output batch still takes,
+ * in records of the size the outputs last measured (the first chunk is one record, before anything
+ * was measured): a batch that finds no credit then stalls the source at the end of a read, with
+ * little or nothing set aside, and records of a megabyte are read a few at a time.
  */
 export class SourceDriver {
   readonly #out: Collector<unknown>;

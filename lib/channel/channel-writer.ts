@@ -38,11 +38,12 @@ export class ChannelWriter {
   /** The batch being filled, preallocated at `batchSize` when its first record comes. */
   #records: unknown[] = NO_BATCH;
   #count = 0;
-  /** Estimated bytes of the records up to the last sample. */
+  /** Estimated bytes of this batch's records up to its last sample. */
   #bytes = 0;
   #sampledAt = 0;
   #lastSize = 0;
-  #untilSample = 1;
+  /** The record count (in this batch) at which the next record is measured; the stride runs on across batches. */
+  #sampleAt = 1;
   /** The batch leaves at this many records: `batchSize`, or fewer once its bytes are reached. */
   #limit: number;
   /** Messages ready to send but waiting for credit, with their estimated bytes. */
@@ -77,9 +78,10 @@ export class ChannelWriter {
     const n = this.#count;
     if (n === 0) this.#begin();
     this.#records[n] = record;
-    this.#count = n + 1;
-    if (--this.#untilSample === 0) this.#sample(record);
-    if (n + 1 >= this.#limit) this.flush();
+    const count = n + 1;
+    this.#count = count;
+    if (count === this.#sampleAt) this.#sample(record);
+    if (count >= this.#limit) this.flush();
   }
 
   /**
@@ -90,9 +92,10 @@ export class ChannelWriter {
    */
   #begin(): void {
     this.#records = preallocated(this.batchSize);
+    // The sampling stride runs on across batches: small records are not measured at every batch's
+    // first record, and until the next sample, records count at the size last measured.
     this.#bytes = 0;
     this.#sampledAt = 0;
-    this.#untilSample = 1;
     this.#limit = this.batchSize;
     this.onFirstRecord();
   }
@@ -105,12 +108,14 @@ export class ChannelWriter {
     this.#sampledAt = n;
     this.#lastSize = size;
     if (this.#bytes >= this.batchBytes) {
+      // The batch leaves now; look at the next record, the first of the next batch.
       this.#limit = n;
+      this.#sampleAt = n + 1;
       return;
     }
     // Next sample before records four times this size could pass the byte bound unseen.
     const stride = Math.floor((this.batchBytes - this.#bytes) / (4 * Math.max(size, 1)));
-    this.#untilSample = Math.max(1, Math.min(MAX_SAMPLE_STRIDE, stride));
+    this.#sampleAt = n + Math.max(1, Math.min(MAX_SAMPLE_STRIDE, stride));
   }
 
   /** Sends the records buffered so far as a batch (or queues it for credit). */
@@ -121,6 +126,8 @@ export class ChannelWriter {
     if (records.length !== n) records.length = n;
     const bytes = this.#bytes + this.#lastSize * (n - this.#sampledAt);
     this.#count = 0;
+    // Counted from the next batch's first record on.
+    this.#sampleAt = Math.max(1, this.#sampleAt - n);
     this.recordsSent += n;
     this.#records = NO_BATCH;
     this.#enqueue({ type: 'batch', batch: records }, bytes);
@@ -131,11 +138,17 @@ export class ChannelWriter {
   }
 
   /**
-   * How many records of the size last measured fill a batch: what a source should read between
-   * two looks at credit, so that a stall leaves at most about a batch's worth behind.
+   * How many more records this writer takes before its batch leaves (for an empty batch: how many
+   * of the size last measured fill one). A source reads that many between two looks at credit, so
+   * that a batch without credit stalls it at the end of a read rather than in the middle.
    */
-  get recordsPerBatch(): number {
-    return this.#lastSize === 0 ? this.batchSize : Math.max(1, Math.min(this.batchSize, Math.floor(this.batchBytes / this.#lastSize)));
+  get room(): number {
+    const count = this.#count;
+    const byCount = count > 0 ? this.#limit - count : this.batchSize;
+    const size = this.#lastSize;
+    if (size === 0) return Math.max(1, byCount);
+    const bytes = count > 0 ? this.#bytes + size * (count - this.#sampledAt) : 0;
+    return Math.max(1, Math.min(byCount, Math.floor((this.batchBytes - bytes) / size)));
   }
 
   /**
