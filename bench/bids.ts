@@ -86,15 +86,10 @@ export default job('bids', (env, params: BidParams) => {
           }
         },
         close(out) {
-          // Pulled as credit allows: 100k totals need not wait in memory for the collect sink.
-          out.collectAll(
-            (function* () {
-              for (const auction of ctx.keys()) {
-                const t = totals.value()!;
-                yield { auction, count: t.count, sum: t.sum };
-              }
-            })(),
-          );
+          for (const auction of ctx.keys()) {
+            const t = totals.value()!;
+            out.collect({ auction, count: t.count, sum: t.sum });
+          }
         },
       };
     })

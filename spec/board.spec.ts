@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { buildGraph, job } from '../lib/api/job.ts';
 import { sinks, sources } from '../lib/api/connectors-catalog.ts';
 import { ACTOR, CHANNEL, STATUSES, WorkerBoard, boardLayout, newBoard, readBoard, type BoardLayout } from '../lib/metrics/board.ts';
+import { resolveOptions } from '../lib/runtime/options.ts';
 import { planJob, type PhysicalPlan } from '../lib/plan/physical-plan.ts';
 
 /** source (2) → keyBy → reduce (3) → collect (3), on 2 workers: local, port and egress channels. */
@@ -21,18 +22,7 @@ function samplePlan(): PhysicalPlan {
     }) as Parameters<typeof buildGraph>[0],
     undefined,
   );
-  return planJob(graph, {
-    parallelism: 2,
-    maxParallelism: 128,
-    workers: 2,
-    chaining: true,
-    mailboxCapacity: 16,
-    collectCapacity: 256,
-    batchSize: 4096,
-    batchBytes: 1 << 20,
-    mailboxBytes: 8 << 20,
-    collectBytes: 32 << 20,
-  });
+  return planJob(graph, resolveOptions({ workers: 2 }));
 }
 
 const ACTOR_FIELDS = Object.keys(ACTOR).length;

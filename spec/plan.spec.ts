@@ -5,6 +5,7 @@ import { sinks, sources } from '../lib/api/connectors-catalog.ts';
 import type { StreamEnvironment } from '../lib/api/environment.ts';
 import { WeirError } from '../lib/errors.ts';
 import { functionText, type LogicalGraph } from '../lib/graph/logical-graph.ts';
+import { resolveOptions } from '../lib/runtime/options.ts';
 import { planJob, type ChannelPlan, type PhysicalPlan, type PlanOptions } from '../lib/plan/physical-plan.ts';
 import { thrownBy } from './helpers.ts';
 
@@ -12,19 +13,7 @@ const graphOf = <P>(build: (env: StreamEnvironment, params: P) => void, params?:
   buildGraph(job<P>(name, build) as Parameters<typeof buildGraph>[0], params);
 
 const plan = (graph: LogicalGraph, options: Partial<PlanOptions> = {}): PhysicalPlan =>
-  planJob(graph, {
-    parallelism: 2,
-    maxParallelism: 128,
-    workers: 2,
-    chaining: true,
-    mailboxCapacity: 16,
-    collectCapacity: 256,
-    batchSize: 4096,
-    batchBytes: 1 << 20,
-    mailboxBytes: 8 << 20,
-    collectBytes: 32 << 20,
-    ...options,
-  });
+  planJob(graph, { ...resolveOptions({ workers: 2 }), ...options });
 
 const nodesOf = (chain: { links: readonly { node: number }[] }): number[] => chain.links.map((l) => l.node);
 

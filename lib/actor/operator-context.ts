@@ -78,11 +78,8 @@ class KeyedContext extends Place implements KeyedOperatorContext<Key> {
     return this.backend.handle(this.#prefix + name, descriptor, this.current, this.at);
   }
 
-  *keys(): IterableIterator<Key> {
-    for (const key of this.backend.keys(this.#prefix)) {
-      this.current.key = key;
-      yield key;
-    }
+  keys(): IterableIterator<Key> {
+    return this.backend.keysOf(this.#prefix, this.current);
   }
 }
 

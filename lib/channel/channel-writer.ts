@@ -46,6 +46,8 @@ export class ChannelWriter {
   #sampleAt = 1;
   /** The batch leaves at this many records: `batchSize`, or fewer once its bytes are reached. */
   #limit: number;
+  /** The smaller of `#sampleAt` and `#limit`: where `push` has something to do. */
+  #boundary = 1;
   /** Messages ready to send but waiting for credit, with their estimated bytes. */
   readonly backlog: { message: StreamMessage<RecordBatch>; bytes: number }[] = [];
   /** Batches handed to the channel so far. */
@@ -74,14 +76,22 @@ export class ChannelWriter {
     this.#limit = bounds.batchSize;
   }
 
+  // One compare per record: a sample and the end of a batch are both rare, and the body stays small
+  // enough for V8 to inline into every route.
   push(record: unknown): void {
     const n = this.#count;
     if (n === 0) this.#begin();
     this.#records[n] = record;
-    const count = n + 1;
-    this.#count = count;
+    this.#count = n + 1;
+    if (n + 1 >= this.#boundary) this.#atBoundary(record);
+  }
+
+  /** At the next sample, or the batch's last record. */
+  #atBoundary(record: unknown): void {
+    const count = this.#count;
     if (count === this.#sampleAt) this.#sample(record);
     if (count >= this.#limit) this.flush();
+    else this.#boundary = Math.min(this.#sampleAt, this.#limit);
   }
 
   /**
@@ -97,6 +107,7 @@ export class ChannelWriter {
     this.#bytes = 0;
     this.#sampledAt = 0;
     this.#limit = this.batchSize;
+    this.#boundary = Math.min(this.#sampleAt, this.#limit);
     this.onFirstRecord();
   }
 

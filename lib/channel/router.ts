@@ -40,16 +40,16 @@ export interface Route {
 
 /** A forward route's `collect`, copied per route (see specialize). */
 const forwardCollect =
-  (writer: ChannelWriter, hold: Hold) =>
+  (writer: ChannelWriter, flow: Flow, hold: Hold) =>
   (record: unknown): void => {
-    if (hold.flow.stalled !== 0) hold.record(record);
+    if (flow.stalled !== 0) hold.record(record);
     else writer.push(record);
   };
 
 class ForwardRoute implements Route {
   readonly collect: (record: unknown) => void;
   constructor(writer: ChannelWriter, hold: Hold) {
-    this.collect = specialize(forwardCollect, writer, hold);
+    this.collect = specialize(forwardCollect, writer, hold.flow, hold);
   }
 }
 
@@ -82,9 +82,9 @@ class BroadcastRoute implements Route {
 
 /** A hash route's `collect`, copied per route (see specialize): it calls this edge's key selector only. */
 const hashCollect =
-  (keyOf: KeySelector, groupOf: typeof keyGroupOf, maxParallelism: number, byKeyGroup: readonly ChannelWriter[], blame: (cause: unknown, record: unknown) => Error, hold: Hold) =>
+  (keyOf: KeySelector, groupOf: typeof keyGroupOf, maxParallelism: number, byKeyGroup: readonly ChannelWriter[], blame: (cause: unknown, record: unknown) => Error, flow: Flow, hold: Hold) =>
   (record: unknown): void => {
-    if (hold.flow.stalled !== 0) {
+    if (flow.stalled !== 0) {
       hold.record(record);
       return;
     }
@@ -103,7 +103,7 @@ class HashRoute implements Route {
     // key group → writer, precomputed so that a record costs one hash and one modulo
     const byKeyGroup = Array.from({ length: maxParallelism }, (_, group) => writers[subtaskOfKeyGroup(group, maxParallelism, writers.length)]!);
     const blame = (cause: unknown, record: unknown) => userError(cause, at, { value: record });
-    this.collect = specialize(hashCollect, keyOf, keyGroupOf, maxParallelism, byKeyGroup, blame, hold);
+    this.collect = specialize(hashCollect, keyOf, keyGroupOf, maxParallelism, byKeyGroup, blame, hold.flow, hold);
   }
 }
 
