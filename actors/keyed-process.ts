@@ -1,29 +1,48 @@
-import type { Collector, KeyedOperatorFactory } from '../lib/operator/operator.ts';
+import type { Collector, KeyedOperatorContext, KeyedOperatorFactory } from '../lib/operator/operator.ts';
+import type { OutputTag } from '../lib/operator/output-tag.ts';
+import type { TimeDomain, TimerService } from '../lib/operator/timers.ts';
 import type { Key } from '../lib/state/key-groups.ts';
 import type { StateDeclarations, StateHandles } from '../lib/state/state-descriptors.ts';
 
-/** What a keyed process function sees besides the record: its key, and the declared states of that key. */
+/** What a keyed process function sees besides the record: its key, time, timers, declared states. */
 export interface KeyedProcessContext<K extends Key, S> {
-  /** The key of the current record. */
+  /** The key of the current record (or timer). */
   readonly key: K;
   /** The handles of the declared states, each reading and writing the current key's value. */
   readonly state: S;
+  /** The current record's event time (the timer's time in onTimer); NaN on a stream without timestamps. */
+  readonly timestamp: number;
+  /** The operator's current watermark. */
+  readonly watermark: number;
+  /** Event-time and processing-time timers of the current key; they call `onTimer`. */
+  readonly timers: TimerService;
+  /** Emits to a side output, read with `stream.sideOutput(tag)`. */
+  output<T>(tag: OutputTag<T>, record: T): void;
+}
+
+/** What `onTimer` sees: the process context, and which kind of timer fired. */
+export interface KeyedTimerContext<K extends Key, S> extends KeyedProcessContext<K, S> {
+  readonly domain: TimeDomain;
 }
 
 /** A function per record of a keyed stream. */
 export type KeyedProcessFunction<T, K extends Key, S, O> = (record: T, ctx: KeyedProcessContext<K, S>, out: Collector<O>) => void;
 
 /**
- * A keyed process function with declared state: `state` names each state and its initial value,
- * and `ctx.state` has a typed handle for each.
+ * A keyed process function with declared state and timers: `state` names each state and its
+ * initial value, `ctx.state` has a typed handle for each, and `onTimer` is called for every timer
+ * the function registered, with its key current.
  *
  * @example
  * ```ts
- * const counting: KeyedProcessDefinition<string, string, { count: StateDescriptor<ValueState<number>> }, string> = {
- *   state: { count: state.value(0) },
- *   process(word, ctx, out) {
- *     ctx.state.count.update(ctx.state.count.value() + 1);
- *     out.collect(`${word} ${ctx.state.count.value()}`);
+ * const quiet: KeyedProcessDefinition<Trade, string, { last: StateDescriptor<ValueState<number | undefined>> }, string> = {
+ *   state: { last: state.value<number>() },
+ *   process(trade, ctx) {
+ *     ctx.state.last.update(ctx.timestamp);
+ *     ctx.timers.registerEventTime(ctx.timestamp + 60_000);
+ *   },
+ *   onTimer(time, ctx, out) {
+ *     if (ctx.state.last.value() === time - 60_000) out.collect(`${ctx.key} quiet for a minute`);
  *   },
  * };
  * ```
@@ -31,28 +50,57 @@ export type KeyedProcessFunction<T, K extends Key, S, O> = (record: T, ctx: Keye
 export interface KeyedProcessDefinition<T, K extends Key, D extends StateDeclarations, O> {
   readonly state: D;
   process: KeyedProcessFunction<T, K, StateHandles<D>, O>;
+  onTimer?(time: number, ctx: KeyedTimerContext<K, StateHandles<D>>, out: Collector<O>): void;
 }
 
-/** `KeyedStream.process`: a user function per record with the key and its declared states. */
+/** One context object for every call: it reads key, time and watermark through to the operator's context. */
+class ProcessContext<K extends Key, S> implements KeyedTimerContext<K, S> {
+  domain: TimeDomain = 'event';
+
+  constructor(
+    private readonly ctx: KeyedOperatorContext<K>,
+    readonly state: S,
+  ) {}
+
+  get key(): K {
+    return this.ctx.key;
+  }
+
+  get timestamp(): number {
+    return this.ctx.timestamp;
+  }
+
+  get watermark(): number {
+    return this.ctx.watermark;
+  }
+
+  get timers(): TimerService {
+    return this.ctx.timers;
+  }
+
+  output<R>(tag: OutputTag<R>, record: R): void {
+    this.ctx.output(tag, record);
+  }
+}
+
+/** `KeyedStream.process`: a user function per record with the key, its declared states and timers. */
 export const keyedProcessOperator =
   <T, K extends Key, D extends StateDeclarations, O>(definition: KeyedProcessDefinition<T, K, D, O>): KeyedOperatorFactory<T, O, K> =>
   () => {
-    let context: KeyedProcessContext<K, StateHandles<D>>;
+    let context: ProcessContext<K, StateHandles<D>>;
     const fn = definition.process;
     return {
       open(ctx) {
         const handles: Record<string, unknown> = {};
         for (const [name, descriptor] of Object.entries(definition.state)) handles[name] = ctx.keyedState(name, descriptor);
-        // One context object for every record: its key is read through, its handles stay.
-        context = {
-          get key() {
-            return ctx.key;
-          },
-          state: handles as StateHandles<D>,
-        };
+        context = new ProcessContext(ctx, handles as StateHandles<D>);
       },
       process(record, out) {
         fn(record, context, out);
+      },
+      onTimer(time, domain, out) {
+        context.domain = domain;
+        definition.onTimer?.(time, context, out);
       },
     };
   };

@@ -1,17 +1,44 @@
 import { errors, type SubtaskLocation } from '../errors.ts';
 import type { KeyedOperatorContext, OperatorContext } from '../operator/operator.ts';
+import type { OutputTag } from '../operator/output-tag.ts';
+import type { TimerService } from '../operator/timers.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { KeyContext, KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import type { StateDescriptor } from '../state/state-descriptors.ts';
+import type { TimerQueue } from '../state/timer-queue.ts';
+import type { Clock } from '../util/clock.ts';
 
-/** Where an operator runs, and what it is called. */
+/** The event time of the record being processed, shared along an actor's chain (NaN: none). */
+export interface RecordTime {
+  timestamp: number;
+}
+
+/** A stage's input watermark. */
+export interface StageWatermark {
+  watermark: number;
+}
+
+/** Where an operator runs, what it is called, and the time it sees. */
 export interface ContextBase {
   readonly at: SubtaskLocation;
   readonly maxParallelism: number;
   readonly params: unknown;
+  readonly time: RecordTime;
+  readonly stage: StageWatermark;
+  readonly clock: Clock;
+  /** Emits a record to a side output of this operator. */
+  readonly side: (tag: OutputTag<unknown>, record: unknown) => void;
 }
 
-/** What every operator's context says: where it runs. */
+/** The timers of one keyed operator: one queue per time domain. */
+export interface KeyedTimers {
+  readonly event: TimerQueue;
+  readonly processing: TimerQueue;
+  /** Called when a processing-time timer is registered, so that the actor wakes up for it. */
+  readonly onProcessingTimer: (time: number) => void;
+}
+
+/** What every operator's context says: where it runs, and the time it sees. */
 class Place implements OperatorContext {
   readonly job: string;
   readonly operator: string;
@@ -20,15 +47,34 @@ class Place implements OperatorContext {
   readonly maxParallelism: number;
   readonly params: unknown;
   protected readonly at: SubtaskLocation;
+  readonly #base: ContextBase;
 
-  constructor({ at, maxParallelism, params }: ContextBase) {
+  constructor(base: ContextBase) {
+    const { at } = base;
+    this.#base = base;
     this.at = at;
     this.job = at.job;
     this.operator = at.operator;
     this.subtaskIndex = at.subtaskIndex;
     this.parallelism = at.parallelism;
-    this.maxParallelism = maxParallelism;
-    this.params = params;
+    this.maxParallelism = base.maxParallelism;
+    this.params = base.params;
+  }
+
+  get timestamp(): number {
+    return this.#base.time.timestamp;
+  }
+
+  get watermark(): number {
+    return this.#base.stage.watermark;
+  }
+
+  currentProcessingTime(): number {
+    return this.#base.clock.now();
+  }
+
+  output<T>(tag: OutputTag<T>, record: T): void {
+    this.#base.side(tag as OutputTag<unknown>, record);
   }
 }
 
@@ -49,25 +95,66 @@ class UnkeyedContext extends Place {
   keys(): IterableIterator<Key> {
     throw errors.keyNotKeyed(this.at);
   }
+
+  get timers(): never {
+    throw errors.keyNotKeyed(this.at);
+  }
+}
+
+/** A keyed operator's timers, for the current key. */
+class KeyTimers implements TimerService {
+  constructor(
+    private readonly timers: KeyedTimers,
+    private readonly current: KeyContext,
+    private readonly base: ContextBase,
+  ) {}
+
+  currentProcessingTime(): number {
+    return this.base.clock.now();
+  }
+
+  currentWatermark(): number {
+    return this.base.stage.watermark;
+  }
+
+  registerEventTime(time: number): void {
+    this.timers.event.register(time, this.current.key);
+  }
+
+  deleteEventTime(time: number): void {
+    this.timers.event.delete(time, this.current.key);
+  }
+
+  registerProcessingTime(time: number): void {
+    this.timers.processing.register(time, this.current.key);
+    this.timers.onProcessingTimer(time);
+  }
+
+  deleteProcessingTime(time: number): void {
+    this.timers.processing.delete(time, this.current.key);
+  }
 }
 
 /**
  * The context of a keyed operator: `key` is the current record's key (its stage sets `keys.key`
- * before every call), and state handles are scoped to it. States are named per operator
+ * before every call), and state handles and timers are scoped to it. States are named per operator
  * (`node/name`), so two operators of a chain never share one by accident. A class, not an object
  * literal: `ctx.key` is read on every record, and a getter on a prototype is one V8 can inline.
  */
 class KeyedContext extends Place implements KeyedOperatorContext<Key> {
   readonly #prefix: string;
+  readonly timers: TimerService;
 
   constructor(
     base: ContextBase,
     node: number,
     private readonly backend: KeyedStateBackend,
     private readonly current: KeyContext,
+    timers: KeyedTimers,
   ) {
     super(base);
     this.#prefix = `${node}/`;
+    this.timers = new KeyTimers(timers, current, base);
   }
 
   get key(): Key {
@@ -85,5 +172,5 @@ class KeyedContext extends Place implements KeyedOperatorContext<Key> {
 
 export const operatorContext = (base: ContextBase): OperatorContext => new UnkeyedContext(base);
 
-export const keyedOperatorContext = (base: ContextBase, node: number, backend: KeyedStateBackend, keys: KeyContext): KeyedOperatorContext<Key> =>
-  new KeyedContext(base, node, backend, keys);
+export const keyedOperatorContext = (base: ContextBase, node: number, backend: KeyedStateBackend, keys: KeyContext, timers: KeyedTimers): KeyedOperatorContext<Key> =>
+  new KeyedContext(base, node, backend, keys, timers);

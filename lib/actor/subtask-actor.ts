@@ -1,16 +1,17 @@
 import { xstate } from '../util/packages.ts';
 import type { InputGate } from '../channel/input-gate.ts';
-import { userError, type SubtaskLocation } from '../errors.ts';
+import { errors, userError, type SubtaskLocation } from '../errors.ts';
 import { displayName, type LogicalGraph } from '../graph/logical-graph.ts';
 import { ACTOR, CHANNEL, STATUSES, type ActorBoard } from '../metrics/board.ts';
 import type { Operator, OperatorContext } from '../operator/operator.ts';
 import type { Source, SourceReader } from '../operator/source.ts';
 import type { ChainPlan } from '../plan/physical-plan.ts';
 import { KeyedStateBackend } from '../state/keyed-state-backend.ts';
+import { TimerQueue } from '../state/timer-queue.ts';
 import type { Clock } from '../util/clock.ts';
 import { actorMachine, type ActorStatus } from './actor-machine.ts';
 import { Chain, type ChainLink } from './chain.ts';
-import { keyedOperatorContext, operatorContext } from './operator-context.ts';
+import { keyedOperatorContext, operatorContext, type ContextBase, type KeyedTimers, type RecordTime } from './operator-context.ts';
 import { ActorOutputs, type ActorOutput } from './outputs.ts';
 import type { Schedulable, Scheduler } from './scheduler.ts';
 import { SourceDriver } from './source-driver.ts';
@@ -65,6 +66,8 @@ export class SubtaskActor implements Schedulable {
   readonly #counts = { recordsIn: 0 };
   #pauses = 0;
   #paused = false;
+  /** The event time of the record being processed, shared by the chain's operators. */
+  readonly #time: RecordTime = { timestamp: NaN };
   /** Per input channel: returns a slot (made once, not per batch). */
   readonly #releases: (() => void)[];
 
@@ -109,13 +112,25 @@ export class SubtaskActor implements Schedulable {
           continue;
         }
         const operator = node.createOperator!() as Operator<unknown, unknown, never>;
-        const base = { at, maxParallelism: this.#setup.maxParallelism, params: this.#setup.params };
+        const stage = { watermark: -Infinity };
+        const base: ContextBase = {
+          at,
+          maxParallelism: this.#setup.maxParallelism,
+          params: this.#setup.params,
+          time: this.#time,
+          stage,
+          clock: this.#setup.clock,
+          side: () => {
+            throw errors.internal('side outputs are not routed yet');
+          },
+        };
         let keyed: ChainLink['keyed'];
         if (link.keyedBy !== undefined) {
           // A number to start with: V8 then keeps the field unboxed for numeric keys (a string key widens it once).
           const keys = { key: 0 as string | number };
           keyed = { keyOf: graph.keySelector(link.keyedBy), keys, at: { ...at, operator: `keyBy → ${at.operator}` }, check: link.fused === 'hash' };
-          this.#openOperator(operator, keyedOperatorContext(base, node.id, this.#keyed, keys), at);
+          const timers: KeyedTimers = { event: new TimerQueue(), processing: new TimerQueue(), onProcessingTimer: () => {} };
+          this.#openOperator(operator, keyedOperatorContext(base, node.id, this.#keyed, keys, timers), at);
         } else {
           this.#openOperator(operator, operatorContext(base), at);
         }

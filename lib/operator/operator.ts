@@ -1,5 +1,7 @@
 import type { Key } from '../state/key-groups.ts';
 import type { StateDescriptor } from '../state/state-descriptors.ts';
+import type { OutputTag } from './output-tag.ts';
+import type { TimeDomain, TimerService } from './timers.ts';
 
 /**
  * Receives the records an operator emits. Inside a chain it is the next operator; at the end of an
@@ -38,6 +40,14 @@ export interface OperatorContext {
   readonly maxParallelism: number;
   /** Parameters the job was started with (JSON). */
   readonly params: unknown;
+  /** The event time of the record (or timer) being processed; NaN when the stream has no timestamps. */
+  readonly timestamp: number;
+  /** The operator's current watermark: no record with an earlier timestamp is expected (−Infinity before the first). */
+  readonly watermark: number;
+  /** The runtime's clock now (processing time; tests can replace the clock). */
+  currentProcessingTime(): number;
+  /** Emits `record` to the side output `tag` (read with `stream.sideOutput(tag)`), with the current timestamp. */
+  output<T>(tag: OutputTag<T>, record: T): void;
 }
 
 /**
@@ -68,6 +78,8 @@ export interface KeyedOperatorContext<K extends Key> extends OperatorContext {
    * current one: state handles read and write its values (for emitting results at the end, say).
    */
   keys(): IterableIterator<K>;
+  /** Event-time and processing-time timers of the current key; they call the operator's `onTimer`. */
+  readonly timers: TimerService;
 }
 
 /**
@@ -101,7 +113,15 @@ export interface Operator<I, O, C extends OperatorContext = OperatorContext> {
   open?(context: C): void;
   /** Called for every record, in arrival order per input channel. */
   process(record: I, out: Collector<O>): void;
-  /** Called when every input has ended; may emit final records. */
+  /**
+   * The operator's input watermark advanced to `watermark` (the minimum over its input channels):
+   * no record with an earlier timestamp follows. Due event-time timers have fired by then. At the
+   * end of a bounded input the watermark is +Infinity, so every window and timer fires.
+   */
+  onWatermark?(watermark: number, out: Collector<O>): void;
+  /** A timer of the current key fired (keyed operators; see `KeyedOperatorContext.timers`); `ctx.timestamp` is `time`. */
+  onTimer?(time: number, domain: TimeDomain, out: Collector<O>): void;
+  /** Called when every input has ended, after the final watermark; may emit final records. */
   close?(out: Collector<O>): void;
   /** The operator's own state as plain data (keyed state is snapshotted by the runtime). */
   snapshot?(): unknown;

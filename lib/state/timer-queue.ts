@@ -1,0 +1,118 @@
+import { keyGroupOf, type Key } from './key-groups.ts';
+
+/** A timer queue as plain data: key group → [time, key] pairs, so it can be restored at another parallelism. */
+export type TimerSnapshot = Record<number, [number, Key][]>;
+
+/**
+ * The timers of one time domain of one keyed operator: at most one per key and time, taken in time
+ * order (keys of one time in the order they were registered). Times sit in a binary min-heap, each
+ * with the set of keys due then; a deleted timer leaves its time in the heap until it comes up
+ * empty, which costs less than searching the heap on every delete.
+ *
+ * @example
+ * ```ts
+ * const timers = new TimerQueue();
+ * timers.register(1000, 'AAPL');
+ * timers.register(1000, 'AAPL'); // still one timer
+ * timers.poll(999);  // undefined: nothing due
+ * timers.poll(1000); // { time: 1000, key: 'AAPL' }
+ * ```
+ */
+export class TimerQueue {
+  readonly #heap: number[] = [];
+  readonly #keys = new Map<number, Set<Key>>();
+  #size = 0;
+
+  /** Timers registered and not yet taken. */
+  get size(): number {
+    return this.#size;
+  }
+
+  register(time: number, key: Key): void {
+    let keys = this.#keys.get(time);
+    if (!keys) {
+      this.#keys.set(time, (keys = new Set()));
+      this.#push(time);
+    }
+    if (!keys.has(key)) {
+      keys.add(key);
+      this.#size++;
+    }
+  }
+
+  delete(time: number, key: Key): void {
+    const keys = this.#keys.get(time);
+    if (keys?.delete(key)) this.#size--;
+  }
+
+  /** The earliest time with a timer, if any. */
+  peek(): number | undefined {
+    this.#dropEmpty();
+    return this.#heap[0];
+  }
+
+  /** Takes the earliest timer due at or before `upTo`, if any. */
+  poll(upTo: number): { time: number; key: Key } | undefined {
+    this.#dropEmpty();
+    const time = this.#heap[0];
+    if (time === undefined || time > upTo) return undefined;
+    const keys = this.#keys.get(time)!;
+    const key = keys.values().next().value as Key;
+    keys.delete(key);
+    this.#size--;
+    return { time, key };
+  }
+
+  snapshot(maxParallelism: number): TimerSnapshot {
+    const groups: TimerSnapshot = {};
+    for (const [time, keys] of this.#keys) for (const key of keys) (groups[keyGroupOf(key, maxParallelism)] ??= []).push([time, key]);
+    return groups;
+  }
+
+  /** Adds the timers of the key groups `owns` accepts. */
+  restore(snapshot: TimerSnapshot, owns: (keyGroup: number) => boolean): void {
+    for (const [group, timers] of Object.entries(snapshot)) {
+      if (!owns(Number(group))) continue;
+      for (const [time, key] of timers) this.register(time, key);
+    }
+  }
+
+  /** Pops times whose keys were all taken or deleted. */
+  #dropEmpty(): void {
+    while (this.#heap.length > 0) {
+      const time = this.#heap[0]!;
+      if (this.#keys.get(time)!.size > 0) return;
+      this.#keys.delete(time);
+      this.#pop();
+    }
+  }
+
+  #push(time: number): void {
+    const heap = this.#heap;
+    let i = heap.push(time) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]! <= time) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = time;
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && heap[right]! < heap[left]! ? right : left;
+      if (heap[child]! >= last) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+  }
+}
