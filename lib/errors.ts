@@ -214,6 +214,14 @@ export const errors = {
       { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
     ),
 
+  badTimestamp: (at: SubtaskLocation, record: unknown, value: unknown) =>
+    new WeirError(
+      'WEIR_E_USER_FUNCTION',
+      `Job "${at.job}" failed: the timestamp function of "${at.operator}" (subtask ${at.subtaskIndex + 1}/${at.parallelism}) returned ${describeValue(value)} ` +
+        `for record ${truncateRecord(record)}; a timestamp is a finite number of milliseconds (e.g. Date.parse(record.time)).`,
+      { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
+    ),
+
   keyNotKeyed: (at: SubtaskLocation) =>
     new WeirError(
       'WEIR_E_STATE',

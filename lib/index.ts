@@ -4,7 +4,10 @@
  */
 export { job, type JobDefinition } from './api/job.ts';
 export { StreamEnvironment } from './api/environment.ts';
-export { Stream, DataStream, PartitionedStream, DataStreamSink, KeyedStream } from './api/data-stream.ts';
+export { Stream, DataStream, PartitionedStream, SideOutputStream, DataStreamSink, KeyedStream, type WatermarkOptions } from './api/data-stream.ts';
+export { OutputTag } from './operator/output-tag.ts';
+export type { TimerService, TimeDomain } from './operator/timers.ts';
+export { boundedOutOfOrder, type WatermarkGenerator } from './operator/watermarks.ts';
 export { sources, sinks } from './api/connectors-catalog.ts';
 export type { Source, SourceReader, SourceContext } from './operator/source.ts';
 export type { Sink } from './operator/sink.ts';
@@ -19,7 +22,7 @@ export type {
   Collector,
 } from './operator/operator.ts';
 export type { Aggregation } from '../actors/keyed-aggregate.ts';
-export type { KeyedProcessContext, KeyedProcessFunction, KeyedProcessDefinition } from '../actors/keyed-process.ts';
+export type { KeyedProcessContext, KeyedTimerContext, KeyedProcessFunction, KeyedProcessDefinition } from '../actors/keyed-process.ts';
 export type { GenerateOptions } from '../actors/sources/generate-source.ts';
 export { state, type ValueState, type StateDescriptor, type StateDeclarations, type StateHandles } from './state/state-descriptors.ts';
 export type { Key } from './state/key-groups.ts';

@@ -24,6 +24,7 @@ const plan = (batchSize: number): ChannelPlan => ({
   copy: false,
   toName: 'next 1/1',
   fromName: 'here 1/1',
+  timed: false,
 });
 
 function outputs(channel: OutputChannel, batchSize = 4) {
@@ -36,6 +37,7 @@ function outputs(channel: OutputChannel, batchSize = 4) {
     bufferTimeoutMs: 10,
     checkRecords: false,
     clock,
+    time: { timestamp: NaN },
     onUnblocked: () => events.push('unblocked'),
     onFailure: (error) => events.push(`failed: ${error.message}`),
     beforeLeaving: () => events.push('published'),

@@ -101,8 +101,10 @@ ReadBack('each actor reads back exactly what it wrote, its neighbours untouched'
     actor.set(ACTOR.pauses, base + 7);
     actor.set(ACTOR.paused, 1);
     actor.set(ACTOR.keys, base + 9);
+    actor.set(ACTOR.lateRecords, base + 10);
+    actor.set(ACTOR.watermark, base + 11);
     slot.channels.forEach((_, c) => {
-      for (const index of Object.values(CHANNEL)) actor.setChannel(c, index, base + 10 * (c + 1) + index);
+      for (const index of Object.values(CHANNEL)) actor.setChannel(c, index, base + 20 * (c + 1) + index);
     });
   });
   const figures = readBoard(buffer, layout, 0);
@@ -112,13 +114,13 @@ ReadBack('each actor reads back exactly what it wrote, its neighbours untouched'
     assert.equal(ref, layout.actors[i]!.ref);
     assert.equal(
       own,
-      { status: 'running', recordsIn: base + 1, recordsOut: base + 2, queued: base + 3, maxQueued: base + 4, capacity: base + 5, backlog: base + 6, pauses: base + 7, paused: true, keys: base + 9 },
+      { status: 'running', recordsIn: base + 1, recordsOut: base + 2, queued: base + 3, maxQueued: base + 4, capacity: base + 5, backlog: base + 6, pauses: base + 7, paused: true, keys: base + 9, lateRecords: base + 10, watermark: base + 11 },
       `expected actor ${i} to read back its own figures`,
     );
     channels.forEach((channel, c) => {
       assert.is(channel.plan, layout.actors[i]!.channels[c]!);
       const { plan: _plan, ...values } = channel;
-      const expected = Object.fromEntries(Object.entries(CHANNEL).map(([field, index]) => [field, base + 10 * (c + 1) + index]));
+      const expected = Object.fromEntries(Object.entries(CHANNEL).map(([field, index]) => [field, base + 20 * (c + 1) + index]));
       assert.equal(values, expected, `expected channel ${c} of actor ${i} to read back its figures`);
     });
   });

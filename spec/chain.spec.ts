@@ -7,6 +7,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Chain, type ChainLink } from '../lib/actor/chain.ts';
 import { PendingInput } from '../lib/actor/pending-input.ts';
+import type { OperatorLink } from '../lib/actor/operator-stage.ts';
+import { TimerQueue } from '../lib/state/timer-queue.ts';
+import { ManualClock } from '../lib/util/clock.ts';
 import { createRouter } from '../lib/channel/router.ts';
 import { ChannelWriter, type Flow } from '../lib/channel/channel-writer.ts';
 import { LocalChannel } from '../lib/channel/local-channel.ts';
@@ -89,9 +92,10 @@ Holding('behind a real writer, a flatMap fills one batch beyond the credit, not 
   const writer = new ChannelWriter(channel, { batchSize, batchBytes: 1 << 20 }, flow, () => {});
   channel.onCredit = () => writer.drain();
   const { pulls, link: flatMap } = flatMapCounting(10_000);
-  const held = new PendingInput();
+  const time = { timestamp: NaN };
+  const held = new PendingInput(time);
   const route = createRouter([{ partition: 'forward', writers: [writer], at: at('flatMap'), maxParallelism: 128, start: 0 }], { flow, record: (r) => held.record(r) });
-  const chain = new Chain([flatMap], { route, flow, held }, (signal) => writer.control(signal), at('source'));
+  const chain = new Chain([flatMap], { outputs: { route, flow, held }, onSignal: (signal) => writer.control(signal), input: at('source'), time, clock: new ManualClock() });
   chain.head.collect(0);
   assert.is(pulls.count, 2 * batchSize, `expected one batch in flight and one in the backlog (${2 * batchSize} pulls), got ${pulls.count}`);
   const received: unknown[] = [];
@@ -223,7 +227,10 @@ function keyedLink(keyOf: (r: unknown) => Key, log: unknown[]) {
       out.collect(record.user);
     },
   };
-  const chainLink: ChainLink = { ...link('count', operator), keyed: { keyOf, keys, at: at('keyBy → count'), check: true } };
+  const chainLink: ChainLink = {
+    ...(link('count', operator) as OperatorLink),
+    keyed: { keyOf, keys, at: at('keyBy → count'), check: true, timers: { event: new TimerQueue(), processing: new TimerQueue() } },
+  };
   return chainLink;
 }
 

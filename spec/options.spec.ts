@@ -56,6 +56,7 @@ Resolve('keeps valid values as given', () => {
     batchSize: 1,
     batchBytes: 2048,
     bufferTimeoutMs: 0,
+    watermarkIntervalMs: 50,
     collectCapacity: 1,
     collectBytes: 8192,
     chaining: false,

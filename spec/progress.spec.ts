@@ -16,6 +16,8 @@ const operator = (o: Partial<OperatorMetrics> & Pick<OperatorMetrics, 'name'>): 
   pauses: 0,
   paused: 0,
   keys: 0,
+  lateRecords: 0,
+  watermark: -Infinity,
   subtasks: { running: 2 },
   ...o,
 });

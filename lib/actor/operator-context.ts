@@ -5,18 +5,10 @@ import type { TimerService } from '../operator/timers.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { KeyContext, KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import type { StateDescriptor } from '../state/state-descriptors.ts';
-import type { TimerQueue } from '../state/timer-queue.ts';
 import type { Clock } from '../util/clock.ts';
 
-/** The event time of the record being processed, shared along an actor's chain (NaN: none). */
-export interface RecordTime {
-  timestamp: number;
-}
-
-/** A stage's input watermark. */
-export interface StageWatermark {
-  watermark: number;
-}
+import type { RecordTime } from './pending-input.ts';
+import type { KeyedTimers, StageWatermark } from './operator-stage.ts';
 
 /** Where an operator runs, what it is called, and the time it sees. */
 export interface ContextBase {
@@ -28,14 +20,8 @@ export interface ContextBase {
   readonly clock: Clock;
   /** Emits a record to a side output of this operator. */
   readonly side: (tag: OutputTag<unknown>, record: unknown) => void;
-}
-
-/** The timers of one keyed operator: one queue per time domain. */
-export interface KeyedTimers {
-  readonly event: TimerQueue;
-  readonly processing: TimerQueue;
-  /** Called when a processing-time timer is registered, so that the actor wakes up for it. */
-  readonly onProcessingTimer: (time: number) => void;
+  /** Counts a late record. */
+  readonly late: () => void;
 }
 
 /** What every operator's context says: where it runs, and the time it sees. */
@@ -76,6 +62,14 @@ class Place implements OperatorContext {
   output<T>(tag: OutputTag<T>, record: T): void {
     this.#base.side(tag as OutputTag<unknown>, record);
   }
+
+  setTimestamp(timestamp: number): void {
+    this.#base.time.timestamp = timestamp;
+  }
+
+  countLateRecord(): void {
+    this.#base.late();
+  }
 }
 
 /**
@@ -107,6 +101,8 @@ class KeyTimers implements TimerService {
     private readonly timers: KeyedTimers,
     private readonly current: KeyContext,
     private readonly base: ContextBase,
+    /** Wakes the actor at a processing time. */
+    private readonly wakeAt: (time: number) => void,
   ) {}
 
   currentProcessingTime(): number {
@@ -127,7 +123,7 @@ class KeyTimers implements TimerService {
 
   registerProcessingTime(time: number): void {
     this.timers.processing.register(time, this.current.key);
-    this.timers.onProcessingTimer(time);
+    this.wakeAt(time);
   }
 
   deleteProcessingTime(time: number): void {
@@ -151,10 +147,11 @@ class KeyedContext extends Place implements KeyedOperatorContext<Key> {
     private readonly backend: KeyedStateBackend,
     private readonly current: KeyContext,
     timers: KeyedTimers,
+    wakeAt: (time: number) => void,
   ) {
     super(base);
     this.#prefix = `${node}/`;
-    this.timers = new KeyTimers(timers, current, base);
+    this.timers = new KeyTimers(timers, current, base, wakeAt);
   }
 
   get key(): Key {
@@ -172,5 +169,11 @@ class KeyedContext extends Place implements KeyedOperatorContext<Key> {
 
 export const operatorContext = (base: ContextBase): OperatorContext => new UnkeyedContext(base);
 
-export const keyedOperatorContext = (base: ContextBase, node: number, backend: KeyedStateBackend, keys: KeyContext, timers: KeyedTimers): KeyedOperatorContext<Key> =>
-  new KeyedContext(base, node, backend, keys, timers);
+export const keyedOperatorContext = (
+  base: ContextBase,
+  node: number,
+  backend: KeyedStateBackend,
+  keys: KeyContext,
+  timers: KeyedTimers,
+  wakeAt: (time: number) => void,
+): KeyedOperatorContext<Key> => new KeyedContext(base, node, backend, keys, timers, wakeAt);

@@ -1,12 +1,12 @@
 import type { OutputChannel } from '../channel/channel.ts';
 import { ChannelWriter, CloningChannelWriter, type Flow } from '../channel/channel-writer.ts';
-import { createRouter, type Route } from '../channel/router.ts';
+import { createRouter, type Route, type RouteSpec } from '../channel/router.ts';
 import { errors, type SubtaskLocation } from '../errors.ts';
 import type { KeySelector } from '../graph/logical-graph.ts';
 import type { ChannelPlan, ResolvedPartition } from '../plan/physical-plan.ts';
 import type { ControlMessage } from '../protocol/messages.ts';
 import type { Clock, Timer } from '../util/clock.ts';
-import { PendingInput } from './pending-input.ts';
+import { PendingInput, type RecordTime } from './pending-input.ts';
 
 /** One output edge of an actor (the egress, if any, is the last), as the worker wired it. */
 export interface ActorOutput {
@@ -16,6 +16,8 @@ export interface ActorOutput {
   readonly keyOf?: KeySelector;
   /** The operator a failing key selector is reported as, e.g. `keyBy → vwap`. */
   readonly operator: string;
+  /** The side output this edge carries; absent for the main output. */
+  readonly tag?: string;
 }
 
 export interface OutputsSetup {
@@ -27,6 +29,8 @@ export interface OutputsSetup {
   /** Check that every record on an in-thread channel could cross threads (the `checkRecords` option). */
   readonly checkRecords: boolean;
   readonly clock: Clock;
+  /** The actor's current record time: writers of streams with event time read it per record. */
+  readonly time: RecordTime;
   /** Credit came back and every output can send again. */
   readonly onUnblocked: () => void;
   /** Sending failed outside a step (from the buffer timer or a credit callback). */
@@ -56,40 +60,60 @@ export class ActorOutputs {
   readonly flow: Flow = { stalled: 0 };
   readonly writers: ChannelWriter[] = [];
   /** Records that reached the router while an output had no credit, in order (the chain drains them). */
-  readonly held = new PendingInput();
+  readonly held: PendingInput;
   readonly route: Route;
+  /** The routes of side outputs by tag id, setting records aside in `held` while stalled. */
+  readonly #sides = new Map<string, (record: unknown) => void>();
   readonly #setup: OutputsSetup;
   #flushTimer: Timer | undefined;
   #closed = false;
 
   constructor(setup: OutputsSetup) {
     this.#setup = setup;
-    const { at } = setup;
+    this.held = new PendingInput(setup.time);
+    const specs = setup.outputs.map((output) => this.#spec(output));
     this.route = createRouter(
-      setup.outputs.map((output) => {
-        const writers = output.channels.map(({ channel, plan }) => this.#writer(channel, plan));
-        this.writers.push(...writers);
-        return {
-          partition: output.partition,
-          writers,
-          maxParallelism: setup.maxParallelism,
-          start: at.subtaskIndex,
-          at: { ...at, operator: output.operator },
-          ...(output.keyOf ? { keyOf: output.keyOf } : {}),
-        };
-      }),
+      specs.filter((_, o) => setup.outputs[o]!.tag === undefined),
       { flow: this.flow, record: (record) => this.held.record(record) },
     );
+    const tags = new Set(setup.outputs.flatMap((o) => (o.tag === undefined ? [] : [o.tag])));
+    for (const tag of tags) {
+      const route = createRouter(specs.filter((_, o) => setup.outputs[o]!.tag === tag)).collect;
+      // Side records are rare (late data, alerts): set aside through a wrapper, not in the route.
+      this.#sides.set(tag, (record) => {
+        if (this.flow.stalled !== 0) this.held.side(route, record);
+        else route(record);
+      });
+    }
     for (const writer of this.writers) writer.channel.onCredit = () => this.#onCredit(writer);
+  }
+
+  #spec(output: ActorOutput): RouteSpec {
+    const writers = output.channels.map(({ channel, plan }) => this.#writer(channel, plan));
+    this.writers.push(...writers);
+    return {
+      partition: output.partition,
+      writers,
+      maxParallelism: this.#setup.maxParallelism,
+      start: this.#setup.at.subtaskIndex,
+      at: { ...this.#setup.at, operator: output.operator },
+      ...(output.keyOf ? { keyOf: output.keyOf } : {}),
+    };
+  }
+
+  /** Sends a record to the side output `tag`; without a consumer it has nowhere to go. */
+  side(tag: string): ((record: unknown) => void) | undefined {
+    return this.#sides.get(tag);
   }
 
   #writer(channel: OutputChannel, plan: ChannelPlan): ChannelWriter {
     const notSent = (record: unknown, cause: unknown) => errors.notCloneable(this.#setup.at, plan.toName, record, cause);
     const beforeSend = plan.kind === 'local' ? undefined : this.#setup.beforeLeaving;
+    const time = plan.timed ? this.#setup.time : undefined;
     const cloning = plan.copy || (plan.kind === 'local' && this.#setup.checkRecords);
     return cloning
-      ? new CloningChannelWriter(channel, plan, this.flow, this.#armFlushTimer, notSent, beforeSend).copying(plan.copy)
-      : new ChannelWriter(channel, plan, this.flow, this.#armFlushTimer, notSent, beforeSend);
+      ? new CloningChannelWriter(channel, plan, this.flow, this.#armFlushTimer, notSent, beforeSend, time).copying(plan.copy)
+      : new ChannelWriter(channel, plan, this.flow, this.#armFlushTimer, notSent, beforeSend, time);
   }
 
   /** Sends a control message on every channel, after the records before it. */

@@ -33,6 +33,8 @@ export class SourceDriver {
     counts: { recordsIn: number },
     /** Records per `read` call, as the outputs see them now. */
     private readonly chunk: () => number,
+    /** The actor's record time: a source's records have none (a `withTimestamps` stage gives them one). */
+    private readonly time: { timestamp: number },
   ) {
     // A copy per actor (see specialize), as every record of the source passes through it.
     const collect = specialize(countThenCollect, counts, head.collect);
@@ -45,6 +47,7 @@ export class SourceDriver {
 
   /** Reads up to `budget` records, stopping early when an output stalls; false once the source is exhausted. */
   read(budget: number, flow: Flow): boolean {
+    this.time.timestamp = NaN;
     for (let read = 0; read < budget && flow.stalled === 0; ) {
       const chunk = this.#measured ? this.chunk() : 1;
       this.#measured = true;

@@ -1,20 +1,20 @@
 import { xstate } from '../util/packages.ts';
 import type { InputGate } from '../channel/input-gate.ts';
-import { errors, userError, type SubtaskLocation } from '../errors.ts';
-import { displayName, type LogicalGraph } from '../graph/logical-graph.ts';
+import { InputWatermarks } from '../channel/input-watermarks.ts';
+import type { SubtaskLocation } from '../errors.ts';
+import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { ACTOR, CHANNEL, STATUSES, type ActorBoard } from '../metrics/board.ts';
-import type { Operator, OperatorContext } from '../operator/operator.ts';
-import type { Source, SourceReader } from '../operator/source.ts';
 import type { ChainPlan } from '../plan/physical-plan.ts';
 import { KeyedStateBackend } from '../state/keyed-state-backend.ts';
-import { TimerQueue } from '../state/timer-queue.ts';
 import type { Clock } from '../util/clock.ts';
 import { actorMachine, type ActorStatus } from './actor-machine.ts';
-import { Chain, type ChainLink } from './chain.ts';
-import { keyedOperatorContext, operatorContext, type ContextBase, type KeyedTimers, type RecordTime } from './operator-context.ts';
+import { Chain } from './chain.ts';
+import { openLinks } from './links.ts';
 import { ActorOutputs, type ActorOutput } from './outputs.ts';
+import type { RecordTime } from './pending-input.ts';
 import type { Schedulable, Scheduler } from './scheduler.ts';
 import { SourceDriver } from './source-driver.ts';
+import { WakeUps } from './wake-ups.ts';
 
 export interface ActorSetup {
   /** The actor's place among its worker's actors (and on the worker's metrics board). */
@@ -33,8 +33,11 @@ export interface ActorSetup {
   /** Records a source reads per step. */
   readonly batchSize: number;
   readonly bufferTimeoutMs: number;
+  /** How often a `withTimestamps` stage is asked for its watermark. */
+  readonly watermarkIntervalMs: number;
   readonly checkRecords: boolean;
   readonly scheduler: Scheduler;
+  /** Processing time: timers, watermark intervals, idleness, buffer timeouts (tests can replace it). */
   readonly clock: Clock;
   /** Where the actor publishes its figures. */
   readonly board: ActorBoard;
@@ -68,6 +71,11 @@ export class SubtaskActor implements Schedulable {
   #paused = false;
   /** The event time of the record being processed, shared by the chain's operators. */
   readonly #time: RecordTime = { timestamp: NaN };
+  /** The input's watermark over its channels. */
+  readonly #watermarks: InputWatermarks;
+  /** Processing-time work: timers, watermark intervals. */
+  readonly #wake: WakeUps;
+  #lateRecords = 0;
   /** Per input channel: returns a slot (made once, not per batch). */
   readonly #releases: (() => void)[];
 
@@ -85,10 +93,13 @@ export class SubtaskActor implements Schedulable {
       bufferTimeoutMs: setup.bufferTimeoutMs,
       checkRecords: setup.checkRecords,
       clock: setup.clock,
+      time: this.#time,
       onUnblocked: () => this.#onUnblocked(),
       onFailure: (error) => this.#fail(error),
       beforeLeaving: () => this.publish(),
     });
+    this.#watermarks = new InputWatermarks(setup.gate.channels.length);
+    this.#wake = new WakeUps(setup.clock, () => setup.scheduler.schedule(this));
     for (const channel of setup.gate.channels) channel.onMessage = () => setup.scheduler.schedule(this);
     this.#releases = setup.gate.channels.map((channel) => () => channel.release());
     setup.board.set(ACTOR.capacity, setup.gate.channels.reduce((n, c) => n + c.capacity, 0));
@@ -102,42 +113,28 @@ export class SubtaskActor implements Schedulable {
   open(): void {
     try {
       const { graph, chain } = this.#setup;
-      const links: ChainLink[] = [];
-      let source: { reader: SourceReader<unknown>; at: SubtaskLocation } | undefined;
-      for (const link of chain.links) {
-        const node = graph.node(link.node);
-        const at = { ...this.#at, operator: displayName(node) };
-        if (node.kind === 'source') {
-          source = { reader: this.#openSource(node.id, node.source!, at), at };
-          continue;
-        }
-        const operator = node.createOperator!() as Operator<unknown, unknown, never>;
-        const stage = { watermark: -Infinity };
-        const base: ContextBase = {
-          at,
-          maxParallelism: this.#setup.maxParallelism,
-          params: this.#setup.params,
-          time: this.#time,
-          stage,
-          clock: this.#setup.clock,
-          side: () => {
-            throw errors.internal('side outputs are not routed yet');
-          },
-        };
-        let keyed: ChainLink['keyed'];
-        if (link.keyedBy !== undefined) {
-          // A number to start with: V8 then keeps the field unboxed for numeric keys (a string key widens it once).
-          const keys = { key: 0 as string | number };
-          keyed = { keyOf: graph.keySelector(link.keyedBy), keys, at: { ...at, operator: `keyBy → ${at.operator}` }, check: link.fused === 'hash' };
-          const timers: KeyedTimers = { event: new TimerQueue(), processing: new TimerQueue(), onProcessingTimer: () => {} };
-          this.#openOperator(operator, keyedOperatorContext(base, node.id, this.#keyed, keys, timers), at);
-        } else {
-          this.#openOperator(operator, operatorContext(base), at);
-        }
-        links.push({ operator: operator as Operator<unknown, unknown>, at, ...(keyed ? { keyed } : {}) });
-      }
       const outputs = this.#outputs;
-      this.#chain = new Chain(links, outputs, (signal) => outputs.control(signal), source?.at ?? links[0]!.at);
+      const { links, source, assigns } = openLinks({
+        graph,
+        chain,
+        at: this.#at,
+        maxParallelism: this.#setup.maxParallelism,
+        params: this.#setup.params,
+        keyed: this.#keyed,
+        time: this.#time,
+        clock: this.#setup.clock,
+        splitCounters: this.#setup.splitCounters,
+        side: (tag) => outputs.side(tag),
+        wakeAt: (time) => this.#wake.at(time),
+        late: () => void this.#lateRecords++,
+      });
+      this.#chain = new Chain(links, {
+        outputs,
+        onSignal: (signal) => outputs.control(signal),
+        input: source?.at ?? links[0]!.at,
+        time: this.#time,
+        clock: this.#setup.clock,
+      });
       if (source) {
         const { writers } = outputs;
         const batchSize = this.#setup.batchSize;
@@ -146,28 +143,12 @@ export class SubtaskActor implements Schedulable {
           for (let i = 0; i < writers.length; i++) n = Math.min(n, writers[i]!.room);
           return n;
         };
-        this.#source = new SourceDriver(source.reader, source.at, this.#chain.head, this.#counts, chunk);
+        this.#source = new SourceDriver(source.reader, source.at, this.#chain.head, this.#counts, chunk, this.#time);
       }
+      if (assigns) this.#wake.every(this.#setup.watermarkIntervalMs);
       this.#lifecycle.send({ type: 'OPENED' });
     } catch (error) {
       this.#fail(error as Error);
-    }
-  }
-
-  #openSource(node: number, source: Source<unknown>, at: SubtaskLocation): SourceReader<unknown> {
-    const counter = new Int32Array(this.#setup.splitCounters[node]!);
-    try {
-      return source.open({ subtaskIndex: this.#at.subtaskIndex, parallelism: this.#at.parallelism, nextSplit: () => Atomics.add(counter, 0, 1) });
-    } catch (cause) {
-      throw userError(cause, { ...at, while: 'opening' });
-    }
-  }
-
-  #openOperator<C extends OperatorContext>(operator: Operator<unknown, unknown, C>, context: C, at: SubtaskLocation): void {
-    try {
-      operator.open?.(context);
-    } catch (cause) {
-      throw userError(cause, { ...at, while: 'opening' });
     }
   }
 
@@ -178,6 +159,7 @@ export class SubtaskActor implements Schedulable {
 
   cancel(): void {
     this.#outputs.close();
+    this.#wake.close();
     this.#lifecycle.send({ type: 'CANCEL' });
     try {
       this.#source?.close();
@@ -189,16 +171,16 @@ export class SubtaskActor implements Schedulable {
   runnable(): boolean {
     const status = this.status;
     if ((status !== 'running' && status !== 'finishing') || this.#outputs.flow.stalled !== 0) return false;
-    if (this.#chain.pending) return true;
+    if (this.#chain.pending || this.#wake.due) return true;
     if (status === 'finishing') return false;
-    return this.#source ? true : this.#setup.gate.hasInput();
+    return this.#source ? !this.#source.exhausted : this.#setup.gate.hasInput();
   }
 
   step(): void {
     const status = this.status;
     if (status !== 'running' && status !== 'finishing') return;
     try {
-      if (this.#chain.resume() && status === 'running') {
+      if (this.#chain.resume() && this.#processingTime() && status === 'running') {
         if (this.#source) this.#readSource();
         else this.#takeInput();
       }
@@ -206,6 +188,21 @@ export class SubtaskActor implements Schedulable {
     } catch (error) {
       this.#fail(error as Error);
     }
+  }
+
+  /**
+   * Processing-time work that came due (timers, the periodic watermark): done before new input. False
+   * if an output stalled on the way: the rest is done in a later step.
+   */
+  #processingTime(): boolean {
+    if (!this.#wake.due) return true;
+    const now = this.#wake.take();
+    if (!this.#chain.processingTime(now)) {
+      this.#wake.retry();
+      return false;
+    }
+    this.#wake.next(this.#chain.nextProcessingTime());
+    return true;
   }
 
   #readSource(): void {
@@ -228,21 +225,36 @@ export class SubtaskActor implements Schedulable {
     const message = channel.take()!;
     if (message.type === 'batch') {
       this.#counts.recordsIn += message.batch.length;
+      this.#watermarks.active(i);
       // Its slot is returned once its last record has moved on, even if a stall keeps it in the
       // chain for a while: the sender may not have more of this channel's batches alive here than
       // the capacity (measured: returning it before processing cost 10% more scavenging at p2).
-      this.#chain.head.collectBatch(message.batch, this.#releases[i]!);
+      this.#chain.head.collectBatch(message.batch, this.#releases[i]!, message.times);
       return;
     }
     channel.release();
+    const head = this.#chain.head;
     switch (message.type) {
-      case 'end':
+      case 'end': {
+        const advanced = this.#watermarks.ended(i);
         if (gate.end(i)) this.#endInput();
+        else if (advanced !== undefined) head.signal({ type: 'watermark', timestamp: advanced });
         break;
-      case 'watermark':
+      }
+      case 'watermark': {
+        const advanced = this.#watermarks.watermark(i, message.timestamp);
+        if (advanced !== undefined) head.signal({ type: 'watermark', timestamp: advanced });
+        break;
+      }
+      case 'idle': {
+        const now = this.#watermarks.idleChannel(i);
+        if (now === 'idle') head.signal({ type: 'idle' });
+        else if (now !== undefined) head.signal({ type: 'watermark', timestamp: now });
+        break;
+      }
       case 'barrier':
-        // Neither is emitted by any source or operator yet: event time and checkpoints build on
-        // this protocol. Their slot keeps them ordered with the data and costs credit like a batch.
+        // Nothing emits barriers yet: checkpoints build on this protocol. Their slot keeps them
+        // ordered with the data and costs credit like a batch.
         break;
     }
   }
@@ -257,6 +269,7 @@ export class SubtaskActor implements Schedulable {
   #maybeFinished(): void {
     if (this.status === 'finishing' && this.#chain.ended && !this.#chain.pending && this.#outputs.flow.stalled === 0) {
       this.#outputs.close();
+      this.#wake.close();
       this.#lifecycle.send({ type: 'DRAINED' });
       this.#setup.onDone(this);
     }
@@ -272,6 +285,7 @@ export class SubtaskActor implements Schedulable {
     const status = this.status;
     if (status === 'failed' || status === 'cancelled' || status === 'finished') return;
     this.#outputs.close();
+    this.#wake.close();
     this.#lifecycle.send({ type: 'FAIL' });
     this.#setup.onDone(this, error);
   }
@@ -289,6 +303,8 @@ export class SubtaskActor implements Schedulable {
     b.set(ACTOR.pauses, this.#pauses);
     b.set(ACTOR.paused, this.#paused ? 1 : 0);
     b.set(ACTOR.keys, this.#keyed.keyCount);
+    b.set(ACTOR.lateRecords, this.#lateRecords);
+    b.set(ACTOR.watermark, this.#watermarks.current);
     for (let c = 0; c < outputs.writers.length; c++) {
       const m = outputs.channelMetrics(c);
       b.setChannel(c, CHANNEL.inFlight, m.inFlight);

@@ -12,6 +12,33 @@ import type { Sink } from '../operator/sink.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { StateDeclarations } from '../state/state-descriptors.ts';
 import type { JsonValue } from '../util/json.ts';
+import { OutputTag } from '../operator/output-tag.ts';
+import { boundedOutOfOrder, type WatermarkGenerator } from '../operator/watermarks.ts';
+
+/** How `withTimestamps` makes watermarks. */
+export interface WatermarkOptions<T> {
+  /** How late a record may come after a later one (bounded out-of-orderness); 0 for ordered input. Default 0. */
+  maxOutOfOrderMs?: number;
+  /** After this long without a record, a subtask stops holding back the watermark downstream. Default: never. */
+  idleMs?: number;
+  /** A watermark generator of your own instead of bounded out-of-orderness (a fresh one per subtask). */
+  generator?: () => WatermarkGenerator<T>;
+}
+
+function checkWatermarkOptions<T>(job: string, timestamp: unknown, options: WatermarkOptions<T>): WatermarkOptions<T> {
+  if (typeof timestamp !== 'function') throw errors.invalidGraph(job, 'withTimestamps() needs a function (record) => milliseconds.');
+  if (typeof options !== 'object' || options === null) throw errors.invalidGraph(job, 'withTimestamps(fn, options): options is an object such as { maxOutOfOrderMs: 1000 }.');
+  const { maxOutOfOrderMs, idleMs, generator } = options;
+  if (maxOutOfOrderMs !== undefined && (typeof maxOutOfOrderMs !== 'number' || !Number.isFinite(maxOutOfOrderMs) || maxOutOfOrderMs < 0)) {
+    throw errors.invalidGraph(job, `withTimestamps: maxOutOfOrderMs must be a number of milliseconds ≥ 0, got ${String(maxOutOfOrderMs)}.`);
+  }
+  if (idleMs !== undefined && (typeof idleMs !== 'number' || !Number.isFinite(idleMs) || idleMs <= 0)) {
+    throw errors.invalidGraph(job, `withTimestamps: idleMs must be a number of milliseconds > 0, got ${String(idleMs)}.`);
+  }
+  if (generator !== undefined && typeof generator !== 'function') throw errors.invalidGraph(job, 'withTimestamps: generator must be a function returning a WatermarkGenerator.');
+  if (generator !== undefined && maxOutOfOrderMs !== undefined) throw errors.invalidGraph(job, 'withTimestamps: give maxOutOfOrderMs or a generator, not both.');
+  return options;
+}
 
 const DEFAULT: Partition = { type: 'default' };
 
@@ -45,7 +72,39 @@ export abstract class Stream<T> {
     protected readonly node: LogicalNode,
     /** How the next operator's input edge distributes records. */
     protected readonly partition: Partition = DEFAULT,
+    /** The side output of `node` this stream reads, if not its main output. */
+    protected readonly tag?: string,
   ) {}
+
+  /**
+   * Gives every record its event time, from `timestamp` (milliseconds), and the stream its
+   * watermarks: by default the highest timestamp seen less `maxOutOfOrderMs` (0 for ordered input),
+   * or what a custom `generator` says. Watermarks are computed every `watermarkIntervalMs` (a run
+   * option, default 200), never per record. With `idleMs`, a subtask that has had no record for that
+   * long stops holding back the watermark downstream until records return. Needed before event-time
+   * windows and timers.
+   *
+   * @example
+   * ```ts
+   * trades.withTimestamps((t) => t.ts, { maxOutOfOrderMs: 500, idleMs: 5_000 });
+   * ```
+   */
+  withTimestamps(timestamp: (record: T) => number, options: WatermarkOptions<T> = {}): DataStream<T> {
+    const { maxOutOfOrderMs, idleMs, generator } = checkWatermarkOptions(this.graph.job, timestamp, options);
+    const node = this.graph.add({
+      kind: 'operator',
+      type: 'withTimestamps',
+      inputs: [this.edge()],
+      describe: { maxOutOfOrderMs: maxOutOfOrderMs ?? null, idleMs: idleMs ?? null, custom: generator !== undefined },
+      functions: [timestamp, ...(generator ? [generator] : [])],
+      assigner: {
+        timestampOf: timestamp as (record: unknown) => number,
+        generator: (generator as (() => WatermarkGenerator<unknown>) | undefined) ?? (() => boundedOutOfOrder(maxOutOfOrderMs ?? 0)),
+        ...(idleMs === undefined ? {} : { idleMs }),
+      },
+    });
+    return new DataStream<T>(this.graph, node);
+  }
 
   /** Applies `fn` to every record. */
   map<O>(fn: (record: T) => O): DataStream<O> {
@@ -119,8 +178,8 @@ export abstract class Stream<T> {
     return new DataStreamSink(this.graph, node);
   }
 
-  protected edge(): { from: number; partition: Partition } {
-    return { from: this.node.id, partition: this.partition };
+  protected edge(): { from: number; partition: Partition; tag?: string } {
+    return { from: this.node.id, partition: this.partition, ...(this.tag === undefined ? {} : { tag: this.tag }) };
   }
 
   protected attach<O>(
@@ -128,7 +187,7 @@ export abstract class Stream<T> {
     factory: OperatorFactory<T, O> | KeyedOperatorFactory<T, O, Key>,
     functions: readonly Function[],
     extra: { keyedBy?: number; describe?: JsonValue } = {},
-    inputs: { from: number; partition: Partition }[] = [this.edge()],
+    inputs: { from: number; partition: Partition; tag?: string }[] = [this.edge()],
   ): DataStream<O> {
     const node = this.graph.add({
       kind: 'operator',
@@ -181,7 +240,30 @@ export class DataStream<T> extends Stream<T> {
     configure(this.graph, this.node).parallelism(n);
     return this;
   }
+
+  /**
+   * The records this operator emitted to the side output `tag` (`ctx.output(tag, record)`, or a
+   * window's late records): a stream of the tag's record type.
+   *
+   * @example
+   * ```ts
+   * const alerts = new OutputTag<Alert>('alerts');
+   * const checked = trades.keyBy((t) => t.symbol).process((t, ctx, out: Collector<Trade>) => {
+   *   if (t.price > 1000) ctx.output(alerts, { symbol: t.symbol, price: t.price });
+   *   out.collect(t);
+   * });
+   * checked.sideOutput(alerts).to(sinks.collect('alerts'));
+   * ```
+   */
+  sideOutput<S>(tag: OutputTag<S>): SideOutputStream<S> {
+    if (!(tag instanceof OutputTag)) throw errors.invalidGraph(this.graph.job, 'sideOutput() needs an OutputTag, e.g. new OutputTag<Alert>("alerts").');
+    this.graph.useTag(tag);
+    return new SideOutputStream<S>(this.graph, this.node, DEFAULT, tag.id);
+  }
 }
+
+/** The records an operator emitted to one of its side outputs. Its settings are the operator's: it has none of its own. */
+export class SideOutputStream<T> extends Stream<T> {}
 
 /** A stream on its way to the next operator by `rebalance()` or `broadcast()`: it has no operator of its own to set. */
 export class PartitionedStream<T> extends Stream<T> {}

@@ -5,6 +5,12 @@ import { estimateSize } from './record-size.ts';
 
 /** What `#records` holds between batches: the receiver, or the backlog, owns the last one. */
 const NO_BATCH: unknown[] = [];
+const NO_TIMES: number[] = [];
+
+/** The event time of the record being written, read per record by a writer of a stream with event time. */
+export interface RecordTimestamp {
+  readonly timestamp: number;
+}
 
 /** Records between two size samples at most: small records are sampled about 16 times per 4096-record batch. */
 const MAX_SAMPLE_STRIDE = 256;
@@ -37,6 +43,8 @@ export interface BatchBounds {
 export class ChannelWriter {
   /** The batch being filled, preallocated at `batchSize` when its first record comes. */
   #records: unknown[] = NO_BATCH;
+  /** On a stream with event time: the timestamps of the batch's records (see `time`). */
+  #times: number[] = NO_TIMES;
   #count = 0;
   /** Estimated bytes of this batch's records up to its last sample. */
   #bytes = 0;
@@ -70,6 +78,8 @@ export class ChannelWriter {
     protected readonly notSent: (record: unknown, cause: unknown) => Error = (_record, cause) => cause as Error,
     /** Called before each message leaves (the actor publishes its figures first: see ActorOutputs). */
     private readonly beforeSend?: () => void,
+    /** On a stream with event time, where each record's timestamp is read as it is written. */
+    private readonly time?: RecordTimestamp,
   ) {
     this.batchSize = bounds.batchSize;
     this.batchBytes = bounds.batchBytes;
@@ -82,6 +92,7 @@ export class ChannelWriter {
     const n = this.#count;
     if (n === 0) this.#begin();
     this.#records[n] = record;
+    if (this.time !== undefined) this.#times[n] = this.time.timestamp;
     this.#count = n + 1;
     if (n + 1 >= this.#boundary) this.#atBoundary(record);
   }
@@ -102,6 +113,7 @@ export class ChannelWriter {
    */
   #begin(): void {
     this.#records = preallocated(this.batchSize);
+    if (this.time !== undefined) this.#times = preallocated(this.batchSize);
     // The sampling stride runs on across batches: small records are not measured at every batch's
     // first record, and until the next sample, records count at the size last measured.
     this.#bytes = 0;
@@ -141,7 +153,14 @@ export class ChannelWriter {
     this.#sampleAt = Math.max(1, this.#sampleAt - n);
     this.recordsSent += n;
     this.#records = NO_BATCH;
-    this.#enqueue({ type: 'batch', batch: records }, bytes);
+    if (this.time === undefined) {
+      this.#enqueue({ type: 'batch', batch: records }, bytes);
+      return;
+    }
+    const times = this.#times;
+    if (times.length !== n) times.length = n;
+    this.#times = NO_TIMES;
+    this.#enqueue({ type: 'batch', batch: records, times }, bytes);
   }
 
   get buffered(): number {

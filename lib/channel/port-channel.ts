@@ -99,7 +99,12 @@ export class PortOutputChannel implements OutputChannel, PolledChannel {
   send(message: StreamMessage<RecordBatch>, bytes: number): void {
     if (message.type === 'batch') {
       const { batch, transfer } = this.#encoder.encode(message.batch);
-      this.port.postMessage({ type: 'batch', batch } satisfies WireMessage, transfer);
+      if (message.times === undefined) this.port.postMessage({ type: 'batch', batch } satisfies WireMessage, transfer);
+      else {
+        // Timestamps travel as a column of their own, transferred.
+        const times = Float64Array.from(message.times);
+        this.port.postMessage({ type: 'batch', batch, times } satisfies WireMessage, [...transfer, times.buffer]);
+      }
     } else {
       this.port.postMessage(message);
     }
@@ -156,7 +161,7 @@ export class PortInputChannel implements InputChannel, PolledChannel {
     if (message?.type !== 'batch') return message;
     const batch = this.#decoder.decode(message.batch);
     if (message.batch.data) this.#free.push(message.batch.data);
-    return { type: 'batch', batch };
+    return message.times === undefined ? { type: 'batch', batch } : { type: 'batch', batch, times: message.times };
   }
 
   release(): void {

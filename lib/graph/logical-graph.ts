@@ -20,6 +20,16 @@ export type KeySelector = (record: unknown) => Key;
 export interface LogicalEdge {
   readonly from: number;
   readonly partition: Partition;
+  /** The side output of `from` this edge reads (`stream.sideOutput(tag)`); absent for its main output. */
+  readonly tag?: string;
+}
+
+/** How a `withTimestamps` node gives records their event time and the stream its watermarks. */
+export interface AssignerSpec {
+  readonly timestampOf: (record: unknown) => number;
+  /** A fresh generator per subtask. */
+  readonly generator: () => { onEvent(record: unknown, timestamp: number): void; onPeriodic(): number | undefined };
+  readonly idleMs?: number;
 }
 
 /** One operator of the user's pipeline, before parallel instances exist. */
@@ -43,6 +53,8 @@ export interface LogicalNode {
   readonly keyedBy?: number;
   /** Name of the coordinator output a collect sink feeds. */
   readonly egress?: string;
+  /** For a `withTimestamps` node: where timestamps and watermarks come from. */
+  readonly assigner?: AssignerSpec;
 }
 
 /** The name shown in errors, metrics and progress: the user's name, else `type#id`. */
@@ -54,6 +66,8 @@ export class LogicalGraph {
   readonly nodes: LogicalNode[] = [];
   /** Every keyBy's function, by id: partitions and keyed nodes refer to them by id, so plans can too. */
   readonly #keySelectors: KeySelector[] = [];
+  /** Side-output tags by id: one tag object per id, since each carries its record type. */
+  readonly #tags = new Map<string, object>();
 
   constructor(readonly job: string) {}
 
@@ -61,6 +75,25 @@ export class LogicalGraph {
   addKeySelector(fn: KeySelector): number {
     this.#keySelectors.push(fn);
     return this.#keySelectors.length - 1;
+  }
+
+  /** Checks that `tag` is the only tag object with its id in this job. */
+  useTag(tag: { readonly id: string }): void {
+    const known = this.#tags.get(tag.id);
+    if (known === undefined) this.#tags.set(tag.id, tag);
+    else if (known !== tag) {
+      throw errors.invalidGraph(
+        this.job,
+        `the side-output tag "${tag.id}" is declared twice; each OutputTag carries its record type, so create it once (const late = new OutputTag<Trade>("${tag.id}")) and use that one object everywhere.`,
+      );
+    }
+  }
+
+  /** Whether each node's records carry event time: those after a `withTimestamps`, by node id. */
+  timed(): boolean[] {
+    const timed: boolean[] = [];
+    for (const n of this.nodes) timed[n.id] = n.assigner !== undefined || n.inputs.some((e) => timed[e.from]);
+    return timed;
   }
 
   /** The key selector with this id. */
@@ -90,7 +123,7 @@ export class LogicalGraph {
         `name=${n.name ?? ''}`,
         `uid=${n.uid ?? ''}`,
         `p=${n.parallelism ?? 'default'}`,
-        `in=[${n.inputs.map((e) => `${e.from}:${this.#partitionText(e.partition)}`).join(',')}]`,
+        `in=[${n.inputs.map((e) => `${e.from}${e.tag === undefined ? '' : `[${e.tag}]`}:${this.#partitionText(e.partition)}`).join(',')}]`,
         `keyed=${n.keyedBy ?? ''}`,
         `cfg=${JSON.stringify(n.describe)}`,
         `fn=[${n.functions.map(functionText).join('‖')}]`,

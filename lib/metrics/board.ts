@@ -36,8 +36,12 @@ export const ACTOR = {
   pauses: 7,
   paused: 8,
   keys: 9,
+  /** Records that came after their window closed. */
+  lateRecords: 10,
+  /** The input watermark (−Infinity before the first). */
+  watermark: 11,
 } as const;
-const ACTOR_FIELDS = 10;
+const ACTOR_FIELDS = 12;
 
 /** Each output channel's fields. */
 export const CHANNEL = {
@@ -147,6 +151,8 @@ export interface ActorFigures {
   readonly pauses: number;
   readonly paused: boolean;
   readonly keys: number;
+  readonly lateRecords: number;
+  readonly watermark: number;
   readonly channels: readonly (Record<keyof typeof CHANNEL, number> & { readonly plan: ChannelPlan })[];
 }
 
@@ -179,6 +185,8 @@ export function readBoard(buffer: SharedArrayBuffer, layout: BoardLayout, worker
       pauses: at(ACTOR.pauses),
       paused: at(ACTOR.paused) === 1,
       keys: at(ACTOR.keys),
+      lateRecords: at(ACTOR.lateRecords),
+      watermark: at(ACTOR.watermark),
       channels: channels.map((plan, c) => {
         const base = offset + ACTOR_FIELDS + c * CHANNEL_FIELDS;
         return {

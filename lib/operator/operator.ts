@@ -48,6 +48,13 @@ export interface OperatorContext {
   currentProcessingTime(): number;
   /** Emits `record` to the side output `tag` (read with `stream.sideOutput(tag)`), with the current timestamp. */
   output<T>(tag: OutputTag<T>, record: T): void;
+  /**
+   * Sets the event time of what this call emits from now on (a window's result carries the window's
+   * last millisecond, say). The next record or timer gets its own timestamp again.
+   */
+  setTimestamp(timestamp: number): void;
+  /** Counts a record that came too late to be used (after its window closed): `lateRecords` in metrics. */
+  countLateRecord(): void;
 }
 
 /**

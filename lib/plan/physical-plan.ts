@@ -60,6 +60,8 @@ export interface OutputPlan {
   readonly keySelector?: number;
   /** The operator a failing key selector is reported as, e.g. `keyBy → vwap`. */
   readonly operator: string;
+  /** The side output this edge carries (`stream.sideOutput(tag)`); absent for the main output. */
+  readonly tag?: string;
 }
 
 /** Where one subtask runs. */
@@ -101,6 +103,8 @@ export interface ChannelPlan {
   /** What the receiving end is called in metrics and errors: `vwap 2/4`, `output "hourly"`. */
   readonly toName: string;
   readonly fromName: string;
+  /** The records carry event time: each batch carries their timestamps. */
+  readonly timed: boolean;
 }
 
 export interface PlanOptions {
@@ -201,12 +205,13 @@ export function planJob(graph: LogicalGraph, options: PlanOptions): PhysicalPlan
       };
     });
     const outputs: OutputPlan[] = consumers[tail]!.map(({ node, inputIndex }) => {
-      const partition = nodes[node]!.inputs[inputIndex]!.partition;
+      const { partition, tag } = nodes[node]!.inputs[inputIndex]!;
       return {
         to: chainOfNode[node]!,
         partition: resolve(partition, tail, node),
         ...(partition.type === 'hash' ? { keySelector: partition.selector } : {}),
         operator: `keyBy → ${displayName(nodes[node]!)}`,
+        ...(tag === undefined ? {} : { tag }),
       };
     });
     const egress = nodes[tail]!.egress;
@@ -223,21 +228,26 @@ export function planJob(graph: LogicalGraph, options: PlanOptions): PhysicalPlan
     };
   });
 
-  return { job: graph.job, chains, channels: planChannels(chains, options), maxParallelism: options.maxParallelism, workers: options.workers };
+  const timed = graph.timed();
+  const chainTimed = chains.map((c) => timed[c.links[c.links.length - 1]!.node]!);
+  return { job: graph.job, chains, channels: planChannels(chains, chainTimed, options), maxParallelism: options.maxParallelism, workers: options.workers };
 }
 
 /** Every channel of every subtask, with its kind, bounds and whether it copies. */
-function planChannels(chains: readonly ChainPlan[], options: PlanOptions): ChannelPlan[] {
+function planChannels(chains: readonly ChainPlan[], timed: readonly boolean[], options: PlanOptions): ChannelPlan[] {
   const channels: ChannelPlan[] = [];
   for (const chain of chains) {
     // A record of this chain can reach more than one channel: each in-thread consumer gets a copy.
-    const fansOut =
-      chain.outputs.length + (chain.egress === undefined ? 0 : 1) > 1 ||
-      chain.outputs.some((o) => o.partition === 'broadcast' && chains[o.to]!.parallelism > 1);
+    // Side outputs count apart: a record goes to the main output or to one side output.
+    const fansOut = (tag: string | undefined): boolean => {
+      const edges = chain.outputs.filter((o) => o.tag === tag);
+      return edges.length + (tag === undefined && chain.egress !== undefined ? 1 : 0) > 1 || edges.some((o) => o.partition === 'broadcast' && chains[o.to]!.parallelism > 1);
+    };
     for (let index = 0; index < chain.parallelism; index++) {
       const from = { chain: chain.id, index };
       const fromWorker = chain.workers[index]!;
       const between = (output: number, slot: number, target: ChainPlan, targetIndex: number): ChannelPlan => {
+        const copies = fansOut(chain.outputs[output]!.tag);
         const toWorker = target.workers[targetIndex]!;
         const local = toWorker === fromWorker;
         return {
@@ -253,9 +263,10 @@ function planChannels(chains: readonly ChainPlan[], options: PlanOptions): Chann
           maxBytes: local ? Infinity : options.mailboxBytes,
           batchSize: local ? Math.min(options.batchSize, LOCAL_BATCH_SIZE) : options.batchSize,
           batchBytes: options.batchBytes,
-          copy: local && fansOut,
+          copy: local && copies,
           toName: subtaskName(target, targetIndex),
           fromName: subtaskName(chain, index),
+          timed: timed[chain.id]!,
         };
       };
       chain.outputs.forEach((out, output) => {
@@ -280,6 +291,8 @@ function planChannels(chains: readonly ChainPlan[], options: PlanOptions): Chann
           copy: false,
           toName: `output "${chain.egress}"`,
           fromName: subtaskName(chain, index),
+          // The coordinator's outputs take records, not their time.
+          timed: false,
         });
       }
     }

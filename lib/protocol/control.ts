@@ -21,7 +21,13 @@ export interface DeploySpec {
   /** Records a source subtask reads per step. */
   readonly batchSize: number;
   readonly bufferTimeoutMs: number;
+  readonly watermarkIntervalMs: number;
   readonly checkRecords: boolean;
+  /**
+   * The processing time of the job's workers: the system clock, or, when the job runs on a
+   * ManualClock (tests), a manual clock of their own starting at `now`, moved by `advanceClock`.
+   */
+  readonly clock: { readonly manual: false } | { readonly manual: true; readonly now: number };
   /** One shared counter per source node (by node id), behind `SourceContext.nextSplit`. */
   readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
   /** The worker's metrics board (see metrics/board.ts). */
@@ -42,4 +48,6 @@ export interface HostApi {
   cancel(): void;
   /** Releases the host: its piscina task returns. */
   shutdown(): void;
+  /** Moves a manual clock to `now` (the job runs on a ManualClock), running what falls due. */
+  advanceClock(now: number): void;
 }

@@ -11,9 +11,15 @@
  * MessagePort between threads.
  */
 export type StreamMessage<B> =
-  | { readonly type: 'batch'; readonly batch: B }
+  /** Records; on a stream with event time, `times[i]` is the timestamp of record i. */
+  | { readonly type: 'batch'; readonly batch: B; readonly times?: ArrayLike<number> }
   /** Event time has reached `timestamp` on this channel (no record with a smaller timestamp follows). */
   | { readonly type: 'watermark'; readonly timestamp: number }
+  /**
+   * The channel is idle: its sender has had no records for a while, so it should not hold back the
+   * receiver's watermark. The next record or watermark on the channel makes it active again.
+   */
+  | { readonly type: 'idle' }
   /** Checkpoint barrier: everything before it belongs to checkpoint `checkpointId`. */
   | { readonly type: 'barrier'; readonly checkpointId: number }
   /** The sender will send nothing more. */

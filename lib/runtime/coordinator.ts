@@ -10,7 +10,7 @@ import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { DeploySpec, HostApi, HostOutcome } from '../protocol/control.ts';
 import { deserializeError, installErrorWire } from '../protocol/error-wire.ts';
 import { CallGuard } from '../util/call-guard.ts';
-import { systemClock, type Clock } from '../util/clock.ts';
+import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
 import { jobMachine, type JobStatus } from './job-machine.ts';
 import type { ResolvedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
@@ -51,6 +51,7 @@ export class Coordinator {
   readonly #calls = new CallGuard();
   /** The release in progress once the job fails, is cancelled or finishes. */
   #teardown: Promise<void> | undefined;
+  #unsubscribeClock: () => void = () => {};
 
   constructor(
     readonly moduleUrl: string,
@@ -87,6 +88,12 @@ export class Coordinator {
       await this.#fail(error);
       throw error;
     }
+    // On a ManualClock (tests) the workers' clocks are manual too, and move when it moves.
+    if (this.clock instanceof ManualClock) {
+      this.#unsubscribeClock = this.clock.onAdvance((now) => {
+        for (const { api } of this.#hosts) this.#calls.call(api.advanceClock(now)).catch(() => {});
+      });
+    }
     // A thread that dies under one of this job's hosts fails this job, and no other.
     this.#leases = this.pool.lease(workers, (w, error) => void this.#fail(errors.workerDied(this.graph.job, w, error)));
     const ports = this.#createPorts();
@@ -113,6 +120,8 @@ export class Coordinator {
               workerIndex: w,
               batchSize: this.options.batchSize,
               bufferTimeoutMs: this.options.bufferTimeoutMs,
+              watermarkIntervalMs: this.options.watermarkIntervalMs,
+              clock: this.clock instanceof ManualClock ? { manual: true, now: this.clock.now() } : { manual: false },
               checkRecords: this.options.checkRecords,
               splitCounters,
               board: this.#boards[w]!.buffer,
@@ -204,6 +213,7 @@ export class Coordinator {
    */
   async #release(): Promise<void> {
     this.#endedAt = this.clock.now();
+    this.#unsubscribeClock();
     // A port stays an active handle until its 'close' event, a turn after close(): wait for it, so
     // that when the job reports its end, nothing of it is left in this process.
     const closed = this.#hosts.map((host) => host.closed);

@@ -27,6 +27,10 @@ export interface OperatorMetrics {
   paused: number;
   /** Keys held in keyed state. */
   keys: number;
+  /** Records that came after their window closed (counted by window operators; sent to the late side output if there is one). */
+  lateRecords: number;
+  /** The operator's input watermark: the lowest over its subtasks (−Infinity before the first, or without event time). */
+  watermark: number;
   /** Subtask states, e.g. `{ running: 2 }`. */
   subtasks: Record<string, number>;
 }
@@ -91,6 +95,8 @@ export function jobMetrics(plan: PhysicalPlan, workers: readonly WorkerFigures[]
     pauses: 0,
     paused: 0,
     keys: 0,
+    lateRecords: 0,
+    watermark: Infinity,
     subtasks: {},
   }));
   const channels: ChannelMetrics[] = [];
@@ -106,12 +112,15 @@ export function jobMetrics(plan: PhysicalPlan, workers: readonly WorkerFigures[]
       op.pauses += a.pauses;
       op.paused += a.paused ? 1 : 0;
       op.keys += a.keys;
+      op.lateRecords += a.lateRecords;
+      op.watermark = Math.min(op.watermark, a.watermark);
       op.subtasks[a.status] = (op.subtasks[a.status] ?? 0) + 1;
       for (const { plan: c, inFlight, maxInFlight, batchesSent, backlog, maxBacklog } of a.channels) {
         channels.push({ from: c.fromName, to: c.toName, kind: c.kind, capacity: c.capacity, inFlight, maxInFlight, batchesSent, backlog, maxBacklog });
       }
     }
   }
+  for (const op of operators) if (op.watermark === Infinity && op.subtasks.finished === undefined) op.watermark = -Infinity;
   return {
     job: plan.job,
     status,

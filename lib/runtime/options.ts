@@ -31,6 +31,8 @@ export interface RunOptions<P = unknown> {
   batchBytes?: number;
   /** A partly filled batch is sent after this many milliseconds. Default 10. */
   bufferTimeoutMs?: number;
+  /** How often a `withTimestamps` stage computes and sends its watermark, in milliseconds. Default 200. */
+  watermarkIntervalMs?: number;
   /** Batches per collect-sink subtask the coordinator buffers before the job waits for a consumer. Default 256. */
   collectCapacity?: number;
   /** Estimated bytes per collect-sink subtask the coordinator buffers before the job waits. Default 32 MiB. */
@@ -86,6 +88,7 @@ export const JOB_OPTIONS = [
   'batchSize',
   'batchBytes',
   'bufferTimeoutMs',
+  'watermarkIntervalMs',
   'collectCapacity',
   'collectBytes',
   'chaining',
@@ -133,6 +136,12 @@ export function resolveOptions(options: unknown, defaultWorkers = availableParal
     bufferTimeoutMs: pick('bufferTimeoutMs', 10, (v) => {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 60_000) {
         throw errors.invalidOption('bufferTimeoutMs', v, 'a number of milliseconds from 0 to 60000');
+      }
+      return v;
+    }),
+    watermarkIntervalMs: pick('watermarkIntervalMs', 200, (v) => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 3_600_000) {
+        throw errors.invalidOption('watermarkIntervalMs', v, 'a number of milliseconds from 1 to 3600000');
       }
       return v;
     }),

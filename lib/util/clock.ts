@@ -47,6 +47,7 @@ export class ManualClock implements Clock {
   #nextId = 0;
   /** Pending timers; few at a time, so a sorted scan beats a heap. */
   readonly #timers: ManualTimer[] = [];
+  readonly #listeners = new Set<(now: number) => void>();
 
   constructor(start = 0) {
     this.#now = start;
@@ -81,6 +82,16 @@ export class ManualClock implements Clock {
       next.callback();
     }
     this.#now = until;
+    for (const listener of this.#listeners) listener(until);
+  }
+
+  /**
+   * Hears of every advance (with the new time); returns the unsubscribe function. A job running on
+   * this clock uses it to move its workers' clocks, which are their own.
+   */
+  onAdvance(listener: (now: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Runs every pending timer now, however far ahead, as if enough time had passed. */

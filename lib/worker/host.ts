@@ -11,7 +11,7 @@ import { boardLayout, WorkerBoard } from '../metrics/board.ts';
 import type { DeploySpec, HostApi, HostOutcome } from '../protocol/control.ts';
 import { serializeError } from '../protocol/error-wire.ts';
 import { importJobModule } from '../api/module-loader.ts';
-import { systemClock, type Clock } from '../util/clock.ts';
+import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
 import { wireChannels } from './wiring.ts';
 
 /**
@@ -33,13 +33,15 @@ export class Host implements HostApi {
   readonly closed: Promise<void>;
   #close!: () => void;
 
-  constructor(
-    readonly workerIndex: number,
-    private readonly clock: Clock = systemClock,
-  ) {
+  /** Processing time for the actors: the system clock, or a manual one the coordinator moves (tests). */
+  #clock: Clock = systemClock;
+
+  constructor(readonly workerIndex: number) {
     this.#completion = new Promise((resolve) => (this.#settle = resolve));
     this.closed = new Promise((resolve) => (this.#close = resolve));
-    this.#scheduler = new Scheduler<SubtaskActor>(clock, {
+    // Slices and steps are timed on the system clock whatever the job's clock: they are about this
+    // thread's share of real time (and how long a step has been running, for `stuck`).
+    this.#scheduler = new Scheduler<SubtaskActor>(systemClock, {
       onStep: (actor, at) => this.#board?.stepStarted(actor.slot, at),
       onSlice: () => this.#publish(),
     });
@@ -52,6 +54,7 @@ export class Host implements HostApi {
       throw errors.graphMismatch(graph.job, spec.workerIndex, describeDifference(spec.graph, graph.describe()));
     }
     const { plan } = spec;
+    if (spec.clock.manual) this.#clock = new ManualClock(spec.clock.now);
     const layout = boardLayout(plan, spec.workerIndex);
     const board = (this.#board = new WorkerBoard(spec.board, layout));
     const wiring = wireChannels(plan, graph, spec.workerIndex, spec.ports, (c) => (cause) =>
@@ -74,9 +77,10 @@ export class Host implements HostApi {
           splitCounters: spec.splitCounters,
           batchSize: spec.batchSize,
           bufferTimeoutMs: spec.bufferTimeoutMs,
+          watermarkIntervalMs: spec.watermarkIntervalMs,
           checkRecords: spec.checkRecords,
           scheduler: this.#scheduler,
-          clock: this.clock,
+          clock: this.#clock,
           board: board.actor(i),
           onDone: this.#onActorDone,
         }),
@@ -102,6 +106,11 @@ export class Host implements HostApi {
     for (const channel of this.#channels) void channel.close();
     this.#channels.length = 0;
     this.#publish();
+  }
+
+  advanceClock(now: number): void {
+    const clock = this.#clock;
+    if (clock instanceof ManualClock && now > clock.now()) clock.advance(now - clock.now());
   }
 
   shutdown(): void {

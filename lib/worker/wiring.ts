@@ -85,6 +85,7 @@ export function wireChannels(
         operator: out.operator,
         channels: channels[o] ?? [],
         ...(out.keySelector === undefined ? {} : { keyOf: graph.keySelector(out.keySelector) }),
+        ...(out.tag === undefined ? {} : { tag: out.tag }),
       }));
       if (chain.egress !== undefined) {
         edges.push({ partition: 'forward', operator: `output "${chain.egress}"`, channels: channels[chain.outputs.length] ?? [] });

@@ -1,0 +1,117 @@
+import { userError, type SubtaskLocation } from '../errors.ts';
+import { displayName, type LogicalGraph, type LogicalNode } from '../graph/logical-graph.ts';
+import type { Operator, OperatorContext } from '../operator/operator.ts';
+import type { OutputTag } from '../operator/output-tag.ts';
+import type { Source, SourceReader } from '../operator/source.ts';
+import type { ChainPlan } from '../plan/physical-plan.ts';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
+import { TimerQueue } from '../state/timer-queue.ts';
+import type { Clock } from '../util/clock.ts';
+import type { ChainLink } from './chain.ts';
+import { keyedOperatorContext, operatorContext, type ContextBase } from './operator-context.ts';
+import type { OperatorLink } from './operator-stage.ts';
+import type { RecordTime } from './pending-input.ts';
+
+/** What the links of a chain are made with: one actor's share of the job. */
+export interface LinkSetup {
+  readonly graph: LogicalGraph;
+  readonly chain: ChainPlan;
+  /** The subtask, named after its chain. */
+  readonly at: SubtaskLocation;
+  readonly maxParallelism: number;
+  readonly params: unknown;
+  readonly keyed: KeyedStateBackend;
+  readonly time: RecordTime;
+  readonly clock: Clock;
+  /** The shared split counter of each source node, by node id. */
+  readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
+  /** The route of a side output of the chain's last operator, if the tag has a consumer. */
+  readonly side: (tag: string) => ((record: unknown) => void) | undefined;
+  readonly wakeAt: (time: number) => void;
+  readonly late: () => void;
+}
+
+/** The chain's stages, and its source reader if it starts at a source. */
+export interface Links {
+  readonly links: ChainLink[];
+  readonly source?: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation };
+  /** Whether a stage assigns timestamps (the actor then wakes up every watermark interval). */
+  readonly assigns: boolean;
+}
+
+/**
+ * Creates and opens the operators of one subtask's chain, as the plan lays it out: each operator
+ * with its context (keyed ones with their key context, state and timers), `withTimestamps` stages
+ * with their generator, and the source's reader. A throwing `open` is blamed on its operator.
+ */
+export function openLinks(setup: LinkSetup): Links {
+  const { graph, chain } = setup;
+  const links: ChainLink[] = [];
+  let source: Links['source'];
+  chain.links.forEach((link, position) => {
+    const node = graph.node(link.node);
+    const at = { ...setup.at, operator: displayName(node) };
+    if (node.kind === 'source') {
+      source = { reader: openSource(setup, node.id, node.source!, at), at };
+    } else if (node.assigner) {
+      const { timestampOf, generator, idleMs } = node.assigner;
+      links.push({ kind: 'assigner', at, timestampOf, generator: generator(), idleMs });
+    } else {
+      // Side outputs exist for the chain's last operator (one with a side consumer ends its chain).
+      const last = position === chain.links.length - 1;
+      links.push(openOperator(setup, node, at, link.keyedBy, link.fused === 'hash', last));
+    }
+  });
+  return { links, ...(source ? { source } : {}), assigns: links.some((l) => l.kind === 'assigner') };
+}
+
+function openSource(setup: LinkSetup, node: number, source: Source<unknown>, at: SubtaskLocation): SourceReader<unknown> {
+  const counter = new Int32Array(setup.splitCounters[node]!);
+  try {
+    return source.open({ subtaskIndex: setup.at.subtaskIndex, parallelism: setup.at.parallelism, nextSplit: () => Atomics.add(counter, 0, 1) });
+  } catch (cause) {
+    throw userError(cause, { ...at, while: 'opening' });
+  }
+}
+
+function openOperator(setup: LinkSetup, node: LogicalNode, at: SubtaskLocation, keyedBy: number | undefined, fused: boolean, last: boolean): OperatorLink {
+  const operator = node.createOperator!() as Operator<unknown, unknown, never>;
+  const watermark = { watermark: -Infinity };
+  const base: ContextBase = {
+    at,
+    maxParallelism: setup.maxParallelism,
+    params: setup.params,
+    time: setup.time,
+    stage: watermark,
+    clock: setup.clock,
+    side: (tag: OutputTag<unknown>, record: unknown) => {
+      // Without a consumer (or before the chain's end) a side record has nowhere to go, as in Flink.
+      const route = last ? setup.side(tag.id) : undefined;
+      route?.(record);
+    },
+    late: setup.late,
+  };
+  if (keyedBy === undefined) {
+    open(operator, operatorContext(base), at);
+    return { kind: 'operator', operator: operator as Operator<unknown, unknown>, at, watermark };
+  }
+  // A number to start with: V8 then keeps the field unboxed for numeric keys (a string key widens it once).
+  const keys = { key: 0 as string | number };
+  const timers = { event: new TimerQueue(), processing: new TimerQueue() };
+  open(operator, keyedOperatorContext(base, node.id, setup.keyed, keys, timers, setup.wakeAt), at);
+  return {
+    kind: 'operator',
+    operator: operator as Operator<unknown, unknown>,
+    at,
+    watermark,
+    keyed: { keyOf: setup.graph.keySelector(keyedBy), keys, at: { ...at, operator: `keyBy → ${at.operator}` }, check: fused, timers },
+  };
+}
+
+function open<C extends OperatorContext>(operator: Operator<unknown, unknown, C>, context: C, at: SubtaskLocation): void {
+  try {
+    operator.open?.(context);
+  } catch (cause) {
+    throw userError(cause, { ...at, while: 'opening' });
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Decides a stream's watermarks from the timestamps it sees (Flink's WatermarkGenerator): told of
+ * every record, asked on an interval what the watermark is now.
+ *
+ * @example
+ * ```ts
+ * // At most one second out of order, except that trades marked `final` close their minute at once.
+ * const generator = (): WatermarkGenerator<Trade> => {
+ *   let max = -Infinity;
+ *   let closed = -Infinity;
+ *   return {
+ *     onEvent(trade, ts) { max = Math.max(max, ts); if (trade.final) closed = ts; },
+ *     onPeriodic() { return Math.max(max - 1000 - 1, closed); },
+ *   };
+ * };
+ * ```
+ */
+export interface WatermarkGenerator<T> {
+  onEvent(record: T, timestamp: number): void;
+  /** The watermark now, or undefined for none yet. It never needs to go back: weir keeps the highest. */
+  onPeriodic(): number | undefined;
+}
+
+/** Bounded out-of-orderness: the highest timestamp seen, less the allowed lateness, less 1 (Flink's rule). */
+export const boundedOutOfOrder = (maxOutOfOrderMs: number): WatermarkGenerator<unknown> => {
+  let max = -Infinity;
+  return {
+    onEvent(_record, timestamp) {
+      if (timestamp > max) max = timestamp;
+    },
+    onPeriodic: () => (max === -Infinity ? undefined : max - maxOutOfOrderMs - 1),
+  };
+};
