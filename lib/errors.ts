@@ -207,10 +207,12 @@ export const errors = {
       { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
     ),
 
+  /** `was` and `asked` describe the declarations, e.g. `list state`, `map state with a ttl of 1000 ms of processing time`. */
   stateKindClash: (at: SubtaskLocation, id: string, was: string, asked: string) =>
     new WeirError(
       'WEIR_E_STATE',
-      `Job "${at.job}": operator "${at.operator}" declared state "${id.slice(id.indexOf('/') + 1)}" as ${asked} state, but it is already ${was} state; give each state one name and one kind.`,
+      `Job "${at.job}": operator "${at.operator}" declared state "${id.slice(id.indexOf('/') + 1)}" as ${asked}, but it is already ${was}; ` +
+        'give each state one name and one declaration (the same kind and the same ttl wherever it is declared).',
       { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
     ),
 
@@ -221,6 +223,26 @@ export const errors = {
         `for record ${truncateRecord(record)}; a timestamp is a finite number of milliseconds (e.g. Date.parse(record.time)).`,
       { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
     ),
+
+  restoredKindClash: (id: string, was: string, restored: string) =>
+    new WeirError(
+      'WEIR_E_STATE',
+      `State "${id.slice(id.indexOf('/') + 1)}" is declared as ${was}, but the snapshot being restored holds it as ${restored}. ` +
+        'A state keeps its kind across restarts: give a state of another kind a new name.',
+    ),
+
+  invalidStateOption: (declaration: string, option: string, value: unknown, allowed: string) =>
+    new WeirError(
+      'WEIR_E_OPTION',
+      `${declaration}: invalid option "${option}": got ${describeValue(value)}; allowed: ${allowed}. ` +
+        'For example: state.list<number>({ ttl: { ms: 60_000, time: \'processing\', update: \'onWrite\' } }).',
+    ),
+
+  unknownStateOption: (declaration: string, option: string, known: readonly string[]) =>
+    new WeirError('WEIR_E_OPTION', `${declaration}: unknown option "${option}"; allowed options there are: ${known.join(', ')}.`),
+
+  stateFunctionMissing: (declaration: string, needs: string, got: unknown) =>
+    new WeirError('WEIR_E_STATE', `${declaration} needs ${needs}, got ${got === null ? 'null' : typeof got === 'object' ? 'an object' : describeValue(got)}.`),
 
   keyNotKeyed: (at: SubtaskLocation) =>
     new WeirError(

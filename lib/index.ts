@@ -24,7 +24,16 @@ export type {
 export type { Aggregation } from '../actors/keyed-aggregate.ts';
 export type { KeyedProcessContext, KeyedTimerContext, KeyedProcessFunction, KeyedProcessDefinition } from '../actors/keyed-process.ts';
 export type { GenerateOptions } from '../actors/sources/generate-source.ts';
-export { state, type ValueState, type StateDescriptor, type StateDeclarations, type StateHandles } from './state/state-descriptors.ts';
+export {
+  state,
+  type StateDescriptor,
+  type StateDeclarations,
+  type StateHandles,
+  type StateOptions,
+  type Ttl,
+  type AggregateFunctions,
+} from './state/state-descriptors.ts';
+export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/state-handles.ts';
 export type { Key } from './state/key-groups.ts';
 export { run } from './runtime/run.ts';
 export { Runtime, type RuntimeOptions, type JobOptions } from './runtime/runtime.ts';

@@ -20,6 +20,12 @@ import {
   type PartitionedStream,
   type RunOptions,
   type ValueState,
+  type ListState,
+  type MapState,
+  type ReducingState,
+  type AggregatingState,
+  type StateDescriptor,
+  type Ttl,
 } from 'weir';
 
 export type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -80,6 +86,69 @@ export const typed = job('api-types', (env, params: { n: number }) => {
   });
   const _volumes: Expect<Equals<typeof volumes, DataStream<{ symbol: string; volume: number }>>> = true;
 
+  // Every kind of state gives its handle type from its declaration, with a ttl or without.
+  const perSymbol = bySymbol.process({
+    state: {
+      prices: state.list<number>({ ttl: { ms: 60_000 } }),
+      bidders: state.map<string, Trade>(),
+      total: state.reducing((a: number, b: number) => a + b),
+      mean: state.aggregating({
+        create: () => ({ sum: 0, n: 0 }),
+        add: (acc, t: Trade) => ({ sum: acc.sum + t.price, n: acc.n + 1 }),
+        result: (acc) => acc.sum / acc.n,
+      }),
+      last: state.value<Trade>(undefined, { ttl: { ms: 1000, time: 'event', update: 'onReadAndWrite' } }),
+      count: state.value(0, { ttl: { ms: 1000 } }),
+    },
+    process(t, ctx, out: Collector<number>) {
+      const _prices: Expect<Equals<typeof ctx.state.prices, ListState<number>>> = true;
+      const _bidders: Expect<Equals<typeof ctx.state.bidders, MapState<string, Trade>>> = true;
+      const _total: Expect<Equals<typeof ctx.state.total, ReducingState<number>>> = true;
+      const _mean: Expect<Equals<typeof ctx.state.mean, AggregatingState<Trade, number>>> = true;
+      const _last: Expect<Equals<typeof ctx.state.last, ValueState<Trade | undefined>>> = true;
+      const _count: Expect<Equals<typeof ctx.state.count, ValueState<number>>> = true;
+      const _list: Expect<Equals<ReturnType<typeof ctx.state.prices.get>, number[]>> = true;
+      const _entry: Expect<Equals<ReturnType<typeof ctx.state.bidders.get>, Trade | undefined>> = true;
+      const _reduced: Expect<Equals<ReturnType<typeof ctx.state.total.get>, number | undefined>> = true;
+      ctx.state.prices.add(t.price);
+      ctx.state.bidders.put(t.symbol, t);
+      for (const [symbol, trade] of ctx.state.bidders.entries()) {
+        const _pair: Expect<Equals<[typeof symbol, typeof trade], [string, Trade]>> = true;
+      }
+      ctx.state.total.add(t.size);
+      ctx.state.mean.add(t);
+      // @ts-expect-error a list holds its declared element type only
+      ctx.state.prices.add('not a number');
+      // @ts-expect-error a map its declared value type
+      ctx.state.bidders.put(t.symbol, t.price);
+      // @ts-expect-error and its declared key type
+      ctx.state.bidders.get(1);
+      // @ts-expect-error an aggregating state takes what add takes
+      ctx.state.mean.add(t.price);
+      out.collect(ctx.state.mean.get() ?? 0);
+    },
+  });
+  const _perSymbol: Expect<Equals<typeof perSymbol, DataStream<number>>> = true;
+  const _ttl: Expect<Equals<Ttl, { readonly ms: number; readonly time?: 'processing' | 'event'; readonly update?: 'onWrite' | 'onReadAndWrite' }>> = true;
+
+  // Mistaken declarations do not compile. (Not called: some of them throw at run time too.)
+  const _badStates = () => {
+    // @ts-expect-error map keys are strings or numbers, so that snapshots stay plain data
+    state.map<{ id: string }, number>();
+    // @ts-expect-error a reduction returns the type it combines
+    state.reducing((a: number, b: number) => String(a + b));
+    // @ts-expect-error aggregating needs result
+    state.aggregating({ create: () => 0, add: (a: number, v: number) => a + v });
+    // @ts-expect-error a ttl is measured in processing or event time only
+    state.list<number>({ ttl: { ms: 1000, time: 'wall' } });
+    // @ts-expect-error a ttl needs ms
+    state.list<number>({ ttl: { time: 'event' } });
+    // @ts-expect-error options have a ttl and nothing else
+    state.value(0, { ttl: { ms: 5 }, retain: true });
+    // @ts-expect-error a list declaration does not give a map
+    const _wrong: StateDescriptor<MapState<string, number>> = state.list<number>();
+  };
+
   // The function form: the output type from `out`'s type, or given explicitly.
   const bySize = trades.keyBy((t) => t.size);
   const sizes = bySize.process((_t, ctx, out: Collector<number>) => {
@@ -96,13 +165,20 @@ export const typed = job('api-types', (env, params: { n: number }) => {
   // A keyed transform gets the key and keyed state; a transform on a stream that is not keyed does not.
   bySymbol.transform<number>('keyed', () => {
     let count: ValueState<number>;
+    let recent: ListState<number>;
     return {
       open(ctx) {
         const _k: Expect<Equals<typeof ctx.key, string>> = true;
         count = ctx.keyedState('count', state.value(0));
+        recent = ctx.keyedState('recent', state.list<number>({ ttl: { ms: 60_000 } }));
+        const sizes = ctx.keyedState('sizes', state.map<number, string>());
+        const _sizes: Expect<Equals<typeof sizes, MapState<number, string>>> = true;
+        // @ts-expect-error a handle of the declared kind only
+        const _notList: ListState<number> = ctx.keyedState('max', state.reducing((a: number, b: number) => Math.max(a, b)));
       },
       process(t, out) {
         count.update(count.value() + t.size);
+        recent.add(t.price);
         out.collect(count.value());
       },
     };
