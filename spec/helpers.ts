@@ -2,7 +2,7 @@
  * Shared helpers of the spec suite (not a spec itself: uvu only runs `*.spec.ts`).
  */
 import * as assert from 'uvu/assert';
-import { run as runJob, Runtime as JobRuntime, type JobHandle, type JobOptions, type RunOptions } from 'weir';
+import { run as runJob, Runtime as JobRuntime, type JobHandle, type JobOptions, type ManualClock, type RunOptions } from 'weir';
 
 /**
  * `run()` as the specs run jobs: with `checkRecords` on unless a spec says otherwise, so that a
@@ -108,4 +108,21 @@ export function assertSameMultiset(actual: readonly unknown[], expected: readonl
   for (const [k, n] of a) {
     assert.ok(e.has(k), `${what}: unexpected record ${k} (${n} time(s))`);
   }
+}
+
+/**
+ * Moves a job's clock 50 ms at a time, letting the workers run between steps, until `done` says
+ * so; the watchdog only guards against a hang in real time.
+ */
+export async function advanceUntil(clock: ManualClock, done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  await watchdog(
+    (async () => {
+      for (let steps = 0; !(await done()); steps++) {
+        if (steps > 20_000) throw new Error(`${what}: not after 20000 clock steps`);
+        clock.advance(50);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })(),
+    what,
+  );
 }

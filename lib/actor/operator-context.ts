@@ -5,6 +5,7 @@ import type { TimerService } from '../operator/timers.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { KeyContext, KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import type { StateDescriptor } from '../state/state-descriptors.ts';
+import type { TtlTime } from '../state/state-ttl.ts';
 import type { Clock } from '../util/clock.ts';
 
 import type { RecordTime } from './pending-input.ts';
@@ -140,6 +141,8 @@ class KeyTimers implements TimerService {
 class KeyedContext extends Place implements KeyedOperatorContext<Key> {
   readonly #prefix: string;
   readonly timers: TimerService;
+  /** What TTL compares against: the clock, and this operator's own watermark. */
+  readonly #ttlTime: TtlTime;
 
   constructor(
     base: ContextBase,
@@ -152,6 +155,7 @@ class KeyedContext extends Place implements KeyedOperatorContext<Key> {
     super(base);
     this.#prefix = `${node}/`;
     this.timers = new KeyTimers(timers, current, base, wakeAt);
+    this.#ttlTime = { processing: () => base.clock.now(), event: () => base.stage.watermark };
   }
 
   get key(): Key {
@@ -159,7 +163,7 @@ class KeyedContext extends Place implements KeyedOperatorContext<Key> {
   }
 
   keyedState<H>(name: string, descriptor: StateDescriptor<H>): H {
-    return this.backend.handle(this.#prefix + name, descriptor, this.current, this.at);
+    return this.backend.handle(this.#prefix + name, descriptor, this.current, this.at, this.#ttlTime);
   }
 
   keys(): IterableIterator<Key> {

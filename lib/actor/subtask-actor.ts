@@ -145,7 +145,8 @@ export class SubtaskActor implements Schedulable {
         };
         this.#source = new SourceDriver(source.reader, source.at, this.#chain.head, this.#counts, chunk, this.#time);
       }
-      if (assigns) this.#wake.every(this.#setup.watermarkIntervalMs);
+      // Watermarks are asked for, and expired state reclaimed, every interval of processing time.
+      if (assigns || this.#keyed.expires) this.#wake.every(this.#setup.watermarkIntervalMs);
       this.#lifecycle.send({ type: 'OPENED' });
     } catch (error) {
       this.#fail(error as Error);
@@ -202,11 +203,13 @@ export class SubtaskActor implements Schedulable {
       return false;
     }
     this.#wake.next(this.#chain.nextProcessingTime());
+    this.#keyed.sweep(256);
     return true;
   }
 
   #readSource(): void {
     const source = this.#source!;
+    this.#keyed.sweep(64);
     if (!source.read(this.#setup.batchSize, this.#outputs.flow)) {
       this.#endInput();
       return;
@@ -230,6 +233,8 @@ export class SubtaskActor implements Schedulable {
       // chain for a while: the sender may not have more of this channel's batches alive here than
       // the capacity (measured: returning it before processing cost 10% more scavenging at p2).
       this.#chain.head.collectBatch(message.batch, this.#releases[i]!, message.times);
+      // Reclaims expired state a little at a time, in proportion to the input (nothing without TTL).
+      this.#keyed.sweep(Math.max(16, message.batch.length >> 2));
       return;
     }
     channel.release();
@@ -247,9 +252,9 @@ export class SubtaskActor implements Schedulable {
         break;
       }
       case 'idle': {
-        const now = this.#watermarks.idleChannel(i);
-        if (now === 'idle') head.signal({ type: 'idle' });
-        else if (now !== undefined) head.signal({ type: 'watermark', timestamp: now });
+        const change = this.#watermarks.idleChannel(i);
+        if (change.watermark !== undefined) head.signal({ type: 'watermark', timestamp: change.watermark });
+        if (change.idle) head.signal({ type: 'idle' });
         break;
       }
       case 'barrier':

@@ -9,7 +9,7 @@
  * const wm = new InputWatermarks(2);
  * wm.watermark(0, 100); // undefined: channel 1 has none yet
  * wm.watermark(1, 50);  // 50
- * wm.idle(1);           // 100: channel 1 no longer holds it back
+ * wm.idleChannel(1);    // { watermark: 100, idle: false }: channel 1 no longer holds it back
  * ```
  */
 export class InputWatermarks {
@@ -50,17 +50,24 @@ export class InputWatermarks {
 
   /**
    * Channel `i` went idle. Returns the input's new watermark if it advanced now that `i` no longer
-   * holds it back, or 'idle' if every open channel is idle now (tell downstream once).
+   * holds it back, and whether the whole input went idle now (tell downstream once). When every
+   * open channel is idle, the input's watermark moves to the furthest of theirs (as Flink's valve
+   * does): everything behind it has been seen by every channel.
    */
-  idleChannel(i: number): number | 'idle' | undefined {
+  idleChannel(i: number): { watermark: number | undefined; idle: boolean } {
     this.#idle[i] = true;
     const advanced = this.#combine();
-    if (advanced !== undefined) return advanced;
-    if (!this.#inputIdle && this.#watermarks.every((_, c) => this.#idle[c] || this.#ended[c])) {
-      this.#inputIdle = true;
-      return 'idle';
+    if (advanced !== undefined || this.#inputIdle) return { watermark: advanced, idle: false };
+    let max = -Infinity;
+    for (let c = 0; c < this.#watermarks.length; c++) {
+      if (this.#ended[c]) continue;
+      if (!this.#idle[c]) return { watermark: undefined, idle: false };
+      if (this.#watermarks[c]! > max) max = this.#watermarks[c]!;
     }
-    return undefined;
+    this.#inputIdle = true;
+    if (max <= this.#current) return { watermark: undefined, idle: true };
+    this.#current = max;
+    return { watermark: max, idle: true };
   }
 
   /** Channel `i` ended: it holds nothing back any more. Returns the input's new watermark if it advanced. */

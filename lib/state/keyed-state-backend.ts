@@ -130,6 +130,11 @@ export class KeyedStateBackend {
     return n;
   }
 
+  /** True once a state with a TTL has been declared: there is something to sweep. */
+  get expires(): boolean {
+    return this.#swept.length > 0;
+  }
+
   /**
    * Examines up to about `budget` entries of the states with a ttl and deletes the expired ones;
    * returns how many it examined. It resumes where the last sweep stopped and goes round the tables
