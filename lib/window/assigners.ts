@@ -225,6 +225,11 @@ export const windows = { tumbling, sliding, session, global, countTumbling, coun
 /**
  * The gap of a record in a per-record session; throws a RangeError for a gap that is not a whole
  * number of ms above zero (the operator running it names itself and the record).
+ *
+ * @example
+ * ```ts
+ * sessionGap(windows.session({ gapOf: (c: Click) => c.idleMs }), { idleMs: 30_000 }); // 30000
+ * ```
  */
 export function sessionGap<T>(assigner: SessionWindows<T>, record: T): number {
   if (typeof assigner.gap === 'number') return assigner.gap;

@@ -27,7 +27,15 @@ const UNIT_MS: Readonly<Record<keyof DurationParts, number>> = { ms: 1, seconds:
 /** The names a `DurationParts` object may hold. */
 export const DURATION_PARTS = Object.keys(UNIT_MS) as readonly (keyof DurationParts)[];
 
-/** Whether `value` is written as duration parts (an object with at least one part's name). */
+/**
+ * Whether `value` is written as duration parts (an object with at least one part's name).
+ *
+ * @example
+ * ```ts
+ * isDurationParts({ hours: 1 }); // true
+ * isDurationParts({ size: 5 });  // false: options, not a duration
+ * ```
+ */
 export const isDurationParts = (value: unknown): value is DurationParts =>
   typeof value === 'object' && value !== null && DURATION_PARTS.some((part) => part in value);
 
@@ -59,7 +67,13 @@ export function toMillis(duration: Duration, call: string, option: string): numb
 
 /**
  * A duration that must be a whole number of ms above zero (a size, a slide, a gap); throws
- * `WEIR_E_OPTION` otherwise: `windows.tumbling: size must be > 0 ms, got 0`.
+ * `WEIR_E_OPTION` otherwise.
+ *
+ * @example
+ * ```ts
+ * positiveMillis({ minutes: 1 }, 'windows.tumbling', 'size'); // 60000
+ * positiveMillis(0, 'windows.tumbling', 'size');              // throws: windows.tumbling: size must be > 0 ms, got 0.
+ * ```
  */
 export function positiveMillis(duration: Duration, call: string, option: string): number {
   const ms = toMillis(duration, call, option);
@@ -68,7 +82,14 @@ export function positiveMillis(duration: Duration, call: string, option: string)
   return ms;
 }
 
-/** A duration that must be a whole number of ms, zero or more (an allowed lateness). */
+/**
+ * A duration that must be a whole number of ms, zero or more (an allowed lateness).
+ *
+ * @example
+ * ```ts
+ * nonNegativeMillis({ seconds: 10 }, 'window().allowedLateness', 'allowedLateness'); // 10000
+ * ```
+ */
 export function nonNegativeMillis(duration: Duration, call: string, option: string): number {
   const ms = toMillis(duration, call, option);
   if (!(ms >= 0) || !Number.isInteger(ms)) throw errors.invalidWindowOption(call, option, 'a whole number of ms ≥ 0', ms);

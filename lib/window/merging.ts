@@ -25,7 +25,14 @@ import type { TimeWindow } from './windows.ts';
  */
 export const overlaps = (a: TimeWindow, b: TimeWindow): boolean => a.start < b.end && b.start < a.end;
 
-/** The smallest window holding both. */
+/**
+ * The smallest window holding both.
+ *
+ * @example
+ * ```ts
+ * cover({ start: 0, end: 5 }, { start: 3, end: 9 }); // { start: 0, end: 9 }
+ * ```
+ */
 export const cover = (a: TimeWindow, b: TimeWindow): TimeWindow => ({ start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) });
 
 /** What adding a window to a key's sessions did. */
@@ -68,6 +75,13 @@ export function mergeWindow(sessions: Iterable<TimeWindow>, added: TimeWindow): 
   return { window, merged };
 }
 
-/** Whether a merge changed nothing: the added window fell inside one existing session. */
+/**
+ * Whether a merge changed nothing: the added window fell inside one existing session.
+ *
+ * @example
+ * ```ts
+ * mergedIntoItself(mergeWindow([{ start: 0, end: 10 }], { start: 3, end: 8 })); // true
+ * ```
+ */
 export const mergedIntoItself = (merge: Merge): boolean =>
   merge.merged.length === 1 && merge.merged[0]!.start === merge.window.start && merge.merged[0]!.end === merge.window.end;

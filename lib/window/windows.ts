@@ -72,5 +72,10 @@ export function windowOfId(id: string): Window {
 /**
  * Orders windows by end, then start: the order in which their event-time timers come due, so
  * windows that fire at one time fire in a fixed order.
+ *
+ * @example
+ * ```ts
+ * [{ start: 5, end: 15 }, { start: 0, end: 10 }].sort(byEnd); // [{ start: 0, end: 10 }, { start: 5, end: 15 }]
+ * ```
  */
 export const byEnd = (a: Window, b: Window): number => a.end - b.end || a.start - b.start;
