@@ -7,6 +7,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { windowOperator } from '../actors/window-operator.ts';
+import { describeWindowing, windowingFunctions } from '../actors/window-spec.ts';
+import { OutputTag } from '../lib/operator/output-tag.ts';
 import { WeirError } from '../lib/errors.ts';
 import { windows, type WindowAssigner } from '../lib/window/assigners.ts';
 import { triggers } from '../lib/window/triggers.ts';
@@ -130,6 +132,18 @@ Cases('a record that bridges two open sessions merges them: one result, and the 
   assert.equal(run.emitted, [{ record: { key: 'a', start: 0, end: 25, value: '1,2,3' }, timestamp: 24 }]);
 });
 
+Cases('a trigger\'s state follows a merge: counts of bridged sessions add up, and the merged window fires at the next record', () => {
+  const run = new WindowHarness(windowOperator({ assigner: windows.session(10), trigger: triggers.count(3), fn: windowFn('process') }));
+  const rec = (id: number, ts: number): Rec => ({ id, k: 'a', v: id, ts, gap: 10 });
+  run.record('a', rec(1, 0), 0);
+  run.record('a', rec(2, 15), 15);
+  assert.equal(run.emitted, [], 'expected two sessions of one record each, below the count');
+  run.record('a', rec(3, 8), 8);
+  assert.equal(lines(run.emitted as { record: Out; timestamp: number }[]), ['a [0,25) 1,2,3 @24'], 'expected 1 + 1 merged, plus the bridge: 3');
+  run.end();
+  assert.equal(run.keys(), []);
+});
+
 Cases('the final watermark fires every window left, in time order, and leaves nothing behind', () => {
   const run = new WindowHarness(windowOperator({ assigner: windows.sliding({ size: 20, slide: 10 }), fn: sums, allowedLateness: 1_000 }));
   run.record('b', { id: 0, k: 'b', v: 1, ts: 15, gap: 1 }, 15);
@@ -192,6 +206,33 @@ Refusals('a context without what the operator needs from the runtime, at open', 
   refused(() => factory().open!({ timestamp: 0 } as never), 'WEIR_E_INTERNAL', /needs ctx\.setTimestamp\(t\) and ctx\.counter\(name\)/);
 });
 
+const Fingerprint = suite('window operator: what the graph fingerprint sees');
+
+Fingerprint('describeWindowing is JSON naming the assigner, trigger, lateness, late tag and function kind; windowingFunctions lists the user code', () => {
+  const gapOf = (r: Rec) => r.gap;
+  const trigger = triggers.count(5);
+  const spec = { assigner: windows.session({ gapOf }), trigger, allowedLateness: { seconds: 1 }, lateTag: new OutputTag<Rec>('late'), fn: windowFn('aggregate') };
+  const described = describeWindowing(spec);
+  assert.equal(JSON.parse(JSON.stringify(described)), described);
+  assert.equal(described, {
+    assigner: { kind: 'session', gap: 'per-record', time: 'event' },
+    trigger: { kind: 'count', n: 5 },
+    allowedLateness: 1000,
+    lateTag: 'late',
+    fn: 'aggregate',
+  });
+  const fns = windowingFunctions(spec);
+  for (const f of [gapOf, trigger.onElement, trigger.onMerge, ...Object.values(spec.fn).filter((v) => typeof v === 'function')]) assert.ok(fns.includes(f as Function), 'expected every user function listed');
+  assert.equal(describeWindowing({ assigner: windows.tumbling({ hours: 1 }), fn: sums }), {
+    assigner: { kind: 'tumbling', size: 3_600_000, offset: 0, time: 'event' },
+    trigger: null,
+    allowedLateness: 0,
+    lateTag: null,
+    fn: 'reduce',
+  });
+});
+
 Property.run();
 Cases.run();
 Refusals.run();
+Fingerprint.run();
