@@ -126,6 +126,10 @@ export function truncateRecord(record: unknown, max = 200): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
 }
 
+/** A value as an option error shows it: numbers as JavaScript prints them (Infinity, NaN), objects as bounded JSON. */
+const showOption = (value: unknown): string =>
+  typeof value === 'object' && value !== null ? truncateRecord(value, 80) : typeof value === 'undefined' ? 'undefined' : describeValue(value);
+
 export const causeMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : describeValue(cause));
 
 /** The table of error factories. */
@@ -295,6 +299,16 @@ export const errors = {
       `Job "${job}": output "${name}" is already read with ${by}; an output has one consumer. Read it once and share the records.`,
       { job },
     ),
+
+  /** A window assigner, trigger or lateness given a value out of range: `windows.tumbling: size must be > 0 ms, got 0`. */
+  invalidWindowOption: (call: string, option: string, expected: string, value: unknown) =>
+    new WeirError('WEIR_E_OPTION', `${call}: ${option} must be ${expected}, got ${showOption(value)}.`),
+
+  unknownWindowOption: (call: string, option: string, known: readonly string[], hint = '') =>
+    new WeirError('WEIR_E_OPTION', `${call}: unknown option "${option}"; allowed options are: ${known.join(', ')}.${hint ? ` ${hint}` : ''}`),
+
+  /** A windowing that cannot run as described (a global window without a trigger, sessions without merge, …). */
+  invalidWindowing: (call: string, problem: string) => new WeirError('WEIR_E_GRAPH', `${call}: ${problem}`),
 
   extraArguments: (extra: readonly string[]) =>
     new WeirError(

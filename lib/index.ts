@@ -5,6 +5,12 @@
 export { job, type JobDefinition } from './api/job.ts';
 export { StreamEnvironment } from './api/environment.ts';
 export { Stream, DataStream, PartitionedStream, SideOutputStream, DataStreamSink, KeyedStream, type WatermarkOptions } from './api/data-stream.ts';
+export { WindowedStream, AllWindowedStream, type WindowAggregation } from './api/windowed-stream.ts';
+export { windows, type WindowAssigner, type WindowOf, type TumblingOptions, type SlidingOptions, type SessionOptions } from './window/assigners.ts';
+export { triggers, type Trigger, type TriggerContext, type TriggerResult } from './window/triggers.ts';
+export { maxTimestamp, type Window, type TimeWindow, type CountWindow, type GlobalWindow } from './window/windows.ts';
+export type { Duration, DurationParts } from './window/duration.ts';
+export type { WindowInfo } from '../actors/window-functions.ts';
 export { OutputTag } from './operator/output-tag.ts';
 export type { TimerService, TimeDomain } from './operator/timers.ts';
 export { boundedOutOfOrder, type WatermarkGenerator } from './operator/watermarks.ts';

@@ -126,3 +126,11 @@ export async function advanceUntil(clock: ManualClock, done: () => boolean | Pro
     what,
   );
 }
+
+/**
+ * Records in the order they would arrive: sorted by `arrival` (a record's time plus its delay), so
+ * that each comes at most its delay after records with later times. Stable: ties keep their order.
+ */
+export function disordered<T>(records: readonly T[], arrival: (record: T) => number): T[] {
+  return [...records].sort((a, b) => arrival(a) - arrival(b));
+}

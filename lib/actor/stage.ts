@@ -8,6 +8,10 @@ import type { PendingInput, RecordTime } from './pending-input.ts';
 /** What follows a stage: the next stage, or the end of the chain, which hands signals to the outputs. */
 export interface Downstream extends Collector<unknown> {
   signal(signal: ControlMessage): void;
+  /** True while nothing waits in front of this stage: a record may run through it now. */
+  readonly idle: boolean;
+  /** Sets a record aside behind what waits (with the current record time), to run when that has. */
+  setAside(record: unknown): void;
 }
 
 /** What a stage does: with a record, and with a signal once everything before it has passed. */
@@ -122,6 +126,10 @@ export class Stage implements Downstream {
   signal(signal: ControlMessage): void {
     if (this.flow.stalled !== 0 || !this.pending.empty) this.pending.signal(signal);
     else if (!this.#handle(signal)) this.pending.signal(signal);
+  }
+
+  setAside(record: unknown): void {
+    this.pending.record(record);
   }
 
   /** Runs what was set aside; true once nothing is left. */

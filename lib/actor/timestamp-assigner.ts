@@ -1,4 +1,4 @@
-import { errors, userError, type SubtaskLocation } from '../errors.ts';
+import { errors, userError, WeirError, type SubtaskLocation } from '../errors.ts';
 import type { ControlMessage } from '../protocol/messages.ts';
 import type { Clock } from '../util/clock.ts';
 import type { RecordTime } from './pending-input.ts';
@@ -18,25 +18,41 @@ export interface AssignerLink {
 
 /** Assigns and checks a record's timestamp, then runs it on; copied per stage (see specialize). */
 const assign =
-  (timestampOf: (record: unknown) => number, generator: WatermarkGenerator<unknown>, next: Downstream, time: RecordTime, seen: { at: number; records: number }, bad: (record: unknown, value: unknown) => Error, blame: (cause: unknown, record: unknown) => Error) =>
+  (
+    timestampOf: (record: unknown) => number,
+    generator: WatermarkGenerator<unknown>,
+    next: Downstream,
+    time: RecordTime,
+    seen: { at: number; records: number },
+    advance: (watermark: number) => void,
+    bad: (record: unknown, value: unknown) => Error,
+    blame: (cause: unknown, record: unknown) => Error,
+  ) =>
   (record: unknown): void => {
     let ts: number;
+    let punctuated: number | undefined | void;
     try {
       ts = timestampOf(record);
+      if (typeof ts !== 'number' || ts !== ts || ts === Infinity || ts === -Infinity) throw bad(record, ts);
+      punctuated = generator.onEvent(record, ts);
     } catch (cause) {
       throw blame(cause, record);
     }
-    if (typeof ts !== 'number' || ts !== ts || ts === Infinity || ts === -Infinity) throw bad(record, ts);
     time.timestamp = ts;
     seen.records++;
-    generator.onEvent(record, ts);
-    next.collect(record);
+    // Records run on through a stalled chain to wait in front of its outputs (see Chain); a
+    // punctuated watermark that found no credit waits in front of the next stage instead, and the
+    // records after it must wait behind it, not overtake it.
+    if (next.idle) next.collect(record);
+    else next.setAside(record);
+    if (punctuated !== undefined) advance(punctuated);
   };
 
 /**
  * The stage of `withTimestamps`: each record's timestamp comes from the user's function (a number
  * that is not finite fails the job, naming the record), and watermarks from the generator, asked
- * every `watermarkIntervalMs` (never per record), and only sent when they advance. Watermarks from
+ * every `watermarkIntervalMs` (not per record, unless a punctuated generator returns one from
+ * `onEvent`), and only sent when they advance. Watermarks from
  * upstream stop here: this stage decides the stream's event time. A stream with no record for
  * `idleMs` is marked idle downstream, so that it does not hold back other inputs' watermarks; the
  * next record makes it active again.
@@ -48,15 +64,15 @@ export function assignerBody(link: AssignerLink, next: Downstream, time: RecordT
   let counted = 0;
   let emitted = -Infinity;
   let idle = false;
-  const process = specialize(
-    assign,
-    link.timestampOf,
-    generator,
-    next,
-    time,
-    seen,
-    (record: unknown, value: unknown) => errors.badTimestamp(at, record, value),
-    (cause: unknown, record: unknown) => userError(cause, at, { value: record }),
+  /** Sends a watermark if it moves event time on (a generator need not keep track). */
+  const advance = (watermark: number): void => {
+    if (!(watermark > emitted)) return;
+    emitted = watermark;
+    next.signal({ type: 'watermark', timestamp: watermark });
+  };
+  const bad = (record: unknown, value: unknown): Error => errors.badTimestamp(at, record, value);
+  const process = specialize(assign, link.timestampOf, generator, next, time, seen, advance, bad, (cause: unknown, record: unknown) =>
+    cause instanceof WeirError ? cause : userError(cause, at, { value: record }),
   );
   return {
     process,
@@ -79,10 +95,8 @@ export function assignerBody(link: AssignerLink, next: Downstream, time: RecordT
       } catch (cause) {
         throw userError(cause, { ...at, while: 'computing its watermark' });
       }
-      if (wm !== undefined && wm > emitted) {
-        emitted = wm;
-        next.signal({ type: 'watermark', timestamp: wm });
-      } else if (!idle && idleMs !== undefined && now - seen.at >= idleMs) {
+      if (wm !== undefined && wm > emitted) advance(wm);
+      else if (!idle && idleMs !== undefined && now - seen.at >= idleMs) {
         idle = true;
         next.signal({ type: 'idle' });
       }

@@ -6,7 +6,7 @@ import { flatMapOperator } from '../../actors/flat-map.ts';
 import { identityOperator } from '../../actors/identity.ts';
 import { mapOperator } from '../../actors/map.ts';
 import { errors } from '../errors.ts';
-import type { LogicalGraph, LogicalNode, Partition } from '../graph/logical-graph.ts';
+import { displayName, shownAs, type LogicalGraph, type LogicalNode, type Partition } from '../graph/logical-graph.ts';
 import type { KeyedOperatorFactory, OperatorFactory } from '../operator/operator.ts';
 import type { Sink } from '../operator/sink.ts';
 import type { Key } from '../state/key-groups.ts';
@@ -14,6 +14,8 @@ import type { StateDeclarations } from '../state/state-descriptors.ts';
 import type { JsonValue } from '../util/json.ts';
 import { OutputTag } from '../operator/output-tag.ts';
 import { boundedOutOfOrder, type WatermarkGenerator } from '../operator/watermarks.ts';
+import type { WindowAssigner, WindowOf } from '../window/assigners.ts';
+import { AllWindowedStream, WindowedStream } from './windowed-stream.ts';
 
 /** How `withTimestamps` makes watermarks. */
 export interface WatermarkOptions<T> {
@@ -152,6 +154,19 @@ export abstract class Stream<T> {
   union(...others: Stream<T>[]): DataStream<T> {
     const inputs = [this, ...others].map((s) => s.edge());
     return this.attach('union', identityOperator<T>(), [], {}, inputs);
+  }
+
+  /**
+   * Cuts the whole stream into windows, with no key: one subtask sees every record (see
+   * `KeyedStream.window` for windows per key, which spread over subtasks).
+   *
+   * @example
+   * ```ts
+   * trades.windowAll(windows.tumbling({ minutes: 1 })).aggregate({ create: () => 0, add: (n) => n + 1, result: (n, w) => ({ start: w.start, n }) });
+   * ```
+   */
+  windowAll<A extends WindowAssigner<T>>(assigner: A): AllWindowedStream<T, WindowOf<A>> {
+    return new AllWindowedStream(this.keyBy(shownAs(() => 0 as const, 'windowAll')).window(assigner));
   }
 
   /** Distributes records round-robin over the next operator's subtasks (evens out skew). */
@@ -307,6 +322,35 @@ export class DataStreamSink {
  * ```
  */
 export class KeyedStream<T, K extends Key> extends Stream<T> {
+  /**
+   * Cuts each key's records into windows: tumbling, sliding or session windows of event time (the
+   * stream needs `withTimestamps` first) or processing time, the global window with a trigger, or
+   * count windows. Then `reduce`, `aggregate` or `process` says what each window gives.
+   *
+   * @example
+   * ```ts
+   * bids.keyBy((b) => b.auction)
+   *   .window(windows.tumbling({ seconds: 10 }))
+   *   .aggregate({ create: () => 0, add: (n) => n + 1, result: (n, auction, w) => ({ auction, end: w.end, bids: n }) });
+   * ```
+   */
+  window<A extends WindowAssigner<T>>(assigner: A): WindowedStream<T, K, WindowOf<A>> {
+    const eventTime = typeof assigner === 'object' && assigner !== null && assigner.time === 'event' && ['tumbling', 'sliding', 'session'].includes(assigner.kind);
+    if (eventTime && !this.graph.timed()[this.node.id]) {
+      throw errors.invalidWindowing(
+        'window()',
+        `${assigner.kind} windows of event time need records with timestamps, and "${displayName(this.node)}" has none: call withTimestamps((r) => r.ts, { maxOutOfOrderMs }) before keyBy(), or use time: 'processing' in the assigner.`,
+      );
+    }
+    return new WindowedStream<T, K, WindowOf<A>>(
+      this.graph.job,
+      { assigner },
+      <O>(type: string, factory: KeyedOperatorFactory<unknown, O, Key>, functions: readonly Function[], describe: JsonValue) =>
+        this.keyed<O>(type, factory as KeyedOperatorFactory<T, O, K>, functions, describe),
+      (tag) => this.graph.useTag(tag),
+    );
+  }
+
   /** Rolling reduce: combines each record with the key's previous result and emits the new result. */
   reduce(fn: (accumulated: T, record: T) => T): DataStream<T> {
     return this.keyed('reduce', keyedReduceOperator(fn), [fn]);

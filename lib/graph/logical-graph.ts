@@ -170,7 +170,28 @@ export class LogicalGraph {
  * too), and esbuild then numbers its helpers (`__name2(fn, "format")` where a worker has
  * `__name(fn, "format")`): same function, different text. Helper numbers are dropped.
  */
-export const functionText = (fn: Function): string => fn.toString().replace(/\b(__[A-Za-z]+)\d+\(/g, '$1(');
+export const functionText = (fn: Function): string => {
+  const shown = (fn as { [SHOWN_AS]?: string | Function })[SHOWN_AS];
+  if (shown !== undefined) return typeof shown === 'string' ? shown : functionText(shown);
+  return fn.toString().replace(/\b(__[A-Za-z]+)\d+\(/g, '$1(');
+};
+
+const SHOWN_AS = Symbol('weir.shownAs');
+
+/**
+ * Marks a function weir makes itself (a wrapper of a user function, a constant key) so that the
+ * fingerprint compares `shown` (the wrapped user function, or a fixed text) instead of its source:
+ * weir's own code may be loaded from its sources in one thread and from its build in another.
+ *
+ * @example
+ * ```ts
+ * const result = shownAs((acc, _key, window) => user.result(acc, window), user.result);
+ * ```
+ */
+export function shownAs<F extends Function>(fn: F, shown: string | Function): F {
+  Object.defineProperty(fn, SHOWN_AS, { value: shown });
+  return fn;
+}
 
 /** Explains how two graph descriptions differ, for WEIR_E_GRAPH_MISMATCH. */
 export function describeDifference(expected: readonly string[], actual: readonly string[]): string {

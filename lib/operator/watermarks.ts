@@ -1,6 +1,9 @@
 /**
  * Decides a stream's watermarks from the timestamps it sees (Flink's WatermarkGenerator): told of
- * every record, asked on an interval what the watermark is now.
+ * every record, asked on an interval what the watermark is now. A punctuated stream, whose records
+ * themselves say when time has moved on (an end-of-batch marker, say), may also return a watermark
+ * from `onEvent`: it is sent right after that record. Return one only on such records: a watermark
+ * per record costs what a record does, all the way down the pipeline.
  *
  * @example
  * ```ts
@@ -16,7 +19,8 @@
  * ```
  */
 export interface WatermarkGenerator<T> {
-  onEvent(record: T, timestamp: number): void;
+  /** Told of every record; may return a watermark to send right after it (punctuated), else nothing. */
+  onEvent(record: T, timestamp: number): number | undefined | void;
   /** The watermark now, or undefined for none yet. It never needs to go back: weir keeps the highest. */
   onPeriodic(): number | undefined;
 }

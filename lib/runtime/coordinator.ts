@@ -214,6 +214,10 @@ export class Coordinator {
   async #release(): Promise<void> {
     this.#endedAt = this.clock.now();
     this.#unsubscribeClock();
+    // A job can finish before every host has answered `start` (a tiny job, done on the first worker
+    // before the second one's answer came): closing the ports below means those answers never come,
+    // so the calls still waiting end here instead of holding `run()` for ever.
+    this.#calls.abandon(this.#failure ?? new Error(`Job "${this.graph.job}" has ended.`));
     // A port stays an active handle until its 'close' event, a turn after close(): wait for it, so
     // that when the job reports its end, nothing of it is left in this process.
     const closed = this.#hosts.map((host) => host.closed);
