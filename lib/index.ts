@@ -5,6 +5,7 @@
 export { job, type JobDefinition } from './api/job.ts';
 export { StreamEnvironment } from './api/environment.ts';
 export { Stream, DataStream, PartitionedStream, SideOutputStream, DataStreamSink, KeyedStream, type WatermarkOptions } from './api/data-stream.ts';
+export { ConnectedStreams, KeyedConnectedStreams } from './api/connected-streams.ts';
 export { WindowedStream, AllWindowedStream, type WindowAggregation } from './api/windowed-stream.ts';
 export { windows, type WindowAssigner, type WindowOf, type TumblingOptions, type SlidingOptions, type SessionOptions } from './window/assigners.ts';
 export { triggers, type Trigger, type TriggerContext, type TriggerResult } from './window/triggers.ts';
@@ -25,6 +26,8 @@ export type {
   KeyedOperator,
   KeyedOperatorFactory,
   KeyedOperatorContext,
+  TwoInputOperator,
+  TwoInputOperatorFactory,
   Collector,
 } from './operator/operator.ts';
 export type { Aggregation } from '../actors/keyed-aggregate.ts';

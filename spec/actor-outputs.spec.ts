@@ -25,6 +25,7 @@ const plan = (batchSize: number): ChannelPlan => ({
   toName: 'next 1/1',
   fromName: 'here 1/1',
   timed: false,
+  input: 0,
 });
 
 function outputs(channel: OutputChannel, batchSize = 4) {
@@ -37,7 +38,7 @@ function outputs(channel: OutputChannel, batchSize = 4) {
     bufferTimeoutMs: 10,
     checkRecords: false,
     clock,
-    time: { timestamp: NaN },
+    time: { timestamp: NaN, input: 0 as const },
     onUnblocked: () => events.push('unblocked'),
     onFailure: (error) => events.push(`failed: ${error.message}`),
     beforeLeaving: () => events.push('published'),

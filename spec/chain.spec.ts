@@ -92,7 +92,7 @@ Holding('behind a real writer, a flatMap fills one batch beyond the credit, not 
   const writer = new ChannelWriter(channel, { batchSize, batchBytes: 1 << 20 }, flow, () => {});
   channel.onCredit = () => writer.drain();
   const { pulls, link: flatMap } = flatMapCounting(10_000);
-  const time = { timestamp: NaN };
+  const time = { timestamp: NaN, input: 0 as const };
   const held = new PendingInput(time);
   const route = createRouter([{ partition: 'forward', writers: [writer], at: at('flatMap'), maxParallelism: 128, start: 0 }], { flow, record: (r) => held.record(r) });
   const chain = new Chain([flatMap], { outputs: { route, flow, held }, onSignal: (signal) => writer.control(signal), input: at('source'), time, clock: new ManualClock() });

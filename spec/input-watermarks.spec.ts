@@ -7,7 +7,7 @@ import { InputWatermarks } from '../lib/channel/input-watermarks.ts';
 const Combining = suite('input watermarks');
 
 Combining('the slowest channel decides; nothing before every channel has sent one', () => {
-  const wm = new InputWatermarks(2);
+  const wm = new InputWatermarks([true, true]);
   assert.is(wm.watermark(0, 100), undefined, 'channel 1 has sent none yet');
   assert.is(wm.watermark(1, 50), 50);
   assert.is(wm.watermark(1, 70), 70);
@@ -17,7 +17,7 @@ Combining('the slowest channel decides; nothing before every channel has sent on
 });
 
 Combining('an idle channel stops holding the others back; its next records make it count again', () => {
-  const wm = new InputWatermarks(2);
+  const wm = new InputWatermarks([true, true]);
   wm.watermark(0, 100);
   wm.watermark(1, 20);
   assert.equal(wm.idleChannel(1), { watermark: 100, idle: false });
@@ -28,7 +28,7 @@ Combining('an idle channel stops holding the others back; its next records make 
 });
 
 Combining('when every channel is idle, the input is idle at the furthest of their watermarks, once', () => {
-  const wm = new InputWatermarks(3);
+  const wm = new InputWatermarks([true, true, true]);
   wm.watermark(0, 40);
   wm.watermark(1, 10);
   wm.watermark(2, 25);
@@ -42,7 +42,7 @@ Combining('when every channel is idle, the input is idle at the furthest of thei
 });
 
 Combining('ended channels hold nothing back; the last end moves nothing (the end itself is the final watermark)', () => {
-  const wm = new InputWatermarks(2);
+  const wm = new InputWatermarks([true, true]);
   wm.watermark(0, 10);
   wm.watermark(1, 5);
   assert.is(wm.ended(1), 10);
@@ -60,7 +60,7 @@ Combining('property: the watermark only advances, and never past what a channel 
   );
   fc.assert(
     fc.property(fc.array(event, { maxLength: 60 }), (events: Event[]) => {
-      const wm = new InputWatermarks(channels);
+      const wm = new InputWatermarks(Array.from({ length: channels }, () => true));
       const sent = Array.from({ length: channels }, () => -Infinity);
       const idle = Array.from({ length: channels }, () => false);
       let last = -Infinity;

@@ -282,7 +282,7 @@ Decisions('keyed operators and fused exchanges are recorded per link', () => {
       { node: 3, fused: undefined, keyed: false },
     ],
   );
-  const selector = chain!.links[1]!.keyedBy!;
+  const selector = chain!.links[1]!.keyedBy as number;
   assert.is(g.keySelector(selector)('abc'), 'abc', 'expected the link to name the keyBy function by its graph id');
   const p2 = plan(g, { parallelism: 2 });
   const source = p2.chains[chainOf(p2, 0)]!;

@@ -1,6 +1,6 @@
 import { userError, type SubtaskLocation } from '../errors.ts';
-import { displayName, type LogicalGraph, type LogicalNode } from '../graph/logical-graph.ts';
-import type { Operator, OperatorContext } from '../operator/operator.ts';
+import { displayName, type KeyedBy, type KeySelector, type LogicalGraph, type LogicalNode } from '../graph/logical-graph.ts';
+import type { Operator, OperatorContext, TwoInputOperator } from '../operator/operator.ts';
 import type { OutputTag } from '../operator/output-tag.ts';
 import type { Source, SourceReader } from '../operator/source.ts';
 import type { ChainPlan } from '../plan/physical-plan.ts';
@@ -74,8 +74,9 @@ function openSource(setup: LinkSetup, node: number, source: Source<unknown>, at:
   }
 }
 
-function openOperator(setup: LinkSetup, node: LogicalNode, at: SubtaskLocation, keyedBy: number | undefined, fused: boolean, last: boolean): OperatorLink {
-  const operator = node.createOperator!() as Operator<unknown, unknown, never>;
+function openOperator(setup: LinkSetup, node: LogicalNode, at: SubtaskLocation, keyedBy: KeyedBy | undefined, fused: boolean, last: boolean): OperatorLink {
+  const created = node.createOperator!() as Operator<unknown, unknown, never>;
+  const operator = node.inputs.some((e) => e.input === 1) ? oneInput(created as unknown as TwoInputOperator<unknown, unknown, unknown, never>, setup.time) : created;
   const watermark = { watermark: -Infinity };
   const base: ContextBase = {
     at,
@@ -104,8 +105,32 @@ function openOperator(setup: LinkSetup, node: LogicalNode, at: SubtaskLocation, 
     operator: operator as Operator<unknown, unknown>,
     at,
     watermark,
-    keyed: { keyOf: setup.graph.keySelector(keyedBy), keys, at: { ...at, operator: `keyBy → ${at.operator}` }, check: fused, timers },
+    keyed: { keyOf: keyOf(setup.graph, keyedBy, setup.time), keys, at: { ...at, operator: `keyBy → ${at.operator}` }, check: fused, timers },
   };
+}
+
+/** The key of a record: by the input's own selector, for a two-input operator keyed on both. */
+function keyOf(graph: LogicalGraph, keyedBy: KeyedBy, time: RecordTime): KeySelector {
+  if (typeof keyedBy === 'number') return graph.keySelector(keyedBy);
+  const [first, second] = keyedBy.map((id) => graph.keySelector(id)) as [KeySelector, KeySelector];
+  return (record) => (time.input === 0 ? first(record) : second(record));
+}
+
+/**
+ * A two-input operator as the stage runs operators: `process` hands each record to `process1` or
+ * `process2` by the input it came by (the actor sets `time.input` per batch); every other hook is
+ * the operator's own.
+ */
+function oneInput<C extends OperatorContext>(operator: TwoInputOperator<unknown, unknown, unknown, C>, time: RecordTime): Operator<unknown, unknown, C> {
+  const wrapped: Operator<unknown, unknown, C> = {
+    process: (record, out) => (time.input === 0 ? operator.process1(record, out) : operator.process2(record, out)),
+  };
+  // Bound, so that an operator written as a class keeps its `this`; absent hooks stay absent.
+  for (const hook of ['open', 'onWatermark', 'onTimer', 'close', 'snapshot', 'restore'] as const) {
+    const fn = operator[hook] as ((...args: never[]) => unknown) | undefined;
+    if (fn) (wrapped as unknown as Record<string, unknown>)[hook] = fn.bind(operator);
+  }
+  return wrapped;
 }
 
 function open<C extends OperatorContext>(operator: Operator<unknown, unknown, C>, context: C, at: SubtaskLocation): void {

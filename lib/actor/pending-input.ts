@@ -2,9 +2,13 @@ import type { Flow } from '../channel/channel-writer.ts';
 import { userError, type SubtaskLocation } from '../errors.ts';
 import type { ControlMessage } from '../protocol/messages.ts';
 
-/** The event time of the record being processed, shared along an actor's chain (NaN: none). */
+/**
+ * The record being processed, as an actor's chain shares it: its event time (NaN: none), and which
+ * input of the head operator it came by (1: the second input of a two-input operator; 0 otherwise).
+ */
 export interface RecordTime {
   timestamp: number;
+  input: 0 | 1;
 }
 
 type Item =
@@ -20,6 +24,7 @@ type Item =
       readonly own: boolean;
       readonly times?: ArrayLike<number>;
       readonly timestamp: number;
+      readonly input: 0 | 1;
       readonly done?: () => void;
     }
   /** The rest of an iterable an operator emitted, pulled only as credit allows; `from` produced it. */
@@ -54,7 +59,7 @@ export class PendingInput {
       (last.records as unknown[]).push(record);
       (last.times as number[]).push(this.time.timestamp);
     } else {
-      this.#items.push({ kind: 'records', records: [record], next: 0, own: true, times: [this.time.timestamp], timestamp: NaN });
+      this.#items.push({ kind: 'records', records: [record], next: 0, own: true, times: [this.time.timestamp], timestamp: NaN, input: this.time.input });
     }
   }
 
@@ -69,6 +74,7 @@ export class PendingInput {
       next: from,
       own: false,
       timestamp: this.time.timestamp,
+      input: this.time.input,
       ...(times ? { times } : {}),
       ...(done ? { done } : {}),
     });
@@ -102,6 +108,7 @@ export class PendingInput {
         case 'records': {
           const { records, times } = item;
           if (times === undefined) time.timestamp = item.timestamp;
+          time.input = item.input;
           while (item.next < records.length) {
             if (flow.stalled !== 0) return false;
             if (times !== undefined) time.timestamp = times[item.next]!;

@@ -26,6 +26,12 @@ export interface ActorSetup {
   readonly params: unknown;
   /** The mailbox: one input channel per upstream channel. */
   readonly gate: InputGate;
+  /**
+   * Per gate channel: which input of the head operator it feeds (1: the second input of a two-input
+   * operator), and whether its records carry event time (a channel without does not hold back the
+   * watermark: a rules stream without timestamps, say).
+   */
+  readonly inputs: readonly { readonly input: 0 | 1; readonly timed: boolean }[];
   /** Output edges in plan order (the egress, if any, last), each with its channels in slot order. */
   readonly outputs: readonly ActorOutput[];
   /** The shared split counter of each source node, by node id (see `SourceContext.nextSplit`). */
@@ -70,7 +76,7 @@ export class SubtaskActor implements Schedulable {
   #pauses = 0;
   #paused = false;
   /** The event time of the record being processed, shared by the chain's operators. */
-  readonly #time: RecordTime = { timestamp: NaN };
+  readonly #time: RecordTime = { timestamp: NaN, input: 0 };
   /** The input's watermark over its channels. */
   readonly #watermarks: InputWatermarks;
   /** Processing-time work: timers, watermark intervals. */
@@ -78,6 +84,8 @@ export class SubtaskActor implements Schedulable {
   #lateRecords = 0;
   /** Per input channel: returns a slot (made once, not per batch). */
   readonly #releases: (() => void)[];
+  /** Per input channel: the input of the head operator it feeds. */
+  readonly #inputOf: readonly (0 | 1)[];
 
   constructor(setup: ActorSetup) {
     this.#setup = setup;
@@ -98,7 +106,8 @@ export class SubtaskActor implements Schedulable {
       onFailure: (error) => this.#fail(error),
       beforeLeaving: () => this.publish(),
     });
-    this.#watermarks = new InputWatermarks(setup.gate.channels.length);
+    this.#watermarks = new InputWatermarks(setup.inputs.map((i) => i.timed));
+    this.#inputOf = setup.inputs.map((i) => i.input);
     this.#wake = new WakeUps(setup.clock, () => setup.scheduler.schedule(this));
     for (const channel of setup.gate.channels) channel.onMessage = () => setup.scheduler.schedule(this);
     this.#releases = setup.gate.channels.map((channel) => () => channel.release());
@@ -229,6 +238,7 @@ export class SubtaskActor implements Schedulable {
     if (message.type === 'batch') {
       this.#counts.recordsIn += message.batch.length;
       this.#watermarks.active(i);
+      this.#time.input = this.#inputOf[i]!;
       // Its slot is returned once its last record has moved on, even if a stall keeps it in the
       // chain for a while: the sender may not have more of this channel's batches alive here than
       // the capacity (measured: returning it before processing cost 10% more scavenging at p2).

@@ -6,7 +6,7 @@ import { flatMapOperator } from '../../actors/flat-map.ts';
 import { identityOperator } from '../../actors/identity.ts';
 import { mapOperator } from '../../actors/map.ts';
 import { errors } from '../errors.ts';
-import { displayName, shownAs, type LogicalGraph, type LogicalNode, type Partition } from '../graph/logical-graph.ts';
+import { displayName, shownAs, type KeyedBy, type LogicalEdge, type LogicalGraph, type LogicalNode, type Partition } from '../graph/logical-graph.ts';
 import type { KeyedOperatorFactory, OperatorFactory } from '../operator/operator.ts';
 import type { Sink } from '../operator/sink.ts';
 import type { Key } from '../state/key-groups.ts';
@@ -16,6 +16,7 @@ import { OutputTag } from '../operator/output-tag.ts';
 import { boundedOutOfOrder, type WatermarkGenerator } from '../operator/watermarks.ts';
 import type { WindowAssigner, WindowOf } from '../window/assigners.ts';
 import { AllWindowedStream, WindowedStream } from './windowed-stream.ts';
+import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
 
 /** How `withTimestamps` makes watermarks. */
 export interface WatermarkOptions<T> {
@@ -61,6 +62,17 @@ function configure(graph: LogicalGraph, node: LogicalNode) {
     },
   };
 }
+
+/** Where a stream is in the graph: what a new operator reading it needs. */
+export interface StreamPosition {
+  readonly graph: LogicalGraph;
+  /** The edge a consumer of this stream gets. */
+  readonly edge: LogicalEdge;
+  readonly partition: Partition;
+}
+
+/** The key under which streams answer `StreamPosition` (see `Stream[POSITION]`); not exported to users. */
+export const POSITION = Symbol('weir.streamPosition');
 
 /**
  * What every stream offers: the transformations. A `Stream` is records on their way to the next
@@ -193,7 +205,12 @@ export abstract class Stream<T> {
     return new DataStreamSink(this.graph, node);
   }
 
-  protected edge(): { from: number; partition: Partition; tag?: string } {
+  /** weir's own access to where this stream is in the graph, for the API's other modules (not part of the public API). */
+  [POSITION](): StreamPosition {
+    return { graph: this.graph, edge: this.edge(), partition: this.partition };
+  }
+
+  protected edge(): LogicalEdge {
     return { from: this.node.id, partition: this.partition, ...(this.tag === undefined ? {} : { tag: this.tag }) };
   }
 
@@ -202,19 +219,34 @@ export abstract class Stream<T> {
     factory: OperatorFactory<T, O> | KeyedOperatorFactory<T, O, Key>,
     functions: readonly Function[],
     extra: { keyedBy?: number; describe?: JsonValue } = {},
-    inputs: { from: number; partition: Partition; tag?: string }[] = [this.edge()],
+    inputs: LogicalEdge[] = [this.edge()],
   ): DataStream<O> {
-    const node = this.graph.add({
-      kind: 'operator',
-      type,
-      inputs,
-      describe: extra.describe ?? null,
-      functions,
-      createOperator: factory as OperatorFactory<unknown, unknown>,
-      ...(extra.keyedBy === undefined ? {} : { keyedBy: extra.keyedBy }),
-    });
-    return new DataStream<O>(this.graph, node);
+    return attachOperator<O>(this.graph, { type, inputs, factory, functions, ...extra });
   }
+}
+
+/** Adds an operator node reading `inputs` and returns its output stream. */
+export function attachOperator<O>(
+  graph: LogicalGraph,
+  spec: {
+    type: string;
+    inputs: LogicalEdge[];
+    factory: Function;
+    functions: readonly Function[];
+    keyedBy?: KeyedBy;
+    describe?: JsonValue;
+  },
+): DataStream<O> {
+  const node = graph.add({
+    kind: 'operator',
+    type: spec.type,
+    inputs: spec.inputs,
+    describe: spec.describe ?? null,
+    functions: spec.functions,
+    createOperator: spec.factory as OperatorFactory<unknown, unknown>,
+    ...(spec.keyedBy === undefined ? {} : { keyedBy: spec.keyedBy }),
+  });
+  return new DataStream<O>(graph, node);
 }
 
 /**
@@ -254,6 +286,14 @@ export class DataStream<T> extends Stream<T> {
   parallelism(n: number): this {
     configure(this.graph, this.node).parallelism(n);
     return this;
+  }
+
+  /**
+   * Connects this stream to `other`: one operator then reads both, each record by the input it came
+   * from (`process1`, `process2`), with state shared between them.
+   */
+  connect<B>(other: Stream<B>): ConnectedStreams<T, B> {
+    return new ConnectedStreams<T, B>(this, other);
   }
 
   /**
@@ -322,6 +362,15 @@ export class DataStreamSink {
  * ```
  */
 export class KeyedStream<T, K extends Key> extends Stream<T> {
+  /**
+   * Connects this keyed stream to another keyed by the same type of key: records with one key reach
+   * one subtask whichever stream they come from, and share that key's state and timers.
+   */
+  connect<B>(other: KeyedStream<B, K>): KeyedConnectedStreams<T, B, K> {
+    if (!(other instanceof KeyedStream)) throw errors.invalidGraph(this.graph.job, 'connect() of a keyed stream needs another keyed stream: call keyBy() on it first.');
+    return new KeyedConnectedStreams<T, B, K>(this, other);
+  }
+
   /**
    * Cuts each key's records into windows: tumbling, sliding or session windows of event time (the
    * stream needs `withTimestamps` first) or processing time, the global window with a trigger, or

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const wm = new InputWatermarks(2);
+ * const wm = new InputWatermarks([true, true]);
  * wm.watermark(0, 100); // undefined: channel 1 has none yet
  * wm.watermark(1, 50);  // 50
  * wm.idleChannel(1);    // { watermark: 100, idle: false }: channel 1 no longer holds it back
@@ -19,10 +19,15 @@ export class InputWatermarks {
   #current = -Infinity;
   #inputIdle = false;
 
-  constructor(channels: number) {
-    this.#watermarks = Array.from({ length: channels }, () => -Infinity);
-    this.#idle = Array.from({ length: channels }, () => false);
-    this.#ended = Array.from({ length: channels }, () => false);
+  /**
+   * One entry per channel: whether its records carry event time. A channel without never holds the
+   * watermark back (it counts as ended from the start): a stream of rules without timestamps
+   * connected to a timed stream, say.
+   */
+  constructor(timed: readonly boolean[]) {
+    this.#watermarks = timed.map(() => -Infinity);
+    this.#idle = timed.map(() => false);
+    this.#ended = timed.map((t) => !t);
   }
 
   /** The input's watermark now. */

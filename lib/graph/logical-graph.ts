@@ -14,6 +14,9 @@ export type Partition =
   /** By key: `selector` is the graph's key selector id (see `LogicalGraph.keySelector`). */
   | { readonly type: 'hash'; readonly selector: number };
 
+/** The key selector id of a keyed operator's input, or of each of a two-input operator's inputs. */
+export type KeyedBy = number | readonly [number, number];
+
 /** A `keyBy` function. */
 export type KeySelector = (record: unknown) => Key;
 
@@ -22,6 +25,8 @@ export interface LogicalEdge {
   readonly partition: Partition;
   /** The side output of `from` this edge reads (`stream.sideOutput(tag)`); absent for its main output. */
   readonly tag?: string;
+  /** 1 for an edge into the second input of a two-input operator (`connect`, joins); absent for the first. */
+  readonly input?: 1;
 }
 
 /** How a `withTimestamps` node gives records their event time and the stream its watermarks. */
@@ -49,8 +54,11 @@ export interface LogicalNode {
   readonly functions: readonly Function[];
   readonly source?: Source<unknown>;
   readonly createOperator?: OperatorFactory<unknown, unknown>;
-  /** For keyed operators: the id of the key selector of their input (see `LogicalGraph.keySelector`). */
-  readonly keyedBy?: number;
+  /**
+   * For keyed operators: the id of the key selector of their input (see `LogicalGraph.keySelector`);
+   * for keyed two-input operators, one per input.
+   */
+  readonly keyedBy?: KeyedBy;
   /** Name of the coordinator output a collect sink feeds. */
   readonly egress?: string;
   /** For a `withTimestamps` node: where timestamps and watermarks come from. */
@@ -123,7 +131,7 @@ export class LogicalGraph {
         `name=${n.name ?? ''}`,
         `uid=${n.uid ?? ''}`,
         `p=${n.parallelism ?? 'default'}`,
-        `in=[${n.inputs.map((e) => `${e.from}${e.tag === undefined ? '' : `[${e.tag}]`}:${this.#partitionText(e.partition)}`).join(',')}]`,
+        `in=[${n.inputs.map((e) => `${e.from}${e.tag === undefined ? '' : `[${e.tag}]`}:${this.#partitionText(e.partition)}${e.input === 1 ? '→2' : ''}`).join(',')}]`,
         `keyed=${n.keyedBy ?? ''}`,
         `cfg=${JSON.stringify(n.describe)}`,
         `fn=[${n.functions.map(functionText).join('‖')}]`,

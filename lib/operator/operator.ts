@@ -42,7 +42,7 @@ export interface OperatorContext {
   readonly params: unknown;
   /** The event time of the record (or timer) being processed; NaN when the stream has no timestamps. */
   readonly timestamp: number;
-  /** The operator's current watermark: no record with an earlier timestamp is expected (−Infinity before the first). */
+  /** The operator's current watermark: no record with a timestamp at or before it is expected (−Infinity before the first). */
   readonly watermark: number;
   /** The runtime's clock now (processing time; tests can replace the clock). */
   currentProcessingTime(): number;
@@ -135,6 +135,35 @@ export interface Operator<I, O, C extends OperatorContext = OperatorContext> {
   /** Restores what `snapshot` returned. */
   restore?(snapshot: unknown): void;
 }
+
+/**
+ * An operator with two inputs (`connect`, joins): each record of the first input goes to
+ * `process1`, each of the second to `process2`. Everything else is the operator's over both
+ * inputs: its watermark is the lower of theirs, its timers and state are shared, and `close` comes
+ * once both have ended.
+ *
+ * @example
+ * ```ts
+ * // Passes on the orders whose customer is known (customers keyed like the orders).
+ * const known = (): TwoInputOperator<Order, Customer, Order, KeyedOperatorContext<string>> => {
+ *   let seen: ValueState<boolean>;
+ *   return {
+ *     open(ctx) { seen = ctx.keyedState('seen', state.value(false)); },
+ *     process1(order, out) { if (seen.value()) out.collect(order); },
+ *     process2() { seen.update(true); },
+ *   };
+ * };
+ * ```
+ */
+export interface TwoInputOperator<A, B, O, C extends OperatorContext = OperatorContext> extends Omit<Operator<A, O, C>, 'process'> {
+  /** Called for every record of the first input. */
+  process1(record: A, out: Collector<O>): void;
+  /** Called for every record of the second input. */
+  process2(record: B, out: Collector<O>): void;
+}
+
+/** Creates one two-input operator instance per subtask. */
+export type TwoInputOperatorFactory<A, B, O, C extends OperatorContext = OperatorContext> = () => TwoInputOperator<A, B, O, C>;
 
 /** An operator on a keyed stream: its `open` gets the key and keyed state. */
 export type KeyedOperator<I, O, K extends Key> = Operator<I, O, KeyedOperatorContext<K>>;

@@ -1,5 +1,5 @@
 import { errors } from '../errors.ts';
-import { displayName, type LogicalGraph, type Partition } from '../graph/logical-graph.ts';
+import { displayName, type KeyedBy, type LogicalGraph, type Partition } from '../graph/logical-graph.ts';
 
 /**
  * The physical plan: every decision about how a job runs, made once in the coordinator and read by
@@ -22,8 +22,8 @@ export type ResolvedPartition = 'forward' | 'rebalance' | 'broadcast' | 'hash';
 export interface LinkPlan {
   /** Logical node id. */
   readonly node: number;
-  /** For a keyed operator, the key selector (graph id) its stage keys each record with. */
-  readonly keyedBy?: number;
+  /** For a keyed operator, the key selector (graph id) its stage keys each record with; one per input for two inputs. */
+  readonly keyedBy?: KeyedBy;
   /**
    * The exchange in front of this operator that the plan fused into the chain, because both sides
    * have one subtask each (on the same thread): a function call stands in for it. Absent for the
@@ -62,6 +62,8 @@ export interface OutputPlan {
   readonly operator: string;
   /** The side output this edge carries (`stream.sideOutput(tag)`); absent for the main output. */
   readonly tag?: string;
+  /** Which input of the downstream operator the edge feeds: 1 for the second of a two-input operator. */
+  readonly input: 0 | 1;
 }
 
 /** Where one subtask runs. */
@@ -105,6 +107,8 @@ export interface ChannelPlan {
   readonly fromName: string;
   /** The records carry event time: each batch carries their timestamps. */
   readonly timed: boolean;
+  /** Which input of the receiving operator the channel feeds (0, or 1 for the second of a two-input operator). */
+  readonly input: 0 | 1;
 }
 
 export interface PlanOptions {
@@ -205,9 +209,10 @@ export function planJob(graph: LogicalGraph, options: PlanOptions): PhysicalPlan
       };
     });
     const outputs: OutputPlan[] = consumers[tail]!.map(({ node, inputIndex }) => {
-      const { partition, tag } = nodes[node]!.inputs[inputIndex]!;
+      const { partition, tag, input } = nodes[node]!.inputs[inputIndex]!;
       return {
         to: chainOfNode[node]!,
+        input: input ?? 0,
         partition: resolve(partition, tail, node),
         ...(partition.type === 'hash' ? { keySelector: partition.selector } : {}),
         operator: `keyBy → ${displayName(nodes[node]!)}`,
@@ -267,6 +272,7 @@ function planChannels(chains: readonly ChainPlan[], timed: readonly boolean[], o
           toName: subtaskName(target, targetIndex),
           fromName: subtaskName(chain, index),
           timed: timed[chain.id]!,
+          input: chain.outputs[output]!.input,
         };
       };
       chain.outputs.forEach((out, output) => {
@@ -293,6 +299,7 @@ function planChannels(chains: readonly ChainPlan[], timed: readonly boolean[], o
           fromName: subtaskName(chain, index),
           // The coordinator's outputs take records, not their time.
           timed: false,
+          input: 0,
         });
       }
     }

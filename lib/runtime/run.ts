@@ -49,31 +49,43 @@ export async function startJob(module: string | URL, resolved: ResolvedOptions, 
   // A daemon that only listens to 'failed' must not be taken down by an unhandled rejection.
   done.catch(() => {});
   let handle!: JobHandle;
+  // The end of a job waits until run() has returned the handle (a tiny job can finish, or a worker
+  // die, while the hosts are still being started): a listener attached right after `await run()`
+  // sees its event, and `done` settles after it, as it does for a job that ends later.
+  let returned = false;
+  const early: (() => void)[] = [];
+  const end = (send: () => void) => (returned ? send() : early.push(send));
   // Loaded here, not at the top (as the thread pool): job modules import weir in every worker, which needs none of it.
   const { Coordinator } = await import('./coordinator.ts');
   const coordinator = new Coordinator(url, graph, plan, resolved, await pool(), resolved.clock, {
-    finished: (metrics) => {
-      const result: JobResult = { job: graph.job, status: 'finished', metrics };
-      settle.resolve(result);
-      handle.emit('finished', result);
-    },
-    cancelled: (metrics) => {
-      const result: JobResult = { job: graph.job, status: 'cancelled', metrics };
-      settle.resolve(result);
-      handle.emit('cancelled', result);
-    },
-    failed: (error) => {
-      settle.reject(error);
-      handle.emit('failed', error);
-    },
+    finished: (metrics) =>
+      end(() => {
+        const result: JobResult = { job: graph.job, status: 'finished', metrics };
+        settle.resolve(result);
+        handle.emit('finished', result);
+      }),
+    cancelled: (metrics) =>
+      end(() => {
+        const result: JobResult = { job: graph.job, status: 'cancelled', metrics };
+        settle.resolve(result);
+        handle.emit('cancelled', result);
+      }),
+    failed: (error) =>
+      end(() => {
+        settle.reject(error);
+        handle.emit('failed', error);
+      }),
   });
   handle = new JobHandle(coordinator, done);
   await coordinator.start();
-  // run() resolving is the first sign of a running job; the event follows on the next turn so
-  // that a listener attached right after `await run()` still sees it.
-  // A job that failed while its hosts were being started never ran: it only reports 'failed'
-  // (and leaves no immediate behind once `done` has rejected).
-  const ran = () => handle.status !== 'failing' && handle.status !== 'failed';
-  if (ran()) setImmediate(() => ran() && handle.emit('running'));
+  // run() resolving is the first sign of a running job; the events follow on the next turn, in
+  // order: 'running' (unless the job failed while its hosts were being started: it never ran),
+  // then the end if it came early.
+  const ran = handle.status !== 'failing' && handle.status !== 'failed';
+  setImmediate(() => {
+    returned = true;
+    if (ran) handle.emit('running');
+    for (const send of early.splice(0)) send();
+  });
   return handle;
 }

@@ -10,8 +10,14 @@ import type { ChannelPlan, PhysicalPlan, SubtaskRef } from '../plan/physical-pla
 const refKey = (ref: SubtaskRef): string => `${ref.chain}.${ref.index}`;
 
 /** The channels of one worker's actors, made as the plan says: in-thread queues, or ends of ports. */
+/** An input channel of an actor, with what its plan says about the receiving side. */
+export interface WiredInput {
+  readonly channel: InputChannel;
+  readonly plan: ChannelPlan;
+}
+
 export interface Wiring {
-  inputsOf(ref: SubtaskRef): InputChannel[];
+  inputsOf(ref: SubtaskRef): WiredInput[];
   outputsOf(ref: SubtaskRef): ActorOutput[];
   /** Every channel end made, to close at the end. */
   readonly all: readonly (InputChannel | OutputChannel)[];
@@ -31,7 +37,7 @@ export function wireChannels(
   ports: Readonly<Record<number, MessagePort>>,
   unreadable: (channel: ChannelPlan) => Unreadable,
 ): Wiring {
-  const inputs = new Map<string, InputChannel[]>();
+  const inputs = new Map<string, WiredInput[]>();
   const outputs = new Map<string, { channel: OutputChannel; plan: ChannelPlan }[][]>();
   const all: (InputChannel | OutputChannel)[] = [];
   const polled: PolledChannel[] = [];
@@ -45,10 +51,11 @@ export function wireChannels(
     if (!perOutput) outputs.set(refKey(c.from), (perOutput = []));
     (perOutput[c.output] ??= [])[c.slot] = { channel, plan: c };
   };
-  const addInput = (ref: SubtaskRef, channel: InputChannel) => {
+  const addInput = (c: ChannelPlan, channel: InputChannel) => {
+    const ref = c.to as SubtaskRef;
     let list = inputs.get(refKey(ref));
     if (!list) inputs.set(refKey(ref), (list = []));
-    list.push(channel);
+    list.push({ channel, plan: c });
   };
 
   for (const c of plan.channels) {
@@ -58,7 +65,7 @@ export function wireChannels(
       if (!fromHere) continue;
       const local = new LocalChannel(c.capacity);
       addOutput(c, local);
-      addInput(c.to as SubtaskRef, local);
+      addInput(c, local);
       all.push(local);
     } else if (fromHere) {
       const out = new PortOutputChannel(port(c), c.capacity, c.maxBytes, unreadable(c));
@@ -67,7 +74,7 @@ export function wireChannels(
       polled.push(out);
     } else if (toHere) {
       const input = new PortInputChannel(port(c), c.capacity, unreadable(c));
-      addInput(c.to as SubtaskRef, input);
+      addInput(c, input);
       all.push(input);
       polled.push(input);
     }
