@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildGraph, isJobDefinition } from '../lib/api/job.ts';
 import { typed } from './types/api-types.ts';
+import { eventTimeTyped } from './types/event-time-types.ts';
 
 const Types = suite('type-level API assertions');
 
@@ -16,6 +17,12 @@ Types('the job the type assertions describe builds a graph', () => {
   // The @ts-expect-error lines are still JavaScript: the mistyped collect sink "wrong" is built too.
   assert.equal(graph.egressNames().sort(), ['prices', 'vwap', 'wrong'], 'expected the collect sinks the typed job declares');
   assert.ok(graph.nodes.some((n) => n.type === 'aggregate'), 'expected the aggregate of the typed job');
+});
+
+Types('the event-time type assertions describe a job that builds: windows, the late side output, a two-input node', () => {
+  const graph = buildGraph(eventTimeTyped as unknown as Parameters<typeof buildGraph>[0], {});
+  assert.equal(graph.egressNames().sort(), ['candles', 'late'], 'expected the collect sinks the event-time job declares');
+  assert.ok(graph.nodes.some((n) => n.inputs.some((edge) => edge.input === 1)), 'expected the connected streams to make a node with a second input');
 });
 
 Types.run();
