@@ -54,9 +54,11 @@ export interface RunOptions<P = unknown> {
   /** JSON handed to the job's `build(env, params)` in the coordinator and in every worker. */
   params?: P;
   /**
-   * The coordinator's clock: elapsed times and the grace period of threads that do not stop (on a
-   * `Runtime`). For tests, a `ManualClock` steps them. Default: the system clock. (Workers time their
-   * steps on the system clock, so `stuck` in metrics is measured on it too.)
+   * The job's clock: processing time of its operators (processing-time timers and windows, TTL,
+   * idleness, watermark intervals), elapsed times, and the grace period of threads that do not stop
+   * (on a `Runtime`). A `ManualClock` steps them in tests; the workers' clocks follow it. Default:
+   * the system clock. (Workers time their steps on the system clock, so `stuck` in metrics is
+   * measured on it.)
    */
   clock?: Clock;
 }
