@@ -25,6 +25,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'lib/protocol': ['lib/plan', 'lib/errors.ts', 'lib/util'],
   'lib/channel': ['lib/codec', 'lib/protocol', 'lib/plan', 'lib/graph', 'lib/operator', 'lib/state', 'lib/errors.ts', 'lib/util'],
   'lib/metrics': ['lib/plan'],
+  'lib/supervision': ['lib/errors.ts', 'lib/util'],
   actors: ['lib/window', 'lib/operator', 'lib/state', 'lib/errors.ts', 'lib/util'],
   'lib/api': ['actors', 'lib/window', 'lib/graph', 'lib/operator', 'lib/state', 'lib/errors.ts', 'lib/util'],
   'lib/actor': ['lib/channel', 'lib/operator', 'lib/state', 'lib/graph', 'lib/plan', 'lib/metrics', 'lib/protocol', 'lib/errors.ts', 'lib/util'],
