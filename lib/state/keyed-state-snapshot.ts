@@ -30,15 +30,15 @@ export interface StateTableSnapshot {
 export type SnapshotKey = Key | { n: string };
 
 /** A time as JSON holds it: ±Infinity (event time before the first watermark, or after the last) as a string. */
-type SnapshotTime = number | string;
+export type SnapshotTime = number | string;
 
 export const encodeKey = (key: Key): SnapshotKey => (typeof key === 'number' && !Number.isFinite(key) ? { n: String(key) } : key);
 
 export const decodeKey = (key: SnapshotKey): Key => (typeof key === 'object' ? Number(key.n) : key);
 
-const encodeTime = (t: number): SnapshotTime => (Number.isFinite(t) ? t : String(t));
+export const encodeTime = (t: number): SnapshotTime => (Number.isFinite(t) ? t : String(t));
 
-const decodeTime = (t: SnapshotTime): number => (typeof t === 'string' ? Number(t) : t);
+export const decodeTime = (t: SnapshotTime): number => (typeof t === 'string' ? Number(t) : t);
 
 /**
  * One key's stored state as plain data; undefined when none of it is live. `live` says whether a

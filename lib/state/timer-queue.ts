@@ -1,7 +1,12 @@
 import { keyGroupOf, type Key } from './key-groups.ts';
+import { decodeKey, decodeTime, encodeKey, encodeTime, type SnapshotKey, type SnapshotTime } from './keyed-state-snapshot.ts';
 
-/** A timer queue as plain data: key group → [time, key] pairs, so it can be restored at another parallelism. */
-export type TimerSnapshot = Record<number, [number, Key][]>;
+/**
+ * A timer queue as plain data that survives JSON: key group → [time, key] pairs, so it can be
+ * restored at another parallelism; times and keys JSON cannot write (±Infinity, NaN) are encoded as
+ * in keyed state snapshots. Within a group, timers are in time order.
+ */
+export type TimerSnapshot = Record<number, [SnapshotTime, SnapshotKey][]>;
 
 /**
  * The timers of one time domain of one keyed operator: at most one per key and time, taken in time
@@ -65,7 +70,8 @@ export class TimerQueue {
 
   snapshot(maxParallelism: number): TimerSnapshot {
     const groups: TimerSnapshot = {};
-    for (const [time, keys] of this.#keys) for (const key of keys) (groups[keyGroupOf(key, maxParallelism)] ??= []).push([time, key]);
+    const times = [...this.#keys.keys()].sort((a, b) => a - b);
+    for (const time of times) for (const key of this.#keys.get(time)!) (groups[keyGroupOf(key, maxParallelism)] ??= []).push([encodeTime(time), encodeKey(key)]);
     return groups;
   }
 
@@ -73,7 +79,7 @@ export class TimerQueue {
   restore(snapshot: TimerSnapshot, owns: (keyGroup: number) => boolean): void {
     for (const [group, timers] of Object.entries(snapshot)) {
       if (!owns(Number(group))) continue;
-      for (const [time, key] of timers) this.register(time, key);
+      for (const [time, key] of timers) this.register(decodeTime(time), decodeKey(key));
     }
   }
 
