@@ -21,10 +21,10 @@ export interface Trade {
 
 /** What the market and the job are made of; every field has a default (see `marketOf`). */
 export interface StockParams {
-  /** Trades in all (default 4M: about 7 minutes of market). */
+  /** Trades in all (default 2M: 6 minutes 40 seconds of market). */
   trades?: number;
   symbols?: number;
-  /** Trades per millisecond of market time, over all symbols (default 10). */
+  /** Trades per millisecond of market time, over all symbols (default 5). */
   rate?: number;
   /** How far a trade's time may lag behind the newest trade's before it (default 250 ms). */
   maxOutOfOrderMs?: number;
@@ -48,9 +48,9 @@ export const OPEN = Date.UTC(2024, 2, 15, 9, 30);
 /** The params with their defaults. */
 export function marketOf(params: StockParams | undefined): Market {
   const p = {
-    trades: 4_000_000,
+    trades: 2_000_000,
     symbols: 300,
-    rate: 10,
+    rate: 5,
     maxOutOfOrderMs: 250,
     sigmas: 4,
     confirmMs: 5_000,
@@ -91,7 +91,7 @@ export const symbolNames = (count: number): string[] =>
 /** News of symbol `s` in minute `minute`: from `at` ms into the minute its price is `factor` times what it was. */
 function newsOf(m: Market, s: number, minute: number): { at: number; factor: number } | undefined {
   if (noise(s * 7919 + minute * 104_729 + 17) >= m.news) return undefined;
-  const move = 0.03 + 0.03 * noise(s * 31 + minute * 131 + 5);
+  const move = 0.02 + 0.02 * noise(s * 31 + minute * 131 + 5);
   return { at: 60_000 * noise(s * 37 + minute * 139 + 3), factor: noise(s * 41 + minute * 149 + 1) < 0.5 ? 1 - move : 1 + move };
 }
 
@@ -99,14 +99,14 @@ function newsOf(m: Market, s: number, minute: number): { at: number; factor: num
 export function tradeAt(index: number, m: Market): Trade {
   const symbols = m.names;
   const s = Math.floor(noise(index) * symbols.length);
-  const tick = index / symbols.length;
-  const base = 20 + 480 * noise(s + 7);
-  const walk = 0.3 * smooth(s, tick / 2000) + 0.05 * smooth(s + 9973, tick / 50) + 0.004 * (noise(index + 31) - 0.5);
   const t = Math.floor(index / m.rate);
+  const base = 20 + 480 * noise(s + 7);
+  // Drift over minutes, swings over seconds, and a little noise per trade.
+  const walk = 0.1 * smooth(s, t / 600_000) + 0.01 * smooth(s + 9973, t / 20_000) + 0.001 * (noise(index + 31) - 0.5);
   let price = base * Math.exp(walk);
   const news = newsOf(m, s, Math.floor(t / 60_000));
   if (news && t % 60_000 >= news.at) price *= news.factor;
-  if (noise(index * 3 + 11) < m.spikes) price *= noise(index * 5 + 1) < 0.5 ? 0.94 : 1.06;
+  if (noise(index * 3 + 11) < m.spikes) price *= 1 + (noise(index * 5 + 1) < 0.5 ? -1 : 1) * (0.03 + 0.03 * noise(index * 5 + 2));
   return {
     id: index,
     symbol: symbols[s]!,

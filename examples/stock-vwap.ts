@@ -10,14 +10,15 @@
  * - `alerts`: a price more than `sigmas` standard deviations from the symbol's recent mean. A keyed
  *   process function holds each symbol's trades until the watermark passes them, then reads them in
  *   event-time order (so the alerts are the same at any parallelism); an event-time timer confirms
- *   each alert `confirmMs` later: a `jump` if the price stayed, a `spike` if it came back. Alerts
+ *   each alert `confirmMs` later: a `jump` if the price kept at least half of the move, a `spike`
+ *   if it came back. Alerts
  *   go to a side output;
  * - `vwap`: the rolling volume-weighted average price, every `every`-th trade of a symbol.
  *
- *   npm start                                   # 4M trades on all cores
+ *   npm start                                   # 2M trades on all cores
  *   npx weir run examples/stock-vwap.ts --param trades=20000000 --param symbols=500 --param sigmas=5
  */
-import { job, OutputTag, sinks, sources, state, windows, type KeyedProcessDefinition, type ListState, type StateDescriptor, type ValueState } from 'weir';
+import { job, OutputTag, sinks, sources, state, windows, type KeyedProcessDefinition, type MapState, type StateDescriptor, type ValueState } from 'weir';
 import { marketOf, tradeAt, type StockParams, type Trade } from './stock-market.ts';
 
 export { marketOf, tradeAt, type StockParams, type Trade } from './stock-market.ts';
@@ -54,7 +55,7 @@ export interface Alert {
   mean: number;
   sigma: number;
   z: number;
-  /** The last price `confirmMs` later: a `jump` if it is still off the mean by as much, else a `spike`. */
+  /** The last price `confirmMs` later: a `jump` if it kept at least half of the move, else a `spike` (it came back). */
   after: number;
   kind: 'jump' | 'spike';
 }
@@ -96,7 +97,10 @@ interface Stats {
   raised: Raised | null;
 }
 
-type AlertState = { waiting: StateDescriptor<ListState<Trade>>; stats: StateDescriptor<ValueState<Stats | undefined>> };
+type AlertState = { waiting: StateDescriptor<MapState<number, Trade[]>>; stats: StateDescriptor<ValueState<Stats | undefined>> };
+
+/** The last millisecond of the bucket that holds `ts`: when the bucket's trades are read. */
+const bucketEnd = (ts: number) => Math.floor(ts / BUCKET_MS) * BUCKET_MS + BUCKET_MS - 1;
 
 /**
  * Reads one trade into the stats: first compares it with them (an alert unless one is raised
@@ -125,23 +129,29 @@ function read(t: Trade, s: Stats, sigmas: number, confirmMs: number): Raised | u
 
 /** The alert detector: a keyed process function with state and event-time timers. */
 const detector = (sigmas: number, confirmMs: number): KeyedProcessDefinition<Trade, string, AlertState, never> => ({
-  state: { waiting: state.list<Trade>(), stats: state.value<Stats>() },
+  state: { waiting: state.map<number, Trade[]>(), stats: state.value<Stats>() },
   process(trade, ctx) {
     // Held until the watermark passes the trade's bucket: then every trade up to there has come.
-    ctx.state.waiting.add(trade);
-    ctx.timers.registerEventTime(Math.floor(trade.ts / BUCKET_MS) * BUCKET_MS + BUCKET_MS - 1);
+    const end = bucketEnd(trade.ts);
+    const bucket = ctx.state.waiting.get(end);
+    if (bucket === undefined) ctx.timers.registerEventTime(end);
+    ctx.state.waiting.put(end, bucket === undefined ? [trade] : (bucket.push(trade), bucket));
   },
   onTimer(time, ctx) {
     const stats = ctx.state.stats.value() ?? { n: 0, mean: 0, variance: 0, last: NaN, raised: null };
-    const waiting = ctx.state.waiting.get();
-    const due = waiting.filter((t) => t.ts <= time);
-    if (due.length > 0) {
+    // The bucket's end, or a confirmation within it: then only its trades up to `time` are due.
+    const end = bucketEnd(time);
+    const bucket = ctx.state.waiting.get(end);
+    if (bucket !== undefined) {
+      const due = end === time ? bucket : bucket.filter((t) => t.ts <= time);
+      const rest = end === time ? [] : bucket.filter((t) => t.ts > time);
+      if (rest.length > 0) ctx.state.waiting.put(end, rest);
+      else ctx.state.waiting.remove(end);
       due.sort((a, b) => a.ts - b.ts || a.id - b.id);
       for (const t of due) {
         const raised = read(t, stats, sigmas, confirmMs);
         if (raised) ctx.timers.registerEventTime(raised.until);
       }
-      ctx.state.waiting.update(waiting.filter((t) => t.ts > time));
     }
     const r = stats.raised;
     if (r !== null && r.until <= time) {
@@ -153,7 +163,7 @@ const detector = (sigmas: number, confirmMs: number): KeyedProcessDefinition<Tra
         sigma: round(r.sigma, 3),
         z: round((r.price - r.mean) / r.sigma, 1),
         after: stats.last,
-        kind: Math.abs(stats.last - r.mean) > sigmas * r.sigma ? 'jump' : 'spike',
+        kind: (stats.last - r.mean) / (r.price - r.mean) >= 0.5 ? 'jump' : 'spike',
       });
       stats.raised = null;
     }
@@ -175,8 +185,16 @@ export default job('stock-vwap', (env, params: StockParams | undefined) => {
     .aggregate({
       create: () => ({ open: 0, openAt: Infinity, openId: 0, close: 0, closeAt: -Infinity, closeId: 0, high: -Infinity, low: Infinity, volume: 0, trades: 0 }),
       add: (c, t) => {
-        if (t.ts < c.openAt || (t.ts === c.openAt && t.id < c.openId)) Object.assign(c, { open: t.price, openAt: t.ts, openId: t.id });
-        if (t.ts > c.closeAt || (t.ts === c.closeAt && t.id > c.closeId)) Object.assign(c, { close: t.price, closeAt: t.ts, closeId: t.id });
+        if (t.ts < c.openAt || (t.ts === c.openAt && t.id < c.openId)) {
+          c.open = t.price;
+          c.openAt = t.ts;
+          c.openId = t.id;
+        }
+        if (t.ts > c.closeAt || (t.ts === c.closeAt && t.id > c.closeId)) {
+          c.close = t.price;
+          c.closeAt = t.ts;
+          c.closeId = t.id;
+        }
         if (t.price > c.high) c.high = t.price;
         if (t.price < c.low) c.low = t.price;
         c.volume += t.size;
