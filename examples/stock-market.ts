@@ -21,10 +21,10 @@ export interface Trade {
 
 /** What the market and the job are made of; every field has a default (see `marketOf`). */
 export interface StockParams {
-  /** Trades in all (default 2M: 6 minutes 40 seconds of market). */
+  /** Trades in all (default 1M: 6 minutes 40 seconds of market). */
   trades?: number;
   symbols?: number;
-  /** Trades per millisecond of market time, over all symbols (default 5). */
+  /** Trades per millisecond of market time, over all symbols (default 2.5: 8 a second per symbol). */
   rate?: number;
   /** How far a trade's time may lag behind the newest trade's before it (default 250 ms). */
   maxOutOfOrderMs?: number;
@@ -48,9 +48,9 @@ export const OPEN = Date.UTC(2024, 2, 15, 9, 30);
 /** The params with their defaults. */
 export function marketOf(params: StockParams | undefined): Market {
   const p = {
-    trades: 2_000_000,
+    trades: 1_000_000,
     symbols: 300,
-    rate: 5,
+    rate: 2.5,
     maxOutOfOrderMs: 250,
     sigmas: 4,
     confirmMs: 5_000,
