@@ -11,8 +11,7 @@
  *   process function holds each symbol's trades until the watermark passes them, then reads them in
  *   event-time order (so the alerts are the same at any parallelism); an event-time timer confirms
  *   each alert `confirmMs` later: a `jump` if the price kept at least half of the move, a `spike`
- *   if it came back. Alerts
- *   go to a side output;
+ *   if it came back. Alerts go to a side output of the process function;
  * - `vwap`: the rolling volume-weighted average price, every `every`-th trade of a symbol.
  *
  *   npm start                                   # 1M trades, 6 minutes 40 seconds of market, on all cores
@@ -221,13 +220,15 @@ export default job('stock-vwap', (env, params: StockParams | undefined) => {
       result: (a, symbol, w): MovingAverage => ({ symbol, end: w.end, sma: round(a.closes / a.n, 2), volume: a.volume, candles: a.n }),
     })
     .name('sma')
-    .to(sinks.collect('sma')).name('sma out');
+    .to(sinks.collect('sma'))
+    .name('sma out');
 
   bySymbol
     .process(detector(m.sigmas, m.confirmMs))
     .name('alerts')
     .sideOutput(ALERTS)
-    .to(sinks.collect('alerts')).name('alerts out');
+    .to(sinks.collect('alerts'))
+    .name('alerts out');
 
   bySymbol
     .aggregate({
@@ -244,5 +245,6 @@ export default job('stock-vwap', (env, params: StockParams | undefined) => {
     .name('vwap')
     .filter((v) => v.trades % m.every === 0)
     .name('sample')
-    .to(sinks.collect('vwap')).name('vwap out');
+    .to(sinks.collect('vwap'))
+    .name('vwap out');
 });
