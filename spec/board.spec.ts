@@ -103,6 +103,7 @@ ReadBack('each actor reads back exactly what it wrote, its neighbours untouched'
     actor.set(ACTOR.keys, base + 9);
     actor.set(ACTOR.lateRecords, base + 10);
     actor.set(ACTOR.watermark, base + 11);
+    actor.set(ACTOR.eventTime, base + 12);
     slot.channels.forEach((_, c) => {
       for (const index of Object.values(CHANNEL)) actor.setChannel(c, index, base + 20 * (c + 1) + index);
     });
@@ -114,7 +115,7 @@ ReadBack('each actor reads back exactly what it wrote, its neighbours untouched'
     assert.equal(ref, layout.actors[i]!.ref);
     assert.equal(
       own,
-      { status: 'running', recordsIn: base + 1, recordsOut: base + 2, queued: base + 3, maxQueued: base + 4, capacity: base + 5, backlog: base + 6, pauses: base + 7, paused: true, keys: base + 9, lateRecords: base + 10, watermark: base + 11 },
+      { status: 'running', recordsIn: base + 1, recordsOut: base + 2, queued: base + 3, maxQueued: base + 4, capacity: base + 5, backlog: base + 6, pauses: base + 7, paused: true, keys: base + 9, lateRecords: base + 10, watermark: base + 11, eventTime: base + 12 },
       `expected actor ${i} to read back its own figures`,
     );
     channels.forEach((channel, c) => {

@@ -134,4 +134,26 @@ Writer('a cloning writer hands over copies, and names a record that cannot cross
   assert.match(String(thrown), /cannot send f/, 'expected the check to refuse a record holding a function');
 });
 
+Writer('a flat record is copied field by field, as structured cloning would copy it; anything else is cloned', () => {
+  const channel = new LocalChannel(4);
+  const flow: Flow = { stalled: 0 };
+  const copying = new CloningChannelWriter(channel, { batchSize: 1, batchBytes: 1 << 20 }, flow, () => {}, () => new Error('cannot send')).copying(true);
+  const flat = { symbol: 'ACME', price: 1.5, size: 3, odd: undefined, none: null, flag: true, big: 2n };
+  const nested = { at: new Date(0), list: [1, 2] };
+  class Point {
+    constructor(readonly x: number) {}
+  }
+  const instance = new Point(1);
+  const sent: unknown[] = [];
+  for (const record of [flat, nested, instance]) {
+    copying.push(record);
+    const message = channel.take();
+    assert.ok(message?.type === 'batch');
+    sent.push(message.batch[0]);
+  }
+  assert.equal(sent, [structuredClone(flat), structuredClone(nested), structuredClone(instance)], 'expected what structured cloning gives');
+  assert.ok(sent.every((copy, i) => copy !== [flat, nested, instance][i]), 'expected copies, not the sender\'s objects');
+  assert.is(Object.getPrototypeOf(sent[2]), Object.prototype, 'expected a class instance to arrive as a plain object, as cloned');
+});
+
 Writer.run();

@@ -4,6 +4,7 @@ import { buildGraph, job } from '../lib/api/job.ts';
 import { sinks, sources } from '../lib/api/connectors-catalog.ts';
 import type { StreamEnvironment } from '../lib/api/environment.ts';
 import { WeirError } from '../lib/errors.ts';
+import { OutputTag } from '../lib/operator/output-tag.ts';
 import { functionText, type LogicalGraph } from '../lib/graph/logical-graph.ts';
 import { resolveOptions } from '../lib/runtime/options.ts';
 import { planJob, type ChannelPlan, type PhysicalPlan, type PlanOptions } from '../lib/plan/physical-plan.ts';
@@ -117,6 +118,21 @@ Chaining('with one subtask on each side, keyBy, rebalance and broadcast fuse int
   const mp = plan(mixed);
   assert.ok(chainOf(mp, 0) !== chainOf(mp, 2), 'expected a keyBy from two subtasks into one to stay an exchange');
   assert.equal(mp.chains[chainOf(mp, 0)]!.outputs.map((o) => o.partition), ['hash'], 'expected that exchange to hash');
+});
+
+Chaining('a side output read by its only consumer stays an edge of its own: fused, its records would go nowhere', () => {
+  const alerts = new OutputTag<string>('alerts');
+  const g = graphOf((env) => {
+    env
+      .from(sources.fromArray(['a']))
+      .keyBy((w) => w)
+      .process<never>((w, ctx) => ctx.output(alerts, w))
+      .sideOutput(alerts)
+      .to(sinks.discard());
+  });
+  const p = plan(g, { parallelism: 2 });
+  assert.ok(chainOf(p, 2) !== chainOf(p, 1), `expected the side output's sink in a chain of its own, got ${p.chains.map((c) => c.name).join(' | ')}`);
+  assert.equal(p.chains[chainOf(p, 1)]!.outputs.map((o) => o.tag), ['alerts'], 'expected the operator to send on the side output');
 });
 
 Chaining('chaining: false gives every operator its own actor, and every edge its channels', () => {

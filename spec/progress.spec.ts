@@ -1,7 +1,7 @@
 /** What `weir run` prints: the live progress line and the summary. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatCount, formatNanos, progressLine, sourceRecords, summary } from '../lib/cli/progress.ts';
+import { eventTimeText, formatCount, formatLag, formatNanos, formatTimeOfDay, progressLine, sourceRecords, summary } from '../lib/cli/progress.ts';
 import type { JobMetrics, OperatorMetrics } from '../lib/runtime/job-metrics.ts';
 
 const operator = (o: Partial<OperatorMetrics> & Pick<OperatorMetrics, 'name'>): OperatorMetrics => ({
@@ -18,6 +18,7 @@ const operator = (o: Partial<OperatorMetrics> & Pick<OperatorMetrics, 'name'>): 
   keys: 0,
   lateRecords: 0,
   watermark: -Infinity,
+  eventTime: -Infinity,
   subtasks: { running: 2 },
   ...o,
 });
@@ -61,6 +62,52 @@ progress('throughput is what the sources read', () => {
 progress('the live line shows throughput, each operator, the full mailbox and the paused source', () => {
   const line = progressLine({ ...metrics, status: 'running' }, 4_000_000);
   assert.is(line, '2.5s  10.00M records  4.00M/s  │ trades 10.00M (paused: no credit) │ vwap → collect#2 9.99M mailbox 31/32  │ heap 50 MB');
+});
+
+/** 09:31:12.4 UTC on the flagship's trading day. */
+const at = (h: number, m: number, s: number) => Date.UTC(2024, 2, 15, h, m, s);
+
+progress('event time reads as a time of day in UTC, to the tenth of a second', () => {
+  assert.is(formatTimeOfDay(at(9, 31, 12) + 480), '09:31:12.4');
+  assert.is(formatTimeOfDay(at(0, 0, 0)), '00:00:00.0');
+  assert.is(formatTimeOfDay(at(23, 59, 59) + 999), '23:59:59.9', 'tenths are cut, not rounded into the next day');
+  assert.is(formatTimeOfDay(-100), '23:59:59.9', 'before 1970 it is still a time of day');
+});
+
+progress('a lag carries its unit: ms, then seconds, then minutes', () => {
+  assert.is(formatLag(0), '0 ms');
+  assert.is(formatLag(251), '251 ms');
+  assert.is(formatLag(2_449), '2.4 s');
+  assert.is(formatLag(185_000), '3m05s');
+});
+
+const timed = (watermarks: number[], eventTime: number): JobMetrics => ({
+  ...metrics,
+  status: 'running',
+  operators: [
+    operator({ name: 'trades → withTimestamps#1', source: true, recordsIn: 10, eventTime }),
+    ...watermarks.map((watermark, i) => operator({ name: `op${i}`, recordsIn: 10, watermark })),
+  ],
+});
+
+progress('the watermark shown is the lowest one reached, and its lag is behind the newest record', () => {
+  const newest = at(9, 31, 12) + 400;
+  assert.is(eventTimeText(timed([newest - 300, newest - 1_250], newest)), 'watermark 09:31:11.1 (1.3 s behind the newest record)');
+  assert.is(
+    eventTimeText(timed([-Infinity, newest - 300, Infinity], newest)),
+    'watermark 09:31:12.1 (300 ms behind the newest record)',
+    'operators without a watermark yet, and finished ones, do not count',
+  );
+  assert.is(eventTimeText(timed([-Infinity], newest)), 'event time 09:31:12.4, no watermark yet');
+  assert.is(eventTimeText(metrics), undefined, 'a job without withTimestamps shows no event time');
+});
+
+progress('the live line shows the watermark after the rate', () => {
+  const newest = at(9, 31, 12) + 400;
+  assert.is(
+    progressLine(timed([newest - 300], newest), 1_000),
+    '2.5s  10 records  1000/s  │ watermark 09:31:12.1 (300 ms behind the newest record)  │ trades → withTimestamps#1 10 │ op0 10  │ heap 50 MB',
+  );
 });
 
 progress('the summary gives time, rate, CPU per record, and a row per operator', () => {

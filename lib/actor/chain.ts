@@ -103,6 +103,16 @@ export class Chain {
     return next;
   }
 
+  /** The newest timestamp an assigner of the chain gave a record (−Infinity without one): read for metrics. */
+  get eventTime(): number {
+    let newest = -Infinity;
+    for (const stage of this.#stages) {
+      const t = stage.body.eventTime?.();
+      if (t !== undefined && t > newest) newest = t;
+    }
+    return newest;
+  }
+
   /** True while some stage still holds input it could not pass on. */
   get pending(): boolean {
     for (const stage of this.#stages) if (!stage.idle) return true;

@@ -29,6 +29,8 @@ export interface StageBody {
   processingTime?(now: number): boolean;
   /** The earliest processing time at which the stage has something to do, if any. */
   nextProcessingTime?(): number | undefined;
+  /** For an assigner: the newest timestamp it gave a record (−Infinity before the first). */
+  eventTime?(): number;
 }
 
 /**

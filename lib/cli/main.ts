@@ -89,7 +89,8 @@ async function runWithProgress(module: string, options: RunOptions, live: boolea
     const records = sourceRecords(m);
     const rate = ((records - previous.records) * 1000) / Math.max(m.elapsedMs - previous.at, 1);
     previous = { at: m.elapsedMs, records };
-    if (tty) process.stdout.write(`\r\x1b[K${progressLine(m, rate)}`);
+    // Cut to the terminal's width: a line that wraps cannot be redrawn in place with \r.
+    if (tty) process.stdout.write(`\r\x1b[K${fit(progressLine(m, rate), process.stdout.columns)}`);
     else if (m.elapsedMs - lastPrinted >= 2000) {
       lastPrinted = m.elapsedMs;
       process.stdout.write(`${progressLine(m, rate)}\n`);
@@ -107,7 +108,8 @@ async function runWithProgress(module: string, options: RunOptions, live: boolea
     const cpu = process.cpuUsage(cpuAtStart);
     process.stdout.write(`${summary(result.metrics, (cpu.user + cpu.system) * 1000)}\n`);
     for (const [name, { count, last }] of seen) {
-      process.stdout.write(`  output "${name}": ${formatCount(count)} records${count ? `; last: ${last.map((r) => JSON.stringify(r)).join(', ')}` : ''}\n`);
+      process.stdout.write(`  output "${name}": ${formatCount(count)} records${count ? `; last ${last.length === 1 ? 'one' : last.length}:` : ''}\n`);
+      for (const record of last) process.stdout.write(`    ${fit(JSON.stringify(record) ?? String(record), 200)}\n`);
     }
     return result.status === 'finished' ? 0 : 130;
   } catch (error) {
@@ -117,6 +119,11 @@ async function runWithProgress(module: string, options: RunOptions, live: boolea
     if (timer) clearInterval(timer);
     process.off('SIGINT', stop);
   }
+}
+
+/** `line` cut to `width` characters (an ellipsis marks the cut); as it is without a width. */
+function fit(line: string, width: number | undefined): string {
+  return width !== undefined && width > 1 && line.length >= width ? `${line.slice(0, width - 2)}…` : line;
 }
 
 async function drain(records: AsyncIterable<unknown>): Promise<{ count: number; last: unknown[] }> {

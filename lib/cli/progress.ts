@@ -18,12 +18,51 @@ export function formatNanos(ns: number): string {
 
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** A time of day in UTC, to the tenth of a second: `09:31:12.4`. */
+export function formatTimeOfDay(ms: number): string {
+  const tenths = Math.floor(ms / 100);
+  const day = ((tenths % 864_000) + 864_000) % 864_000;
+  const seconds = Math.floor(day / 10);
+  return `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}.${day % 10}`;
+}
+
+/** A lag: `180 ms`, `2.4 s`, `3m05s`. */
+export function formatLag(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}m${two(seconds % 60)}s`;
+}
+
+/**
+ * Event time, for a job that has it: the watermark every operator has reached (the lowest of those
+ * that have one) as a time of day in UTC, and how far it trails the newest record's timestamp.
+ * Behind the newest record, not behind the wall clock: records may be historic or generated (the
+ * flagship's market opens at 09:30 on a day in 2024, and runs as fast as the cores go), where the
+ * clock says nothing; the lag is the bound on disorder plus what waits in channels and mailboxes.
+ * Undefined for a job without `withTimestamps`.
+ */
+export function eventTimeText(m: JobMetrics): string | undefined {
+  let newest = -Infinity;
+  let watermark = Infinity;
+  for (const op of m.operators) {
+    if (op.eventTime > newest) newest = op.eventTime;
+    // −Infinity: none yet (or a branch without event time); +Infinity: the operator is done.
+    if (Number.isFinite(op.watermark) && op.watermark < watermark) watermark = op.watermark;
+  }
+  if (newest === -Infinity) return undefined;
+  if (watermark === Infinity) return `event time ${formatTimeOfDay(newest)}, no watermark yet`;
+  return `watermark ${formatTimeOfDay(watermark)} (${formatLag(Math.max(0, newest - watermark))} behind the newest record)`;
+}
+
 /** Records read by the sources: the job's throughput. */
 export const sourceRecords = (m: JobMetrics): number => m.operators.reduce((n, op) => (op.source ? n + op.recordsIn : n), 0);
 
 /**
- * One status line: throughput, then per operator the records it took in and, where records wait,
- * its mailbox fill (a full mailbox marks the bottleneck) or its output backlog.
+ * One status line: throughput, event time (see `eventTimeText`), then per operator the records it
+ * took in and, where records wait, its mailbox fill (a full mailbox marks the bottleneck).
  */
 export function progressLine(m: JobMetrics, recordsPerSec: number): string {
   const ops = m.operators
@@ -38,7 +77,8 @@ export function progressLine(m: JobMetrics, recordsPerSec: number): string {
     .filter((w) => w.stuck)
     .map((w) => `  │ worker ${w.worker} stuck in ${w.stuck!.operator} ${w.stuck!.subtask} for ${(w.stuck!.forMs / 1000).toFixed(1)}s`)
     .join('');
-  return `${(m.elapsedMs / 1000).toFixed(1)}s  ${formatCount(sourceRecords(m))} records  ${formatCount(recordsPerSec)}/s  │ ${ops}  │ heap ${mb(heap)}${stuck}`;
+  const time = eventTimeText(m);
+  return `${(m.elapsedMs / 1000).toFixed(1)}s  ${formatCount(sourceRecords(m))} records  ${formatCount(recordsPerSec)}/s${time ? `  │ ${time}` : ''}  │ ${ops}  │ heap ${mb(heap)}${stuck}`;
 }
 
 /**

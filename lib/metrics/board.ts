@@ -40,8 +40,10 @@ export const ACTOR = {
   lateRecords: 10,
   /** The input watermark (−Infinity before the first). */
   watermark: 11,
+  /** The newest timestamp its `withTimestamps` stage gave a record (−Infinity without one). */
+  eventTime: 12,
 } as const;
-const ACTOR_FIELDS = 12;
+const ACTOR_FIELDS = 13;
 
 /** Each output channel's fields. */
 export const CHANNEL = {
@@ -153,6 +155,7 @@ export interface ActorFigures {
   readonly keys: number;
   readonly lateRecords: number;
   readonly watermark: number;
+  readonly eventTime: number;
   readonly channels: readonly (Record<keyof typeof CHANNEL, number> & { readonly plan: ChannelPlan })[];
 }
 
@@ -187,6 +190,7 @@ export function readBoard(buffer: SharedArrayBuffer, layout: BoardLayout, worker
       keys: at(ACTOR.keys),
       lateRecords: at(ACTOR.lateRecords),
       watermark: at(ACTOR.watermark),
+      eventTime: at(ACTOR.eventTime),
       channels: channels.map((plan, c) => {
         const base = offset + ACTOR_FIELDS + c * CHANNEL_FIELDS;
         return {

@@ -176,7 +176,10 @@ export function planJob(graph: LogicalGraph, options: PlanOptions): PhysicalPlan
     // With one subtask on each side, hash, rebalance and broadcast all send every record to that one
     // subtask, which lives on the same worker (subtask 0 → worker 0): a hand-off would only add cost.
     const single = parallelism[edge.from] === 1 && parallelism[to] === 1;
+    // A side output is not the operator's output: fused, its records would go nowhere (only the
+    // main output runs on down a chain).
     return (
+      edge.tag === undefined &&
       consumers[edge.from]!.length === 1 &&
       nodes[edge.from]!.kind !== 'sink' &&
       (single || resolve(edge.partition, edge.from, to) === 'forward')

@@ -31,6 +31,11 @@ export interface OperatorMetrics {
   lateRecords: number;
   /** The operator's input watermark: the lowest over its subtasks (−Infinity before the first, or without event time). */
   watermark: number;
+  /**
+   * The newest event time its `withTimestamps` stage gave a record: the highest over its subtasks
+   * (−Infinity without such a stage). How far a watermark trails it is the event-time lag.
+   */
+  eventTime: number;
   /** Subtask states, e.g. `{ running: 2 }`. */
   subtasks: Record<string, number>;
 }
@@ -97,6 +102,7 @@ export function jobMetrics(plan: PhysicalPlan, workers: readonly WorkerFigures[]
     keys: 0,
     lateRecords: 0,
     watermark: Infinity,
+    eventTime: -Infinity,
     subtasks: {},
   }));
   const channels: ChannelMetrics[] = [];
@@ -114,6 +120,7 @@ export function jobMetrics(plan: PhysicalPlan, workers: readonly WorkerFigures[]
       op.keys += a.keys;
       op.lateRecords += a.lateRecords;
       op.watermark = Math.min(op.watermark, a.watermark);
+      op.eventTime = Math.max(op.eventTime, a.eventTime);
       op.subtasks[a.status] = (op.subtasks[a.status] ?? 0) + 1;
       for (const { plan: c, inFlight, maxInFlight, batchesSent, backlog, maxBacklog } of a.channels) {
         channels.push({ from: c.fromName, to: c.toName, kind: c.kind, capacity: c.capacity, inFlight, maxInFlight, batchesSent, backlog, maxBacklog });

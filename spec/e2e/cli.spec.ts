@@ -30,7 +30,20 @@ cli('runs a TypeScript job module and prints a summary and its outputs', () => {
   assert.is(r.stderr, '');
   assert.is(r.status, 0);
   assert.match(r.stdout, /^word-count finished in [\d.]+s: 2 records, .* CPU\/record on 2 worker threads/);
-  assert.match(r.stdout, /\n {2}output "counts": 4 records; last: /);
+  assert.match(r.stdout, /\n {2}output "counts": 4 records; last 3:\n( {4}\{"word":"[a-c]","count":[12]\}\n){3}$/, 'expected the last records one per line');
+});
+
+cli('the flagship example, small: a row per operator, then each of its four outputs with its last records', () => {
+  const r = weir('run', 'examples/stock-vwap.ts', '-q', '-w', '2', '--param', 'trades=20000', '--param', 'symbols=5', '--param', 'spikes=0.002');
+  assert.is(r.stderr, '');
+  assert.is(r.status, 0);
+  assert.match(r.stdout, /^stock-vwap finished in [\d.]+s: 20\.0k records, /);
+  for (const row of ['trades → event time', 'candles', 'candles out', 'sma → sma out', 'alerts', 'alerts out', 'vwap → sample → vwap out']) {
+    assert.match(r.stdout, new RegExp(`\n {2}${row} +p=2 `), `expected a row for ${row}`);
+  }
+  for (const [output, field] of [['candles', 'open'], ['sma', 'sma'], ['alerts', 'kind'], ['vwap', 'vwap']]) {
+    assert.match(r.stdout, new RegExp(`\n {2}output "${output}": \\d+ records; last 3:\n( {4}\\{"symbol":.*"${field}":.*\\}\n){3}`), `expected the last ${output} one per line`);
+  }
 });
 
 cli('--no-chaining lists every operator as an actor of its own; one worker is "1 worker thread"', () => {
