@@ -199,8 +199,9 @@ export abstract class Stream<T> {
    * const rules = limitStream.broadcast(limits); // then trades.keyBy(...).connect(rules).process({ ... })
    * ```
    */
-  broadcast(): PartitionedStream<T>;
   broadcast(...descriptors: [BroadcastStateDescriptor<Key, unknown>, ...BroadcastStateDescriptor<Key, unknown>[]]): BroadcastStream<T>;
+  // Last, so that `ReturnType<typeof stream.broadcast>` (which reads the last overload) stays the plain partitioning.
+  broadcast(): PartitionedStream<T>;
   broadcast(...descriptors: BroadcastStateDescriptor<Key, unknown>[]): PartitionedStream<T> | BroadcastStream<T> {
     const partitioned = new PartitionedStream<T>(this.graph, this.node, { type: 'broadcast' });
     return descriptors.length === 0 ? partitioned : new BroadcastStream<T>(partitioned, descriptors);
