@@ -6,6 +6,9 @@ import type { StateDeclarations } from '../state/state-descriptors.ts';
 import { attachTwoInput, checkFunctions, describeStates } from './connected-streams.ts';
 import { POSITION, type DataStream, type Stream } from './data-stream.ts';
 
+/** Marks broadcast streams across copies of weir. */
+const BRAND = Symbol.for('weir.BroadcastStream');
+
 /**
  * A stream broadcast with state (`stream.broadcast(descriptor, …)`): every record reaches every
  * subtask of the operator it is connected to, which keeps the broadcast maps the descriptors name,
@@ -19,6 +22,12 @@ import { POSITION, type DataStream, type Stream } from './data-stream.ts';
  * ```
  */
 export class BroadcastStream<T> {
+  /** `instanceof` holds for broadcast streams of any copy of weir in the process (see `BroadcastStateDescriptor`). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  declare readonly [BRAND]: true;
   /** The maps every subtask of the connected operator keeps, by name. */
   readonly descriptors: readonly BroadcastStateDescriptor<Key, unknown>[];
 
@@ -35,6 +44,7 @@ export class BroadcastStream<T> {
       names.add(d.name);
     }
     this.descriptors = descriptors.slice();
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 

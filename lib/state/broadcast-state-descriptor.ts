@@ -1,6 +1,9 @@
 import type { Key } from './key-groups.ts';
 import type { MapState } from './state-handles.ts';
 
+/** Marks descriptors across copies of weir (see `BroadcastStateDescriptor[Symbol.hasInstance]`). */
+const BRAND = Symbol.for('weir.BroadcastStateDescriptor');
+
 /**
  * Names one map of broadcast state (Flink's `MapStateDescriptor` given to `broadcast`): a map from
  * keys (strings or numbers) to values, held alike by every subtask of the operator that reads the
@@ -20,11 +23,18 @@ import type { MapState } from './state-handles.ts';
  * ```
  */
 export class BroadcastStateDescriptor<MK extends Key, V> {
+  /** `instanceof` holds for descriptors of any copy of weir in the process (a job module run through tsx imports weir anew). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  declare readonly [BRAND]: true;
   /** Carries the type parameters for the type checker (a descriptor of other types is another type); never set. */
   declare readonly __types?: { readonly key: MK; readonly value: V };
 
   constructor(readonly name: string) {
     if (typeof name !== 'string' || name === '') throw new TypeError('new BroadcastStateDescriptor(name): the name is a non-empty string');
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
