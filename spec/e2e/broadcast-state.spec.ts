@@ -8,45 +8,9 @@
  */
 import fc from 'fast-check';
 import { suite } from 'uvu';
-import type { Out, Params, Rule, Trade } from '../fixtures/broadcast-rules.ts';
-import { assertSameMultiset, disordered, fixture, Runtime, watchdog } from '../helpers.ts';
-
-/** The reference: each trade against the latest version of each rule valid at its time; per symbol the final bonus and versions. */
-function expected(p: Params): Out[] {
-  const out: Out[] = [];
-  const latest = (id: string, time: number) =>
-    p.rules
-      .filter((r) => r.id === id && r.ts <= time)
-      .sort((a, b) => a.ts - b.ts || a.seq - b.seq)
-      .at(-1);
-  for (const t of p.trades) {
-    for (const id of ['a', 'b']) {
-      const rule = latest(id, t.ts);
-      if (rule && rule.limit !== null && t.price > rule.limit) out.push({ kind: 'alert', symbol: t.symbol, time: t.ts, price: t.price, rule: id, limit: rule.limit });
-    }
-  }
-  // Of the versions of one rule at one time, only the latest is kept.
-  const kept = p.rules.filter((r) => !p.rules.some((o) => o.id === r.id && o.ts === r.ts && o.seq > r.seq));
-  const versions = kept.map((r) => `${r.id}@${r.ts}@${r.seq}`).sort();
-  const bonus = p.rules.reduce((n, r) => n + r.weight, 0);
-  for (const symbol of new Set(p.trades.map((t) => t.symbol))) out.push({ kind: 'final', symbol, bonus, versions });
-  return out;
-}
-
-/** Records at non-decreasing times, each arriving up to 20 ms late. */
-const timed = <R, T extends { ts: number }>(row: fc.Arbitrary<R>, make: (row: R, ts: number, seq: number) => T, maxLength: number) =>
-  fc.array(fc.record({ row, step: fc.integer({ min: 0, max: 9 }), jitter: fc.integer({ min: 0, max: 20 }) }), { maxLength }).map((rows) => {
-    let t = 0;
-    const records = rows.map((r, seq) => ({ record: make(r.row, (t += r.step), seq), arrival: t + r.jitter }));
-    return disordered(records, (r) => r.arrival).map((r) => r.record);
-  });
-
-const rules = timed(
-  fc.record({ id: fc.constantFrom<'a' | 'b'>('a', 'b'), limit: fc.option(fc.integer({ min: 1, max: 50 }), { nil: null, freq: 4 }), weight: fc.integer({ min: 1, max: 9 }) }),
-  (r, ts, seq): Rule => ({ ...r, ts, seq }),
-  12,
-);
-const trades = timed(fc.record({ symbol: fc.constantFrom('x', 'y', 'z', 'w'), price: fc.integer({ min: 1, max: 60 }) }), (r, ts): Trade => ({ ...r, ts }), 40);
+import type { Out, Params } from '../fixtures/broadcast-rules.ts';
+import { expected, rules, trades } from '../fixtures/broadcast-reference.ts';
+import { assertSameMultiset, fixture, Runtime, watchdog } from '../helpers.ts';
 
 const Broadcast = suite('broadcast state: rules to every subtask, read by keyed records');
 
