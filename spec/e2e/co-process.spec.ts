@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import type { Order, Payment } from '../fixtures/connect.ts';
 import { LARGE, type Params, type Report } from '../fixtures/co-process.ts';
-import { assertSameMultiset, disordered, fixture, Runtime, watchdog } from '../helpers.ts';
+import { assertSameMultiset, fixture, Runtime, timedRecords, watchdog } from '../helpers.ts';
 
 /** The reference, plainly: per customer, a report at every time of one of their records, and one final report. */
 function expected(p: Params): Report[] {
@@ -29,14 +29,10 @@ function expected(p: Params): Report[] {
   return out;
 }
 
-const timed = <T extends { ts: number }>(make: (customer: string, amount: number, ts: number) => T) =>
-  fc
-    .array(fc.record({ customer: fc.constantFrom('ann', 'bob', 'cy', 'dee'), amount: fc.integer({ min: 1, max: 50 }), step: fc.integer({ min: 0, max: 9 }), jitter: fc.integer({ min: 0, max: 20 }) }), { maxLength: 40 })
-    .map((rows) => {
-      let t = 0;
-      const records = rows.map((r) => ({ record: make(r.customer, r.amount, (t += r.step)), arrival: t + r.jitter }));
-      return disordered(records, (r) => r.arrival).map((r) => r.record);
-    });
+const customers = fc.constantFrom('ann', 'bob', 'cy', 'dee');
+const amounts = fc.integer({ min: 1, max: 50 });
+const orders = timedRecords(fc.record({ customer: customers, amount: amounts }), (r, ts): Order => ({ ...r, ts }), 40);
+const payments = timedRecords(fc.record({ payer: customers, paid: amounts }), (r, ts): Payment => ({ ...r, ts }), 40);
 
 const CoProcess = suite('keyed co-process: shared keyed state and timers over two inputs');
 
@@ -47,8 +43,8 @@ CoProcess.after(() => runtime.close());
 CoProcess('state shared by both inputs, timers once per key and time in time order, both domains, a side output: equal to the reference at parallelism 1, 2 and 4', async () => {
   await fc.assert(
     fc.asyncProperty(
-      timed<Order>((customer, amount, ts) => ({ customer, amount, ts })),
-      timed<Payment>((payer, paid, ts) => ({ payer, paid, ts })),
+      orders,
+      payments,
       fc.constantFrom(1, 2, 4),
       fc.constantFrom(1, 2),
       async (orders, payments, parallelism, sources) => {
