@@ -159,4 +159,4 @@ export function checkFunctions(graph: LogicalGraph, call: string, definition: un
 
 /** The declared states of a definition by name and kind, as the graph shows them. */
 export const describeStates = (declarations: StateDeclarations | undefined): { [name: string]: string } =>
-  Object.fromEntries(Object.entries(declarations ?? {}).map(([name, d]) => [name, d.kind]));
+  Object.fromEntries(Object.entries(declarations ?? {}).map(([name, d]) => [name, String((d as { kind?: unknown } | undefined)?.kind)]));

@@ -309,6 +309,18 @@ export class DataStream<T> extends Stream<T> {
    * from (`process1`, `process2`), with state shared between them.
    */
   connect<B>(other: Stream<B>): ConnectedStreams<T, B>;
+  /**
+   * Connects this stream to a broadcast stream (`stream.broadcast(descriptor)`): every subtask
+   * reading this stream gets every broadcast record and keeps the broadcast state alike.
+   *
+   * @example
+   * ```ts
+   * words.connect(stopWords.broadcast(stop)).process({
+   *   processBroadcastElement(word, ctx) { ctx.broadcastState(stop).put(word, true); },
+   *   processElement(word, ctx, out: Collector<string>) { if (!ctx.broadcastState(stop).has(word)) out.collect(word); },
+   * });
+   * ```
+   */
   connect<B>(rules: BroadcastStream<B>): BroadcastConnectedStreams<T, B>;
   connect<B>(other: Stream<B> | BroadcastStream<B>): ConnectedStreams<T, B> | BroadcastConnectedStreams<T, B> {
     return other instanceof BroadcastStream ? new BroadcastConnectedStreams<T, B>(this, other) : new ConnectedStreams<T, B>(this, other);
@@ -385,7 +397,19 @@ export class KeyedStream<T, K extends Key> extends Stream<T> {
    * one subtask whichever stream they come from, and share that key's state and timers.
    */
   connect<B>(other: KeyedStream<B, K>): KeyedConnectedStreams<T, B, K>;
-  /** Connects this keyed stream to a broadcast stream (`stream.broadcast(descriptor)`): the broadcast state pattern. */
+  /**
+   * Connects this keyed stream to a broadcast stream (`stream.broadcast(descriptor)`): the broadcast
+   * state pattern. Every subtask gets every broadcast record; each keyed record goes to its key's.
+   *
+   * @example
+   * ```ts
+   * const limits = new BroadcastStateDescriptor<string, number>('limits');
+   * trades.keyBy((t) => t.symbol).connect(limitStream.broadcast(limits)).process({
+   *   processBroadcastElement(limit, ctx) { ctx.broadcastState(limits).put(limit.symbol, limit.max); },
+   *   processElement(trade, ctx, out: Collector<string>) { if (trade.price > (ctx.broadcastState(limits).get(ctx.key) ?? Infinity)) out.collect(ctx.key); },
+   * });
+   * ```
+   */
   connect<B>(rules: BroadcastStream<B>): KeyedBroadcastConnectedStreams<T, B, K>;
   connect<B>(other: KeyedStream<B, K> | BroadcastStream<B>): KeyedConnectedStreams<T, B, K> | KeyedBroadcastConnectedStreams<T, B, K> {
     if (other instanceof BroadcastStream) return new KeyedBroadcastConnectedStreams<T, B, K>(this, other);
