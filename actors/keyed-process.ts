@@ -53,12 +53,15 @@ export interface KeyedProcessDefinition<T, K extends Key, D extends StateDeclara
   onTimer?(time: number, ctx: KeyedTimerContext<K, StateHandles<D>>, out: Collector<O>): void;
 }
 
-/** One context object for every call: it reads key, time and watermark through to the operator's context. */
-class ProcessContext<K extends Key, S> implements KeyedTimerContext<K, S> {
+/**
+ * One context object for every call: it reads key, time and watermark through to the operator's
+ * context. Shared by the keyed functions with declared state (process, co-process, broadcast process).
+ */
+export class ProcessContext<K extends Key, S> implements KeyedTimerContext<K, S> {
   domain: TimeDomain = 'event';
 
   constructor(
-    private readonly ctx: KeyedOperatorContext<K>,
+    protected readonly ctx: KeyedOperatorContext<K>,
     readonly state: S,
   ) {}
 
@@ -83,24 +86,48 @@ class ProcessContext<K extends Key, S> implements KeyedTimerContext<K, S> {
   }
 }
 
+/** Takes a handle on each declared state of the operator `ctx` belongs to, by its declared name. */
+function stateHandles<K extends Key, D extends StateDeclarations>(ctx: KeyedOperatorContext<K>, declarations: D | undefined): StateHandles<D> {
+  const handles: Record<string, unknown> = {};
+  for (const [name, descriptor] of Object.entries(declarations ?? {})) handles[name] = ctx.keyedState(name, descriptor);
+  return handles as StateHandles<D>;
+}
+
+/**
+ * What every keyed function with declared state does alike (process, co-process, broadcast
+ * process): `open` takes the state handles and makes the one context object every call gets;
+ * `onTimer` sets the timer's domain on it and calls the user's `onTimer`. The operators differ
+ * only in which user function a record goes to.
+ */
+export class KeyedFunctionHooks<K extends Key, D extends StateDeclarations, C extends ProcessContext<K, StateHandles<D>>, O> {
+  /** The context of every call; set by `open`. */
+  context!: C;
+
+  constructor(
+    private readonly declarations: D | undefined,
+    private readonly userOnTimer: ((time: number, ctx: C, out: Collector<O>) => void) | undefined,
+    private readonly make: (ctx: KeyedOperatorContext<K>, state: StateHandles<D>) => C,
+  ) {}
+
+  open(ctx: KeyedOperatorContext<K>): void {
+    this.context = this.make(ctx, stateHandles(ctx, this.declarations));
+  }
+
+  onTimer(time: number, domain: TimeDomain, out: Collector<O>): void {
+    this.context.domain = domain;
+    this.userOnTimer?.(time, this.context, out);
+  }
+}
+
 /** `KeyedStream.process`: a user function per record with the key, its declared states and timers. */
 export const keyedProcessOperator =
   <T, K extends Key, D extends StateDeclarations, O>(definition: KeyedProcessDefinition<T, K, D, O>): KeyedOperatorFactory<T, O, K> =>
   () => {
-    let context: ProcessContext<K, StateHandles<D>>;
+    const hooks = new KeyedFunctionHooks<K, D, ProcessContext<K, StateHandles<D>>, O>(definition.state, definition.onTimer, (ctx, state) => new ProcessContext(ctx, state));
     const fn = definition.process;
     return {
-      open(ctx) {
-        const handles: Record<string, unknown> = {};
-        for (const [name, descriptor] of Object.entries(definition.state)) handles[name] = ctx.keyedState(name, descriptor);
-        context = new ProcessContext(ctx, handles as StateHandles<D>);
-      },
-      process(record, out) {
-        fn(record, context, out);
-      },
-      onTimer(time, domain, out) {
-        context.domain = domain;
-        definition.onTimer?.(time, context, out);
-      },
+      open: (ctx) => hooks.open(ctx),
+      process: (record, out) => fn(record, hooks.context, out),
+      onTimer: (time, domain, out) => hooks.onTimer(time, domain, out),
     };
   };

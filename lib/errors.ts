@@ -315,4 +315,21 @@ export const errors = {
       'WEIR_E_OPTION',
       `weir run takes one job module, but got more arguments: ${extra.map((a) => JSON.stringify(a)).join(' ')}. Pass job parameters as --param key=value.`,
     ),
+
+  /** `write` is `put`, `remove` or `clear`. */
+  broadcastStateReadOnly: (at: SubtaskLocation, state: string, write: string) =>
+    new WeirError(
+      'WEIR_E_STATE',
+      `Job "${at.job}": operator "${at.operator}" called ${write}() on broadcast state "${state}" in processElement, where it is read-only: ` +
+        'a change there would make the copies of the subtasks differ. Change broadcast state in processBroadcastElement, which every subtask runs alike.',
+      { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
+    ),
+
+  broadcastStateUndeclared: (at: SubtaskLocation, state: string, declared: readonly string[]) =>
+    new WeirError(
+      'WEIR_E_STATE',
+      `Job "${at.job}": operator "${at.operator}" asked for broadcast state "${state}", but its broadcast stream names ${declared.length ? declared.map((d) => `"${d}"`).join(', ') : 'none'}; ` +
+        'pass every descriptor the function uses to broadcast(...descriptors).',
+      { job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
+    ),
 } as const;

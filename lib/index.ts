@@ -52,3 +52,17 @@ export type { JobMetrics, OperatorMetrics, ChannelMetrics, WorkerMetrics } from 
 export type { JobStatus } from './runtime/job-machine.ts';
 export { ManualClock, systemClock, type Clock, type Timer } from './util/clock.ts';
 export { WeirError, type ErrorCode } from './errors.ts';
+export { BroadcastStream, BroadcastConnectedStreams, KeyedBroadcastConnectedStreams } from './api/broadcast-stream.ts';
+export { BroadcastStateDescriptor, type ReadOnlyBroadcastState } from './state/broadcast-state-descriptor.ts';
+export type { OperatorStateStore } from './state/operator-state-store.ts';
+export type { KeyedCoProcessDefinition, CoProcessDefinition, CoProcessContext } from '../actors/keyed-co-process.ts';
+export type {
+  KeyedBroadcastProcessDefinition,
+  BroadcastProcessDefinition,
+  KeyedBroadcastElementContext,
+  KeyedBroadcastTimerContext,
+  KeyedBroadcastRuleContext,
+  BroadcastElementContext,
+  BroadcastRuleContext,
+  ReadsBroadcastState,
+} from '../actors/broadcast-process.ts';

@@ -1,6 +1,7 @@
 /**
  * Shared helpers of the spec suite (not a spec itself: uvu only runs `*.spec.ts`).
  */
+import fc from 'fast-check';
 import * as assert from 'uvu/assert';
 import { run as runJob, Runtime as JobRuntime, type JobHandle, type JobOptions, type ManualClock, type RunOptions } from 'weir';
 
@@ -134,3 +135,15 @@ export async function advanceUntil(clock: ManualClock, done: () => boolean | Pro
 export function disordered<T>(records: readonly T[], arrival: (record: T) => number): T[] {
   return [...records].sort((a, b) => arrival(a) - arrival(b));
 }
+
+/**
+ * Random records at non-decreasing times (steps of 0 to 9 ms), each made from a `row`, then
+ * `disordered` by a delay of up to 20 ms: input for a job with `maxOutOfOrderMs: 20`. `seq` is a
+ * record's place before the disorder.
+ */
+export const timedRecords = <R, T>(row: fc.Arbitrary<R>, make: (row: R, ts: number, seq: number) => T, maxLength: number): fc.Arbitrary<T[]> =>
+  fc.array(fc.record({ row, step: fc.integer({ min: 0, max: 9 }), jitter: fc.integer({ min: 0, max: 20 }) }), { maxLength }).map((rows) => {
+    let t = 0;
+    const records = rows.map((r, seq) => ({ record: make(r.row, (t += r.step), seq), arrival: t + r.jitter }));
+    return disordered(records, (r) => r.arrival).map((r) => r.record);
+  });

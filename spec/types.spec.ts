@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { buildGraph, isJobDefinition } from '../lib/api/job.ts';
 import { typed } from './types/api-types.ts';
 import { eventTimeTyped } from './types/event-time-types.ts';
+import { coProcessTyped } from './types/coprocess-types.ts';
 
 const Types = suite('type-level API assertions');
 
@@ -23,6 +24,13 @@ Types('the event-time type assertions describe a job that builds: windows, the l
   const graph = buildGraph(eventTimeTyped as unknown as Parameters<typeof buildGraph>[0], {});
   assert.equal(graph.egressNames().sort(), ['candles', 'late'], 'expected the collect sinks the event-time job declares');
   assert.ok(graph.nodes.some((n) => n.inputs.some((edge) => edge.input === 1)), 'expected the connected streams to make a node with a second input');
+});
+
+Types('the co-process type assertions describe a job that builds: co-process and broadcast-process nodes, each with a second input', () => {
+  const graph = buildGraph(coProcessTyped as unknown as Parameters<typeof buildGraph>[0], {});
+  assert.equal(graph.egressNames().sort(), ['alerts', 'checked'], 'expected the collect sinks the co-process job declares');
+  assert.ok(graph.nodes.some((n) => n.type === 'coProcess' && n.inputs.some((edge) => edge.input === 1)), 'expected a co-process node with a second input');
+  assert.ok(graph.nodes.some((n) => n.type === 'broadcastProcess' && n.inputs.some((edge) => edge.input === 1 && edge.partition.type === 'broadcast')), 'expected a broadcast-process node reading a broadcast input');
 });
 
 Types.run();

@@ -5,6 +5,7 @@ import type { OutputTag } from '../operator/output-tag.ts';
 import type { Source, SourceReader } from '../operator/source.ts';
 import type { ChainPlan } from '../plan/physical-plan.ts';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
+import { OperatorStore } from '../state/operator-state-store.ts';
 import { TimerQueue } from '../state/timer-queue.ts';
 import type { Clock } from '../util/clock.ts';
 import type { ChainLink } from './chain.ts';
@@ -78,7 +79,9 @@ function openOperator(setup: LinkSetup, node: LogicalNode, at: SubtaskLocation, 
   const created = node.createOperator!() as Operator<unknown, unknown, never>;
   const operator = node.inputs.some((e) => e.input === 1) ? oneInput(created as unknown as TwoInputOperator<unknown, unknown, unknown, never>, setup.time) : created;
   const watermark = { watermark: -Infinity };
+  const operatorState = new OperatorStore();
   const base: ContextBase = {
+    operatorState,
     at,
     maxParallelism: setup.maxParallelism,
     params: setup.params,
@@ -94,7 +97,7 @@ function openOperator(setup: LinkSetup, node: LogicalNode, at: SubtaskLocation, 
   };
   if (keyedBy === undefined) {
     open(operator, operatorContext(base), at);
-    return { kind: 'operator', operator: operator as Operator<unknown, unknown>, at, watermark };
+    return { kind: 'operator', operator: operator as Operator<unknown, unknown>, at, watermark, operatorState };
   }
   // A number to start with: V8 then keeps the field unboxed for numeric keys (a string key widens it once).
   const keys = { key: 0 as string | number };
@@ -105,6 +108,7 @@ function openOperator(setup: LinkSetup, node: LogicalNode, at: SubtaskLocation, 
     operator: operator as Operator<unknown, unknown>,
     at,
     watermark,
+    operatorState,
     keyed: { keyOf: keyOf(setup.graph, keyedBy, setup.time), keys, at: { ...at, operator: `keyBy → ${at.operator}` }, check: fused, timers },
   };
 }

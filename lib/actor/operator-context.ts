@@ -4,6 +4,7 @@ import type { OutputTag } from '../operator/output-tag.ts';
 import type { TimerService } from '../operator/timers.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { KeyContext, KeyedStateBackend } from '../state/keyed-state-backend.ts';
+import { OperatorStore } from '../state/operator-state-store.ts';
 import type { StateDescriptor } from '../state/state-descriptors.ts';
 import type { TtlTime } from '../state/state-ttl.ts';
 import type { Clock } from '../util/clock.ts';
@@ -23,6 +24,8 @@ export interface ContextBase {
   readonly side: (tag: OutputTag<unknown>, record: unknown) => void;
   /** Counts a late record. */
   readonly late: () => void;
+  /** The operator's state that belongs to no key (a fresh one when absent, as in a test harness). */
+  readonly operatorState?: OperatorStore;
 }
 
 /** What every operator's context says: where it runs, and the time it sees. */
@@ -33,6 +36,7 @@ class Place implements OperatorContext {
   readonly parallelism: number;
   readonly maxParallelism: number;
   readonly params: unknown;
+  readonly operatorState: OperatorStore;
   protected readonly at: SubtaskLocation;
   readonly #base: ContextBase;
 
@@ -46,6 +50,7 @@ class Place implements OperatorContext {
     this.parallelism = at.parallelism;
     this.maxParallelism = base.maxParallelism;
     this.params = base.params;
+    this.operatorState = base.operatorState ?? new OperatorStore();
   }
 
   get timestamp(): number {

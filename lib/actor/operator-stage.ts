@@ -6,6 +6,7 @@ import type { TimeDomain } from '../operator/timers.ts';
 import type { ControlMessage } from '../protocol/messages.ts';
 import { checkKey, type Key } from '../state/key-groups.ts';
 import type { KeyContext } from '../state/keyed-state-backend.ts';
+import type { OperatorStore } from '../state/operator-state-store.ts';
 import type { TimerQueue } from '../state/timer-queue.ts';
 import { specialize } from '../util/specialize.ts';
 import type { RecordTime } from './pending-input.ts';
@@ -29,6 +30,8 @@ export interface OperatorLink {
   readonly at: SubtaskLocation;
   /** The input watermark its context shows; the stage sets it as watermarks pass. */
   readonly watermark: StageWatermark;
+  /** The operator's state that belongs to no key (lists, broadcast maps): what a snapshot of the operator takes besides keyed state. */
+  readonly operatorState?: OperatorStore;
   /**
    * The stage computes each record's key before `process` and sets it in `keys`, which the
    * operator's state handles and timers read. A bad key is blamed on `at` (`keyBy → op`), as the

@@ -17,6 +17,8 @@ import { boundedOutOfOrder, type WatermarkGenerator } from '../operator/watermar
 import type { WindowAssigner, WindowOf } from '../window/assigners.ts';
 import { AllWindowedStream, WindowedStream } from './windowed-stream.ts';
 import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
+import type { BroadcastStateDescriptor } from '../state/broadcast-state-descriptor.ts';
+import { BroadcastConnectedStreams, BroadcastStream, KeyedBroadcastConnectedStreams } from './broadcast-stream.ts';
 
 /** How `withTimestamps` makes watermarks. */
 export interface WatermarkOptions<T> {
@@ -186,9 +188,23 @@ export abstract class Stream<T> {
     return new PartitionedStream<T>(this.graph, this.node, { type: 'rebalance' });
   }
 
-  /** Sends every record to every subtask of the next operator. */
-  broadcast(): PartitionedStream<T> {
-    return new PartitionedStream<T>(this.graph, this.node, { type: 'broadcast' });
+  /**
+   * Sends every record to every subtask of the next operator. Given descriptors of broadcast state,
+   * it makes a `BroadcastStream` instead, for the broadcast state pattern: connected to another
+   * stream, each subtask keeps the maps the descriptors name, alike on every subtask.
+   *
+   * @example
+   * ```ts
+   * const limits = new BroadcastStateDescriptor<string, number>('limits');
+   * const rules = limitStream.broadcast(limits); // then trades.keyBy(...).connect(rules).process({ ... })
+   * ```
+   */
+  broadcast(...descriptors: [BroadcastStateDescriptor<Key, unknown>, ...BroadcastStateDescriptor<Key, unknown>[]]): BroadcastStream<T>;
+  // Last, so that `ReturnType<typeof stream.broadcast>` (which reads the last overload) stays the plain partitioning.
+  broadcast(): PartitionedStream<T>;
+  broadcast(...descriptors: BroadcastStateDescriptor<Key, unknown>[]): PartitionedStream<T> | BroadcastStream<T> {
+    const partitioned = new PartitionedStream<T>(this.graph, this.node, { type: 'broadcast' });
+    return descriptors.length === 0 ? partitioned : new BroadcastStream<T>(partitioned, descriptors);
   }
 
   /** Ends the stream in a sink. */
@@ -292,8 +308,22 @@ export class DataStream<T> extends Stream<T> {
    * Connects this stream to `other`: one operator then reads both, each record by the input it came
    * from (`process1`, `process2`), with state shared between them.
    */
-  connect<B>(other: Stream<B>): ConnectedStreams<T, B> {
-    return new ConnectedStreams<T, B>(this, other);
+  connect<B>(other: Stream<B>): ConnectedStreams<T, B>;
+  /**
+   * Connects this stream to a broadcast stream (`stream.broadcast(descriptor)`): every subtask
+   * reading this stream gets every broadcast record and keeps the broadcast state alike.
+   *
+   * @example
+   * ```ts
+   * words.connect(stopWords.broadcast(stop)).process({
+   *   processBroadcastElement(word, ctx) { ctx.broadcastState(stop).put(word, true); },
+   *   processElement(word, ctx, out: Collector<string>) { if (!ctx.broadcastState(stop).has(word)) out.collect(word); },
+   * });
+   * ```
+   */
+  connect<B>(rules: BroadcastStream<B>): BroadcastConnectedStreams<T, B>;
+  connect<B>(other: Stream<B> | BroadcastStream<B>): ConnectedStreams<T, B> | BroadcastConnectedStreams<T, B> {
+    return other instanceof BroadcastStream ? new BroadcastConnectedStreams<T, B>(this, other) : new ConnectedStreams<T, B>(this, other);
   }
 
   /**
@@ -366,8 +396,24 @@ export class KeyedStream<T, K extends Key> extends Stream<T> {
    * Connects this keyed stream to another keyed by the same type of key: records with one key reach
    * one subtask whichever stream they come from, and share that key's state and timers.
    */
-  connect<B>(other: KeyedStream<B, K>): KeyedConnectedStreams<T, B, K> {
-    if (!(other instanceof KeyedStream)) throw errors.invalidGraph(this.graph.job, 'connect() of a keyed stream needs another keyed stream: call keyBy() on it first.');
+  connect<B>(other: KeyedStream<B, K>): KeyedConnectedStreams<T, B, K>;
+  /**
+   * Connects this keyed stream to a broadcast stream (`stream.broadcast(descriptor)`): the broadcast
+   * state pattern. Every subtask gets every broadcast record; each keyed record goes to its key's.
+   *
+   * @example
+   * ```ts
+   * const limits = new BroadcastStateDescriptor<string, number>('limits');
+   * trades.keyBy((t) => t.symbol).connect(limitStream.broadcast(limits)).process({
+   *   processBroadcastElement(limit, ctx) { ctx.broadcastState(limits).put(limit.symbol, limit.max); },
+   *   processElement(trade, ctx, out: Collector<string>) { if (trade.price > (ctx.broadcastState(limits).get(ctx.key) ?? Infinity)) out.collect(ctx.key); },
+   * });
+   * ```
+   */
+  connect<B>(rules: BroadcastStream<B>): KeyedBroadcastConnectedStreams<T, B, K>;
+  connect<B>(other: KeyedStream<B, K> | BroadcastStream<B>): KeyedConnectedStreams<T, B, K> | KeyedBroadcastConnectedStreams<T, B, K> {
+    if (other instanceof BroadcastStream) return new KeyedBroadcastConnectedStreams<T, B, K>(this, other);
+    if (!(other instanceof KeyedStream)) throw errors.invalidGraph(this.graph.job, 'connect() of a keyed stream needs another keyed stream (call keyBy() on it first) or a broadcast stream (stream.broadcast(descriptor)).');
     return new KeyedConnectedStreams<T, B, K>(this, other);
   }
 

@@ -1,4 +1,5 @@
 import type { Key } from '../state/key-groups.ts';
+import type { OperatorStateStore } from '../state/operator-state-store.ts';
 import type { StateDescriptor } from '../state/state-descriptors.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { TimeDomain, TimerService } from './timers.ts';
@@ -55,6 +56,8 @@ export interface OperatorContext {
   setTimestamp(timestamp: number): void;
   /** Counts a record that came too late to be used (after its window closed): `lateRecords` in metrics. */
   countLateRecord(): void;
+  /** State of this subtask that belongs to no key: lists (`list(name)`) and broadcast maps; see `OperatorStateStore`. */
+  readonly operatorState: OperatorStateStore;
 }
 
 /**
