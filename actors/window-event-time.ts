@@ -4,20 +4,25 @@ import type { OutputTag } from '../lib/operator/output-tag.ts';
 import type { Key } from '../lib/state/key-groups.ts';
 import { state, type ValueState } from '../lib/state/state-descriptors.ts';
 import type { SlidingWindows, TumblingWindows } from '../lib/window/assigners.ts';
-import { windowId, type TimeWindow } from '../lib/window/windows.ts';
+import type { TimeWindow } from '../lib/window/windows.ts';
 import type { WindowContents } from './window-functions.ts';
-import type { KeyWindows, WindowSlot } from './window-slots.ts';
 
-/** Floor modulo, as the assigners compute window starts. */
-const mod = (x: number, m: number): number => ((x % m) + m) % m;
+/**
+ * What this path keeps per key, plain data: the starts of the key's windows (in the order they
+ * opened, so the latest, where most records go, is found first from the end) and what each holds
+ * (see `WindowContents`), at the same index. A window's end, timers and cleanup follow from its start.
+ */
+export interface KeyStarts {
+  s: number[];
+  c: unknown[];
+}
 
 /**
  * The window operator's path for the most common windowing: tumbling or sliding windows of event
  * time with the default trigger (fire when the watermark reaches `maxTimestamp`, again for each
  * record within the allowed lateness; state goes at `maxTimestamp + lateness`). It computes what
  * the general path (`windowOperator`) does, with the same results, timestamps and late records,
- * and keeps its state in the same form (`KeyWindows`, plain data per key), without what it can
- * compute: the trigger's timers and the cleanup time of a window follow from its bounds, and the
+ * keeps per key only what it cannot compute (`KeyStarts`): the trigger's timers and the cleanup time of a window follow from its bounds, and the
  * window a timer is for follows from the timer's time (among windows of one size, one ends at
  * `time + 1`). So a record costs a lookup of its key and of its window, and a timer is registered
  * once per key and window, not per record.
@@ -36,31 +41,33 @@ export function eventTimeWindows<T, O, K extends Key>(
 ): KeyedOperatorFactory<T, O, K> {
   const { size, offset } = assigner;
   const slide = assigner.kind === 'sliding' ? assigner.slide : size;
-  /** Windows (and their ids) remembered, by start: records come nearly in order, so most are found here. */
+  /** Windows remembered, by start: records come nearly in order, so most windows are found here. */
   const CACHED = 16;
 
   return () => {
     let ctx: KeyedOperatorContext<K>;
-    let keyed: ValueState<KeyWindows | undefined>;
+    let keyed: ValueState<KeyStarts | undefined>;
     const starts = new Float64Array(CACHED).fill(NaN);
     const cachedWindows: TimeWindow[] = [];
-    const cachedIds: string[] = [];
 
-    /** The place of the window starting at `start` in the cache, where it is now (shared, never changed). */
-    const cached = (start: number): number => {
+    /** The window starting at `start`, one object while it is remembered (shared, never changed). */
+    const windowAt = (start: number): TimeWindow => {
       const i = ((start - offset) / slide) & (CACHED - 1);
-      if (starts[i] !== start) {
-        const window = { start, end: start + size };
-        starts[i] = start;
-        cachedWindows[i] = window;
-        cachedIds[i] = windowId(window);
-      }
-      return i;
+      if (starts[i] === start) return cachedWindows[i]!;
+      starts[i] = start;
+      return (cachedWindows[i] = { start, end: start + size });
     };
 
-    const emit = (slot: WindowSlot, window: TimeWindow, out: Collector<O>, kept: boolean): void => {
-      ctx.setTimestamp(window.end - 1);
-      contents.emit(slot.c, ctx.key, window, out, kept);
+    /** Where the window starting at `start` is in a key's windows; -1: not there. */
+    const find = (held: KeyStarts, start: number): number => {
+      const s = held.s;
+      for (let i = s.length - 1; i >= 0; i--) if (s[i] === start) return i;
+      return -1;
+    };
+
+    const emit = (contents_: unknown, start: number, out: Collector<O>, kept: boolean): void => {
+      ctx.setTimestamp(start + size - 1);
+      contents.emit(contents_, ctx.key, windowAt(start), out, kept);
     };
 
     /**
@@ -68,21 +75,24 @@ export function eventTimeWindows<T, O, K extends Key>(
      * its timers: the firing at `maxTimestamp` (unless already passed), and the cleanup after the
      * lateness; a window the watermark has passed fires at once, keeping its contents.
      */
-    const add = (held: KeyWindows, start: number, record: T, shared: boolean, watermark: number, out: Collector<O>): boolean => {
+    const add = (held: KeyStarts, start: number, record: T, shared: boolean, watermark: number, out: Collector<O>): boolean => {
       const last = start + size - 1;
       if (last + lateness <= watermark) return false;
-      const i = cached(start);
-      const window = cachedWindows[i]!;
-      const id = cachedIds[i]!;
-      let slot = held.w[id];
-      if (slot === undefined) {
-        held.w[id] = slot = {};
+      let i = find(held, start);
+      if (i < 0) {
+        i = held.s.push(start) - 1;
+        held.c.push(undefined);
         if (last > watermark) ctx.timers.registerEventTime(last);
         if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
       }
-      slot.c = contents.add(slot.c, record, shared);
-      if (last <= watermark) emit(slot, window, out, true);
+      const c = (held.c[i] = contents.add(held.c[i], record, shared));
+      if (last <= watermark) emit(c, start, out, true);
       return true;
+    };
+
+    const remove = (held: KeyStarts, i: number): void => {
+      held.s.splice(i, 1);
+      held.c.splice(i, 1);
     };
 
     const lateRecord = (record: T): void => {
@@ -93,7 +103,7 @@ export function eventTimeWindows<T, O, K extends Key>(
     return {
       open(context) {
         ctx = context;
-        keyed = ctx.keyedState('windows', state.value<KeyWindows>());
+        keyed = ctx.keyedState('windows', state.value<KeyStarts>());
       },
 
       process(record, out) {
@@ -102,10 +112,13 @@ export function eventTimeWindows<T, O, K extends Key>(
           throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
         }
         const stored = keyed.value();
-        const held = stored ?? { w: {} };
+        const held = stored ?? { s: [], c: [] };
         const watermark = ctx.watermark;
         const t = Math.floor(timestamp);
-        const latest = t - mod(t - offset, slide);
+        // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
+        let latest = Math.floor((t - offset) / slide) * slide + offset;
+        if (latest > t) latest -= slide;
+        else if (latest + slide <= t) latest += slide;
         let taken = 0;
         if (slide === size) {
           if (add(held, latest, record, false, watermark, out)) taken++;
@@ -132,19 +145,16 @@ export function eventTimeWindows<T, O, K extends Key>(
         // and the same without lateness. Either may be absent: the time is a timer of the key, not
         // of every window.
         if (lateness > 0) {
-          const end = time - lateness + 1;
-          const id = windowId({ start: end - size, end });
-          if (held.w[id] !== undefined) delete held.w[id];
+          const i = find(held, time - lateness + 1 - size);
+          if (i >= 0) remove(held, i);
         }
-        const end = time + 1;
-        const window = { start: end - size, end };
-        const id = windowId(window);
-        const slot = held.w[id];
-        if (slot !== undefined) {
-          if (slot.c !== undefined) emit(slot, window, out, lateness > 0);
-          if (lateness === 0) delete held.w[id];
+        const start = time + 1 - size;
+        const i = find(held, start);
+        if (i >= 0) {
+          if (held.c[i] !== undefined) emit(held.c[i], start, out, lateness > 0);
+          if (lateness === 0) remove(held, i);
         }
-        for (const _ in held.w) return;
+        if (held.s.length > 0) return;
         keyed.clear();
       },
     };

@@ -9,7 +9,7 @@ import type { TriggerResult } from '../lib/window/triggers.ts';
 import { byEnd, maxTimestamp, windowId, windowOfId, type TimeWindow, type Window } from '../lib/window/windows.ts';
 import { eventTimeWindows } from './window-event-time.ts';
 import { windowContents } from './window-functions.ts';
-import { SlotTriggerContext, WindowSlots, type KeyWindows, type WindowSlot } from './window-slots.ts';
+import { noWindows, SlotTriggerContext, WindowSlots, type KeyWindows, type WindowSlot } from './window-slots.ts';
 import { settleWindowing, type WindowOperatorSpec } from './window-spec.ts';
 
 export type { WindowOperatorSpec } from './window-spec.ts';
@@ -160,7 +160,7 @@ export function windowOperator<T, O, K extends Key, W extends Window = Window>(s
       process(record, out) {
         // Read before anything is emitted: emitting sets the timestamp of what leaves.
         const timestamp = ctx.timestamp;
-        slots.enter(keyed.value() ?? { w: {} });
+        slots.enter(keyed.value() ?? noWindows());
         if (assigner.kind === 'count') countRecord(record, timestamp, out);
         else {
           if (eventTime && Number.isNaN(timestamp)) {
