@@ -8,14 +8,12 @@ import type { TimeWindow } from '../lib/window/windows.ts';
 import type { WindowContents } from './window-functions.ts';
 
 /**
- * What this path keeps per key, plain data: the starts of the key's windows (in the order they
- * opened, so the latest, where most records go, is found first from the end) and what each holds
- * (see `WindowContents`), at the same index. A window's end, timers and cleanup follow from its start.
+ * What this path keeps per key, plain data: its windows, each as its start and what it holds (see
+ * `WindowContents`), one after the other in one array (`[start, contents, start, contents, …]`),
+ * in the order they opened, so the latest, where most records go, is found first from the end. A
+ * window's end, timers and cleanup follow from its start.
  */
-export interface KeyStarts {
-  s: number[];
-  c: unknown[];
-}
+export type KeyStarts = unknown[];
 
 /**
  * The window operator's path for the most common windowing: tumbling or sliding windows of event
@@ -58,10 +56,9 @@ export function eventTimeWindows<T, O, K extends Key>(
       return (cachedWindows[i] = { start, end: start + size });
     };
 
-    /** Where the window starting at `start` is in a key's windows; -1: not there. */
+    /** Where the window starting at `start` is in a key's windows (the index of its start); -1: not there. */
     const find = (held: KeyStarts, start: number): number => {
-      const s = held.s;
-      for (let i = s.length - 1; i >= 0; i--) if (s[i] === start) return i;
+      for (let i = held.length - 2; i >= 0; i -= 2) if (held[i] === start) return i;
       return -1;
     };
 
@@ -80,19 +77,21 @@ export function eventTimeWindows<T, O, K extends Key>(
       if (last + lateness <= watermark) return false;
       let i = find(held, start);
       if (i < 0) {
-        i = held.s.push(start) - 1;
-        held.c.push(undefined);
+        i = held.length;
+        held.push(start, undefined);
         if (last > watermark) ctx.timers.registerEventTime(last);
         if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
       }
-      const c = (held.c[i] = contents.add(held.c[i], record, shared));
+      const c = (held[i + 1] = contents.add(held[i + 1], record, shared));
       if (last <= watermark) emit(c, start, out, true);
       return true;
     };
 
+    /** Removes the window at `i` (no splice: it would allocate the array of what it removed). */
     const remove = (held: KeyStarts, i: number): void => {
-      held.s.splice(i, 1);
-      held.c.splice(i, 1);
+      const n = held.length - 2;
+      for (; i < n; i++) held[i] = held[i + 2];
+      held.length = n;
     };
 
     const lateRecord = (record: T): void => {
@@ -112,7 +111,7 @@ export function eventTimeWindows<T, O, K extends Key>(
           throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
         }
         const stored = keyed.value();
-        const held = stored ?? { s: [], c: [] };
+        const held = stored ?? [];
         const watermark = ctx.watermark;
         const t = Math.floor(timestamp);
         // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
@@ -151,10 +150,10 @@ export function eventTimeWindows<T, O, K extends Key>(
         const start = time + 1 - size;
         const i = find(held, start);
         if (i >= 0) {
-          if (held.c[i] !== undefined) emit(held.c[i], start, out, lateness > 0);
+          if (held[i + 1] !== undefined) emit(held[i + 1], start, out, lateness > 0);
           if (lateness === 0) remove(held, i);
         }
-        if (held.s.length > 0) return;
+        if (held.length > 0) return;
         keyed.clear();
       },
     };
