@@ -120,8 +120,20 @@ export function eventTimeWindows<T, O, K extends Key>(
         else if (latest + slide <= t) latest += slide;
         let taken = 0;
         if (slide === size) {
-          if (add(held, latest, record, false, watermark, out)) taken++;
-          else return lateRecord(record);
+          // `add` written out: times are doubles beyond small integers, and each one passed to a
+          // call that is not inlined is boxed, a heap allocation per record.
+          const last = latest + size - 1;
+          if (last + lateness <= watermark) return lateRecord(record);
+          let i = held.length - 2;
+          while (i >= 0 && held[i] !== latest) i -= 2;
+          if (i < 0) {
+            i = held.length;
+            held.push(latest, undefined);
+            if (last > watermark) ctx.timers.registerEventTime(last);
+            if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+          }
+          const c = (held[i + 1] = contents.add(held[i + 1], record, false));
+          if (last <= watermark) emit(c, latest, out, true);
         } else {
           // The windows holding t, earliest first (as assignWindows): from the earliest start above t − size to the latest.
           let assigned = 0;
