@@ -20,15 +20,17 @@ export type KeyStarts = unknown[];
  * time with the default trigger (fire when the watermark reaches `maxTimestamp`, again for each
  * record within the allowed lateness; state goes at `maxTimestamp + lateness`). It computes what
  * the general path (`windowOperator`) does, with the same results, timestamps and late records,
- * keeps per key only what it cannot compute (`KeyStarts`): the trigger's timers and the cleanup time of a window follow from its bounds, and the
- * window a timer is for follows from the timer's time (among windows of one size, one ends at
- * `time + 1`). So a record costs a lookup of its key and of its window, and a timer is registered
- * once per key and window, not per record.
+ * and keeps per key only what it cannot compute (`KeyStarts`): the trigger's timers and the
+ * cleanup time of a window follow from its bounds, and the window a timer is for follows from the
+ * timer's time (among windows of one size, one ends at `time + 1`). So a record costs a lookup of
+ * its key and of its window, and a timer is registered once per key and window, not per record
+ * (the general path keeps each window's timers in its state, and finds the windows a timer is
+ * for by looking at all of the key's).
  *
  * @example
  * ```ts
  * // windowOperator takes this path by itself for keyBy(...).window(windows.tumbling(...)) without .trigger():
- * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), windowContents(fn), 0));
+ * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), windowContents(fn), 0, undefined));
  * ```
  */
 export function eventTimeWindows<T, O, K extends Key>(
