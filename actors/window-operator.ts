@@ -7,8 +7,9 @@ import { assignWindows } from '../lib/window/assigners.ts';
 import { mergeWindow, mergedIntoItself, type Merge } from '../lib/window/merging.ts';
 import type { TriggerResult } from '../lib/window/triggers.ts';
 import { byEnd, maxTimestamp, windowId, windowOfId, type TimeWindow, type Window } from '../lib/window/windows.ts';
+import { eventTimeWindows } from './window-event-time.ts';
 import { windowContents } from './window-functions.ts';
-import { SlotTriggerContext, WindowSlots, type KeyWindows, type WindowSlot } from './window-slots.ts';
+import { noWindows, SlotTriggerContext, WindowSlots, type KeyWindows, type WindowSlot } from './window-slots.ts';
 import { settleWindowing, type WindowOperatorSpec } from './window-spec.ts';
 
 export type { WindowOperatorSpec } from './window-spec.ts';
@@ -24,6 +25,8 @@ export type { WindowOperatorSpec } from './window-spec.ts';
  * `maxTimestamp + allowedLateness`. A record is late when every window it belongs to is past that
  * point (`maxTimestamp + allowedLateness <= watermark`): it goes to `lateTag` if given, and is
  * counted (`lateRecords`) either way. The final watermark (+Infinity) fires every window left.
+ * Tumbling and sliding event-time windows with the default trigger take a path of their own
+ * (`eventTimeWindows`), with the same results and state.
  * Processing time: windows by the clock at arrival, fired when the clock reaches their `end`
  * (the results still carry `maxTimestamp`), and the ones left when the input ends fire then.
  *
@@ -47,6 +50,10 @@ export function windowOperator<T, O, K extends Key, W extends Window = Window>(s
    * Infinity: never (count and global windows go when their trigger purges them).
    */
   const cleanupTime = (window: Window): number => (!timeWindows ? Infinity : eventTime ? maxTimestamp(window) + lateness : window.end);
+  // The common case has a path of its own, which computes the timers a window needs instead of keeping them.
+  if (eventTime && spec.trigger === undefined && (assigner.kind === 'tumbling' || assigner.kind === 'sliding')) {
+    return eventTimeWindows<T, O, K>(assigner, contents, lateness, lateTag);
+  }
 
   return () => {
     let ctx: KeyedOperatorContext<K>;
@@ -153,7 +160,7 @@ export function windowOperator<T, O, K extends Key, W extends Window = Window>(s
       process(record, out) {
         // Read before anything is emitted: emitting sets the timestamp of what leaves.
         const timestamp = ctx.timestamp;
-        slots.enter(keyed.value() ?? { w: {} });
+        slots.enter(keyed.value() ?? noWindows());
         if (assigner.kind === 'count') countRecord(record, timestamp, out);
         else {
           if (eventTime && Number.isNaN(timestamp)) {

@@ -34,6 +34,14 @@ export interface KeyWindows {
 }
 
 /**
+ * A key's windows, none yet. Their table is a dictionary from the start (an object without
+ * prototype, which V8 keeps in dictionary mode): window ids are new property names all the time,
+ * and an ordinary object would take a new hidden class for each, making every lookup of a window
+ * megamorphic. It is still plain data (JSON and structured clone copy it as any object).
+ */
+export const noWindows = (): KeyWindows => ({ w: Object.create(null) as Record<string, WindowSlot> });
+
+/**
  * The windows of the current key, and their timers. Timers belong to the key, not to a window
  * (the timer service knows key and time only), so each window records the times it asked for,
  * a timer is deleted only when no window of the key still needs it, and a timer that fires is
@@ -41,7 +49,7 @@ export interface KeyWindows {
  */
 export class WindowSlots {
   /** The current key's windows; set by `enter` before every call. */
-  held: KeyWindows = { w: {} };
+  held: KeyWindows = noWindows();
 
   constructor(
     private readonly ctx: KeyedOperatorContext<Key>,

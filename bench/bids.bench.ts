@@ -1,6 +1,8 @@
 /**
  * npm run bench: the bid workload through weir at parallelism 1 and 2 and through a hand-written
  * single-thread loop over the same generator, in the same run, interleaved and repeated; medians.
+ * Two cases: keyed (count and sum per auction, `bids.ts`) and windowed (the same per auction and
+ * 10-second event-time window, `windowed-bids.ts`), each against its own loop.
  *
  * weir's jobs run on one `Runtime`, as a daemon runs its jobs: the threads start once and keep
  * what V8 compiled. One-off `run()` calls, which start and end threads of their own, are measured
@@ -21,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { run, Runtime, type JobOptions } from 'weir';
 import { loop, type AuctionTotal } from './bids.ts';
 import { twoThreadLoop } from './two-thread-loop.ts';
+import { windowLoop, type WindowTotal } from './windowed-bids.ts';
 
 interface Figures {
   recordsPerSec: number;
@@ -41,6 +44,7 @@ const RECORDS = wholeArg('records', values.records, 10_000_000, 1);
 const ROUNDS = wholeArg('rounds', values.rounds, 5, 1);
 const WARMUP = wholeArg('warmup', values.warmup, 1, 0);
 const JOB = new URL('./bids.js', import.meta.url);
+const WINDOW_JOB = new URL('./windowed-bids.js', import.meta.url);
 
 const cpuNs = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
@@ -58,12 +62,12 @@ function runLoop(): { figures: Figures; totals: Map<number, { count: number; sum
 
 type Start = (options: JobOptions<{ count: number }>) => ReturnType<typeof run>;
 
-async function runWeir(start: Start, options: JobOptions): Promise<{ figures: Figures; totals: AuctionTotal[] }> {
+async function runWeir<R = AuctionTotal>(start: Start, options: JobOptions): Promise<{ figures: Figures; totals: R[] }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const handle = await start({ ...options, params: { count: RECORDS } });
   const running = process.cpuUsage();
-  const totals = await handle.collected<AuctionTotal>('totals');
+  const totals = await handle.collected<R>('totals');
   await handle.done;
   const seconds = (performance.now() - t0) / 1000;
   return {
@@ -87,6 +91,34 @@ function check(name: string, expected: Map<number, { count: number; sum: number 
   }
 }
 
+function runWindowLoop(): { figures: Figures; totals: WindowTotal[] } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { totals, late } = windowLoop(RECORDS);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuNs(c0) / RECORDS;
+  if (late !== 0) throw new Error(`the window loop dropped ${late} late bids: the disorder must stay within the watermark's bound`);
+  return { figures: { recordsPerSec: RECORDS / seconds, cpuNsPerRecord: cpu, steadyCpuNsPerRecord: cpu }, totals };
+}
+
+/** The windowed job against its loop: the same (auction, window) totals, each once; sums to the last bits. */
+function checkWindows(name: string, expected: readonly WindowTotal[], actual: readonly WindowTotal[]): void {
+  if (actual.length !== expected.length) throw new Error(`${name}: ${actual.length} window totals, the loop has ${expected.length}`);
+  const byWindow = new Map<number, Map<number, WindowTotal>>();
+  for (const e of expected) {
+    let auctions = byWindow.get(e.start);
+    if (auctions === undefined) byWindow.set(e.start, (auctions = new Map()));
+    auctions.set(e.auction, e);
+  }
+  for (const a of actual) {
+    const e = byWindow.get(a.start)?.get(a.auction);
+    if (!e || e.count !== a.count || Math.abs(e.sum - a.sum) > 1e-9 * Math.abs(e.sum)) {
+      throw new Error(`${name}: auction ${a.auction} in the window from ${a.start} has count ${a.count} sum ${a.sum}, the loop has ${JSON.stringify(e)}`);
+    }
+    byWindow.get(a.start)!.delete(a.auction);
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const medianOf = (runs: Figures[]): Figures => ({
   recordsPerSec: median(runs.map((r) => r.recordsPerSec)),
@@ -101,12 +133,14 @@ const P1_UNCHAINED: JobOptions = { ...P1, chaining: false };
 const runtime = new Runtime({ workers: 2 });
 const onRuntime: Start = (options) => runtime.run(JOB, options);
 const oneOff: Start = (options) => run(JOB, options);
+const windowedOnRuntime: Start = (options) => runtime.run(WINDOW_JOB, options);
 
 const rounds: Record<'loop' | 'p1' | 'p2' | 'p1Unchained', Figures[]> = { loop: [], p1: [], p2: [], p1Unchained: [] };
+const windowRounds: Record<'loop' | 'p1' | 'p2', Figures[]> = { loop: [], p1: [], p2: [] };
 const twoThreadRatios: number[] = [];
 const show = (f: Figures) => `${(f.recordsPerSec / 1e6).toFixed(2)}M rec/s ${f.cpuNsPerRecord.toFixed(0)} cpu ns/rec`;
 console.log(
-  `bids: ${(RECORDS / 1e6).toFixed(1)}M records, ${WARMUP} warm-up and ${ROUNDS} counted rounds (the loop on 1 and 2 threads, weir p1, p2 and p1 unchained interleaved, on one Runtime)`,
+  `bids: ${(RECORDS / 1e6).toFixed(1)}M records, ${WARMUP} warm-up and ${ROUNDS} counted rounds (the loop on 1 and 2 threads, weir p1, p2 and p1 unchained, then the windowed loop, weir p1 and p2, interleaved, on one Runtime)`,
 );
 for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
   if (round < 1) {
@@ -114,6 +148,8 @@ for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
     const baseline = runLoop();
     await twoThreadLoop(RECORDS);
     for (const options of [P1, P2, P1_UNCHAINED]) check('weir warm-up', baseline.totals, (await runWeir(onRuntime, options)).totals);
+    const windowBaseline = runWindowLoop();
+    for (const options of [P1, P2]) checkWindows('weir windowed warm-up', windowBaseline.totals, (await runWeir<WindowTotal>(windowedOnRuntime, options)).totals);
     console.log(`  warm-up round done`);
     continue;
   }
@@ -130,6 +166,16 @@ for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
     line.push(`${name} ${show(result.figures)}`);
   }
   console.log(`  round ${round}: ${line.join(' │ ')}`);
+  const windowBaseline = runWindowLoop();
+  windowRounds.loop.push(windowBaseline.figures);
+  const windowLine = [`window loop ${show(windowBaseline.figures)}`];
+  for (const [name, options] of [['p1', P1], ['p2', P2]] as const) {
+    const result = await runWeir<WindowTotal>(windowedOnRuntime, options);
+    checkWindows(`weir windowed ${name}`, windowBaseline.totals, result.totals);
+    windowRounds[name].push(result.figures);
+    windowLine.push(`window ${name} ${show(result.figures)}`);
+  }
+  console.log(`           ${windowLine.join(' │ ')}`);
 }
 await runtime.close();
 
@@ -147,12 +193,19 @@ const p1U = medianOf(rounds.p1Unchained);
 const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 const row = (name: string, f: Figures, extra: string) =>
   `${name.padEnd(14)} ${(f.recordsPerSec / 1e6).toFixed(2).padStart(6)}M records/s  ${f.cpuNsPerRecord.toFixed(1).padStart(6)} CPU ns/record (steady ${f.steadyCpuNsPerRecord.toFixed(1)})  ${extra}`;
-console.log('\nmedians (every run produced the same totals per auction as the loop):');
+console.log('\nmedians (every run produced the same totals per auction, or per auction and window, as its loop):');
 console.log(row('loop', loopM, ''));
 console.log(row('p1', p1M, `CPU ratio to loop ${ratio(p1M.cpuNsPerRecord, loopM.cpuNsPerRecord)} (bar: ≤ 2)`));
 console.log(row('p2', p2M, `throughput ratio to loop ${ratio(p2M.recordsPerSec, loopM.recordsPerSec)} (bar: ≥ 0.7)`));
 console.log(`loop on 2 threads, each over half the bids, no exchange: ${median(twoThreadRatios).toFixed(2)}× the loop's records/s (this machine's two-thread ceiling)`);
 console.log(row('p1 unchained', p1U, `CPU ratio to loop ${ratio(p1U.cpuNsPerRecord, loopM.cpuNsPerRecord)} (keyBy as a hand-over between actors)`));
+const wLoop = medianOf(windowRounds.loop);
+const wP1 = medianOf(windowRounds.p1);
+const wP2 = medianOf(windowRounds.p2);
+console.log('windowed (10-second tumbling event-time windows per auction), against its own loop:');
+console.log(row('window loop', wLoop, ''));
+console.log(row('window p1', wP1, `CPU ratio to loop ${ratio(wP1.cpuNsPerRecord, wLoop.cpuNsPerRecord)} (bar: ≤ 2)`));
+console.log(row('window p2', wP2, `throughput ratio to loop ${ratio(wP2.recordsPerSec, wLoop.recordsPerSec)} (bar: ≥ 0.7)`));
 console.log('one-off run() with fresh threads, against a loop run just before:');
 console.log(row('loop', coldLoop.figures, ''));
 console.log(row('p1 (run)', cold.p1.figures, `CPU ratio to loop ${ratio(cold.p1.figures.cpuNsPerRecord, coldLoop.figures.cpuNsPerRecord)}`));
@@ -181,5 +234,6 @@ console.log(
     p1Unchained: against(p1U, loopM),
     twoThreadLoopRatio: Math.round(median(twoThreadRatios) * 100) / 100,
     cold: { loop: json(coldLoop.figures), p1: against(cold.p1.figures, coldLoop.figures), p2: against(cold.p2.figures, coldLoop.figures) },
+    window: { loop: json(wLoop), p1: against(wP1, wLoop), p2: against(wP2, wLoop) },
   }),
 );

@@ -1,0 +1,175 @@
+import { errors } from '../lib/errors.ts';
+import type { Collector, KeyedOperatorContext, KeyedOperatorFactory } from '../lib/operator/operator.ts';
+import type { OutputTag } from '../lib/operator/output-tag.ts';
+import type { Key } from '../lib/state/key-groups.ts';
+import { state, type ValueState } from '../lib/state/state-descriptors.ts';
+import type { SlidingWindows, TumblingWindows } from '../lib/window/assigners.ts';
+import type { TimeWindow } from '../lib/window/windows.ts';
+import type { WindowContents } from './window-functions.ts';
+
+/**
+ * What this path keeps per key, plain data: its windows, each as its start and what it holds (see
+ * `WindowContents`), one after the other in one array (`[start, contents, start, contents, …]`),
+ * in the order they opened, so the latest, where most records go, is found first from the end. A
+ * window's end, timers and cleanup follow from its start.
+ */
+export type KeyStarts = unknown[];
+
+/**
+ * The window operator's path for the most common windowing: tumbling or sliding windows of event
+ * time with the default trigger (fire when the watermark reaches `maxTimestamp`, again for each
+ * record within the allowed lateness; state goes at `maxTimestamp + lateness`). It computes what
+ * the general path (`windowOperator`) does, with the same results, timestamps and late records,
+ * and keeps per key only what it cannot compute (`KeyStarts`): the trigger's timers and the
+ * cleanup time of a window follow from its bounds, and the window a timer is for follows from the
+ * timer's time (among windows of one size, one ends at `time + 1`). So a record costs a lookup of
+ * its key and of its window, and a timer is registered once per key and window, not per record
+ * (the general path keeps each window's timers in its state, and finds the windows a timer is
+ * for by looking at all of the key's).
+ *
+ * @example
+ * ```ts
+ * // windowOperator takes this path by itself for keyBy(...).window(windows.tumbling(...)) without .trigger():
+ * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), windowContents(fn), 0, undefined));
+ * ```
+ */
+export function eventTimeWindows<T, O, K extends Key>(
+  assigner: TumblingWindows | SlidingWindows,
+  contents: WindowContents<T, O, K>,
+  lateness: number,
+  lateTag: OutputTag<T> | undefined,
+): KeyedOperatorFactory<T, O, K> {
+  const { size, offset } = assigner;
+  const slide = assigner.kind === 'sliding' ? assigner.slide : size;
+  /** Windows remembered, by start: records come nearly in order, so most windows are found here. */
+  const CACHED = 16;
+
+  return () => {
+    let ctx: KeyedOperatorContext<K>;
+    let keyed: ValueState<KeyStarts | undefined>;
+    const starts = new Float64Array(CACHED).fill(NaN);
+    const cachedWindows: TimeWindow[] = [];
+
+    /** The window starting at `start`, one object while it is remembered (shared, never changed). */
+    const windowAt = (start: number): TimeWindow => {
+      const i = ((start - offset) / slide) & (CACHED - 1);
+      if (starts[i] === start) return cachedWindows[i]!;
+      starts[i] = start;
+      return (cachedWindows[i] = { start, end: start + size });
+    };
+
+    /** Where the window starting at `start` is in a key's windows (the index of its start); -1: not there. */
+    const find = (held: KeyStarts, start: number): number => {
+      for (let i = held.length - 2; i >= 0; i -= 2) if (held[i] === start) return i;
+      return -1;
+    };
+
+    const emit = (contents_: unknown, start: number, out: Collector<O>, kept: boolean): void => {
+      ctx.setTimestamp(start + size - 1);
+      contents.emit(contents_, ctx.key, windowAt(start), out, kept);
+    };
+
+    /**
+     * Adds a record to one window; false if the window is past its lateness. A new window registers
+     * its timers: the firing at `maxTimestamp` (unless already passed), and the cleanup after the
+     * lateness; a window the watermark has passed fires at once, keeping its contents.
+     */
+    const add = (held: KeyStarts, start: number, record: T, shared: boolean, watermark: number, out: Collector<O>): boolean => {
+      const last = start + size - 1;
+      if (last + lateness <= watermark) return false;
+      let i = find(held, start);
+      if (i < 0) {
+        i = held.length;
+        held.push(start, undefined);
+        if (last > watermark) ctx.timers.registerEventTime(last);
+        if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+      }
+      const c = (held[i + 1] = contents.add(held[i + 1], record, shared));
+      if (last <= watermark) emit(c, start, out, true);
+      return true;
+    };
+
+    /** Removes the window at `i` (no splice: it would allocate the array of what it removed). */
+    const remove = (held: KeyStarts, i: number): void => {
+      const n = held.length - 2;
+      for (; i < n; i++) held[i] = held[i + 2];
+      held.length = n;
+    };
+
+    const lateRecord = (record: T): void => {
+      if (lateTag !== undefined) ctx.output(lateTag, record);
+      ctx.countLateRecord();
+    };
+
+    return {
+      open(context) {
+        ctx = context;
+        keyed = ctx.keyedState('windows', state.value<KeyStarts>());
+      },
+
+      process(record, out) {
+        const timestamp = ctx.timestamp;
+        if (timestamp !== timestamp) {
+          throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
+        }
+        const stored = keyed.value();
+        const held = stored ?? [];
+        const watermark = ctx.watermark;
+        const t = Math.floor(timestamp);
+        // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
+        let latest = Math.floor((t - offset) / slide) * slide + offset;
+        if (latest > t) latest -= slide;
+        else if (latest + slide <= t) latest += slide;
+        let taken = 0;
+        if (slide === size) {
+          // `add` written out: times are doubles beyond small integers, and each one passed to a
+          // call that is not inlined is boxed, a heap allocation per record.
+          const last = latest + size - 1;
+          if (last + lateness <= watermark) return lateRecord(record);
+          let i = held.length - 2;
+          while (i >= 0 && held[i] !== latest) i -= 2;
+          if (i < 0) {
+            i = held.length;
+            held.push(latest, undefined);
+            if (last > watermark) ctx.timers.registerEventTime(last);
+            if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+          }
+          const c = (held[i + 1] = contents.add(held[i + 1], record, false));
+          if (last <= watermark) emit(c, latest, out, true);
+        } else {
+          // The windows holding t, earliest first (as assignWindows): from the earliest start above t − size to the latest.
+          let assigned = 0;
+          for (let start = latest - Math.floor((size - 1 - (t - latest)) / slide) * slide; start <= latest; start += slide) {
+            if (start <= t - size) continue;
+            assigned++;
+            if (add(held, start, record, taken > 0, watermark, out)) taken++;
+          }
+          // A record in no window (a slide above the size leaves gaps) is not late, only not covered.
+          if (taken === 0) return assigned > 0 ? lateRecord(record) : undefined;
+        }
+        if (stored === undefined) keyed.update(held);
+      },
+
+      onTimer(time, domain, out) {
+        if (domain !== 'event') return;
+        const held = keyed.value();
+        if (held === undefined) return;
+        // The window whose state goes now (its lateness is over), then the one that fires now; one
+        // and the same without lateness. Either may be absent: the time is a timer of the key, not
+        // of every window.
+        if (lateness > 0) {
+          const i = find(held, time - lateness + 1 - size);
+          if (i >= 0) remove(held, i);
+        }
+        const start = time + 1 - size;
+        const i = find(held, start);
+        if (i >= 0) {
+          if (held[i + 1] !== undefined) emit(held[i + 1], start, out, lateness > 0);
+          if (lateness === 0) remove(held, i);
+        }
+        if (held.length > 0) return;
+        keyed.clear();
+      },
+    };
+  };
+}
