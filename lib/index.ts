@@ -52,3 +52,8 @@ export type { JobMetrics, OperatorMetrics, ChannelMetrics, WorkerMetrics } from 
 export type { JobStatus } from './runtime/job-machine.ts';
 export { ManualClock, systemClock, type Clock, type Timer } from './util/clock.ts';
 export { WeirError, type ErrorCode } from './errors.ts';
+export { JoinedStreams, JoinWhere, JoinKeyed, WindowedJoin, CoGroupedStreams, CoGroupWhere, CoGroupKeyed, WindowedCoGroup, IntervalJoin, IntervalJoined, type IntervalJoinOptions } from './api/joins.ts';
+export type { DistinctOptions, SetOperationOptions } from './api/set-operations.ts';
+export type { JoinFunction, JoinInfo, CoGroupFunction } from '../actors/window-join.ts';
+export type { IntervalJoinFunction, IntervalJoinContext } from '../actors/interval-join.ts';
+export type { TimeWindowAssigner } from '../actors/two-sided-window.ts';
