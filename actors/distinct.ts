@@ -1,4 +1,3 @@
-import { shownAs } from '../lib/graph/logical-graph.ts';
 import type { KeyedOperatorContext, KeyedOperatorFactory } from '../lib/operator/operator.ts';
 import type { Key } from '../lib/state/key-groups.ts';
 import { state, type ValueState } from '../lib/state/state-descriptors.ts';
@@ -47,8 +46,8 @@ export function windowedDistinctOperator<T, K extends Key>(assigner: TimeWindowA
     assigner: wrappedAssigner<T, Timed<T>>(assigner),
     fn: {
       kind: 'reduce',
-      reduce: shownAs((a: Timed<T>, b: Timed<T>) => (b.t < a.t ? b : a), 'distinct.earliest'),
-      window: shownAs((earliest: Timed<T>) => earliest.v, 'distinct.record'),
+      reduce: (a: Timed<T>, b: Timed<T>) => (b.t < a.t ? b : a),
+      window: (earliest: Timed<T>) => earliest.v,
     },
   });
   return () => {

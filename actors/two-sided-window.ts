@@ -1,4 +1,3 @@
-import { shownAs } from '../lib/graph/logical-graph.ts';
 import type { Collector, KeyedOperatorContext, TwoInputOperatorFactory } from '../lib/operator/operator.ts';
 import type { Key } from '../lib/state/key-groups.ts';
 import type { SessionWindows, SlidingWindows, TumblingWindows } from '../lib/window/assigners.ts';
@@ -29,7 +28,7 @@ export interface Timed<T> {
 export function wrappedAssigner<T, W extends { v: T }>(assigner: TimeWindowAssigner<T>): TimeWindowAssigner<W> {
   if (assigner.kind !== 'session' || typeof assigner.gap !== 'function') return assigner as TimeWindowAssigner<W>;
   const gap = assigner.gap;
-  return { ...assigner, gap: shownAs((record: W) => gap(record.v), gap) };
+  return { ...assigner, gap: (record: W) => gap(record.v) };
 }
 
 /**

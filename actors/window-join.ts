@@ -1,4 +1,3 @@
-import { shownAs } from '../lib/graph/logical-graph.ts';
 import type { Collector, KeyedOperatorContext, TwoInputOperatorFactory } from '../lib/operator/operator.ts';
 import type { Key } from '../lib/state/key-groups.ts';
 import type { TimeWindow } from '../lib/window/windows.ts';
@@ -33,7 +32,7 @@ export type CoGroupFunction<A, B, O, K extends Key> = (key: K, first: readonly A
 export function coGroupOperator<A, B, O, K extends Key>(assigner: TimeWindowAssigner<A | B>, coGroup: CoGroupFunction<A, B, O, K>): TwoInputOperatorFactory<A, B, O, KeyedOperatorContext<K>> {
   const process = (key: K, window: TimeWindow, records: readonly Sided<A, B>[], out: Collector<O | null>): void =>
     coGroup(key, sideOf(records, 0), sideOf(records, 1), out as Collector<O>, window);
-  return twoSidedWindowOperator<A, B, O, K>(assigner, { kind: 'process', process: shownAs(process, coGroup) });
+  return twoSidedWindowOperator<A, B, O, K>(assigner, { kind: 'process', process: process });
 }
 
 /**
@@ -56,5 +55,5 @@ export function windowJoinOperator<A, B, O, K extends Key>(assigner: TimeWindowA
       })(),
     );
   };
-  return coGroupOperator<A, B, O, K>(assigner, shownAs(pairs, join));
+  return coGroupOperator<A, B, O, K>(assigner, pairs);
 }

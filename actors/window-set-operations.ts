@@ -1,4 +1,3 @@
-import { shownAs } from '../lib/graph/logical-graph.ts';
 import type { KeyedOperatorContext, TwoInputOperatorFactory } from '../lib/operator/operator.ts';
 import type { Key } from '../lib/state/key-groups.ts';
 import { twoSidedWindowOperator, type Sided, type TimeWindowAssigner, type Timed } from './two-sided-window.ts';
@@ -29,9 +28,9 @@ export function windowSetOperator<T, K extends Key>(operation: SetOperation, ass
   const keep = operation === 'intersect' ? (p: Presence<T>) => p.a !== undefined && p.b : (p: Presence<T>) => p.a !== undefined && !p.b;
   return twoSidedWindowOperator<T, T, T, K>(assigner, {
     kind: 'aggregate',
-    create: shownAs((): Presence<T> => ({ a: undefined, b: false }), `${operation}.create`),
-    add: shownAs((p: Presence<T>, r: Sided<T, T>): Presence<T> => (r.s === 1 ? { ...p, b: true } : { a: earlier(p.a, { t: r.t, v: r.v }), b: p.b }), `${operation}.add`),
-    merge: shownAs((x: Presence<T>, y: Presence<T>): Presence<T> => ({ a: earlier(x.a, y.a), b: x.b || y.b }), `${operation}.merge`),
-    result: shownAs((p: Presence<T>): T | null => (keep(p) ? p.a!.v : null), `${operation}.result`),
+    create: (): Presence<T> => ({ a: undefined, b: false }),
+    add: (p: Presence<T>, r: Sided<T, T>): Presence<T> => (r.s === 1 ? { ...p, b: true } : { a: earlier(p.a, { t: r.t, v: r.v }), b: p.b }),
+    merge: (x: Presence<T>, y: Presence<T>): Presence<T> => ({ a: earlier(x.a, y.a), b: x.b || y.b }),
+    result: (p: Presence<T>): T | null => (keep(p) ? p.a!.v : null),
   });
 }

@@ -37,13 +37,12 @@ export class JoinedStreams<A, B> {
   constructor(
     private readonly first: Stream<A>,
     private readonly second: Stream<B>,
-    private readonly kind: Kind = 'join',
   ) {}
 
   /** The key of the first stream's records; `equalTo` then gives the second's, of the same type. */
   where<K extends Key>(key: (record: A) => K): JoinWhere<A, B, K> {
-    checkFunction(`${this.kind}().where()`, key, '(record) => key');
-    return new JoinWhere<A, B, K>(this.first, this.second, this.kind, key);
+    checkFunction('join().where()', key, '(record) => key');
+    return new JoinWhere<A, B, K>(this.first, this.second, key);
   }
 }
 
@@ -72,7 +71,7 @@ export class CoGroupedStreams<A, B> {
   /** The key of the first stream's records; `equalTo` then gives the second's, of the same type. */
   where<K extends Key>(key: (record: A) => K): CoGroupWhere<A, B, K> {
     checkFunction('coGroup().where()', key, '(record) => key');
-    return new CoGroupWhere<A, B, K>(new JoinWhere<A, B, K>(this.first, this.second, 'coGroup', key));
+    return new CoGroupWhere<A, B, K>(this.first, this.second, key);
   }
 }
 
@@ -81,30 +80,34 @@ export class JoinWhere<A, B, K extends Key> {
   constructor(
     private readonly first: Stream<A>,
     private readonly second: Stream<B>,
-    private readonly kind: Kind,
     private readonly firstKey: (record: A) => K,
   ) {}
 
   /** The key of the second stream's records: records of both streams with equal keys meet. */
   equalTo(key: (record: B) => K): JoinKeyed<A, B, K> {
-    checkFunction(`${this.kind}().equalTo()`, key, '(record) => key');
-    return new JoinKeyed<A, B, K>({ kind: this.kind, first: this.first, second: this.second, firstKey: this.firstKey, secondKey: key });
+    checkFunction('join().equalTo()', key, '(record) => key');
+    return new JoinKeyed<A, B, K>({ kind: 'join', first: this.first, second: this.second, firstKey: this.firstKey, secondKey: key });
   }
 }
 
 /** A coGroup after `where`. */
 export class CoGroupWhere<A, B, K extends Key> {
-  constructor(private readonly join: JoinWhere<A, B, K>) {}
+  constructor(
+    private readonly first: Stream<A>,
+    private readonly second: Stream<B>,
+    private readonly firstKey: (record: A) => K,
+  ) {}
 
   /** The key of the second stream's records: records of both streams with equal keys meet. */
   equalTo(key: (record: B) => K): CoGroupKeyed<A, B, K> {
-    return new CoGroupKeyed<A, B, K>(this.join.equalTo(key));
+    checkFunction('coGroup().equalTo()', key, '(record) => key');
+    return new CoGroupKeyed<A, B, K>({ kind: 'coGroup', first: this.first, second: this.second, firstKey: this.firstKey, secondKey: key });
   }
 }
 
 /** A join with both keys: `window` says which windows records meet in. */
 export class JoinKeyed<A, B, K extends Key> {
-  constructor(readonly sides: Sides<A, B, K>) {}
+  constructor(private readonly sides: Sides<A, B, K>) {}
 
   /**
    * The windows both streams' records are cut into: tumbling, sliding or session windows, of event
@@ -112,26 +115,28 @@ export class JoinKeyed<A, B, K extends Key> {
    * (or the clock) passes its end.
    */
   window(assigner: TimeWindowAssigner<A | B>): WindowedJoin<A, B, K> {
-    const { kind, first, second } = this.sides;
-    return new WindowedJoin<A, B, K>(this.sides, checkTimeWindows<A | B>(`${kind}().window()`, assigner, [first, second]));
+    return new WindowedJoin<A, B, K>(this.sides, checkedWindows(this.sides, assigner));
   }
 }
 
 /** A coGroup with both keys: `window` says which windows records meet in. */
 export class CoGroupKeyed<A, B, K extends Key> {
-  constructor(private readonly join: JoinKeyed<A, B, K>) {}
+  constructor(private readonly sides: Sides<A, B, K>) {}
 
   /** The windows both streams' records are cut into (see `JoinKeyed.window`). */
   window(assigner: TimeWindowAssigner<A | B>): WindowedCoGroup<A, B, K> {
-    return new WindowedCoGroup<A, B, K>(this.join.window(assigner));
+    return new WindowedCoGroup<A, B, K>(this.sides, checkedWindows(this.sides, assigner));
   }
 }
+
+const checkedWindows = <A, B, K extends Key>({ kind, first, second }: Sides<A, B, K>, assigner: TimeWindowAssigner<A | B>): TimeWindowAssigner<A | B> =>
+  checkTimeWindows<A | B>(`${kind}().window()`, assigner, [first, second]);
 
 /** A window join ready for its function. */
 export class WindowedJoin<A, B, K extends Key> {
   constructor(
-    readonly sides: Sides<A, B, K>,
-    readonly assigner: TimeWindowAssigner<A | B>,
+    private readonly sides: Sides<A, B, K>,
+    private readonly assigner: TimeWindowAssigner<A | B>,
   ) {}
 
   /**
@@ -153,7 +158,10 @@ export class WindowedJoin<A, B, K extends Key> {
 
 /** A window coGroup ready for its function. */
 export class WindowedCoGroup<A, B, K extends Key> {
-  constructor(private readonly join: WindowedJoin<A, B, K>) {}
+  constructor(
+    private readonly sides: Sides<A, B, K>,
+    private readonly assigner: TimeWindowAssigner<A | B>,
+  ) {}
 
   /**
    * Calls `coGroup(key, as, bs, out, window)` once per key and window that has a record of either
@@ -169,8 +177,7 @@ export class WindowedCoGroup<A, B, K extends Key> {
    */
   apply<O>(coGroup: CoGroupFunction<A, B, O, K>): DataStream<O> {
     checkFunction('coGroup().apply()', coGroup, '(key, firsts, seconds, out, window) => void');
-    const { sides, assigner } = this.join;
-    return attachWindowed<A, B, O, K>(sides, assigner, coGroupOperator<A, B, O, K>(assigner, coGroup), coGroup);
+    return attachWindowed<A, B, O, K>(this.sides, this.assigner, coGroupOperator<A, B, O, K>(this.assigner, coGroup), coGroup);
   }
 }
 
