@@ -128,7 +128,7 @@ Joins.after(() => runtime.close());
 
 /** What the job emitted, in the reference's shape. */
 async function runJoin(p: Params): Promise<unknown[]> {
-  const h = await watchdog(runtime.run(fixture('joins'), { parallelism: 1, params: p }), 'start');
+  const h = await watchdog(runtime.run(fixture('joins'), { parallelism: 1, batchSize: 1, params: p }), 'start');
   const out = await watchdog(h.collected<unknown>('out'), `${p.op} job`);
   if (p.op === 'distinct') {
     const records = out as Left[];
