@@ -74,7 +74,7 @@ Misuse('key selectors and functions must be functions', () => {
 });
 
 Misuse('intersect and except need a window; unknown options are named', () => {
-  assert.match(refusal((env) => void timed(env).except(timed(env), { key: (r) => r.k } as never)).message, /except\(\): needs a window/);
+  assert.match(refusal((env) => void timed(env).except(timed(env), { key: (r: R) => r.k } as never)).message, /except\(\): needs a window/);
   assert.match(refusal((env) => void timed(env).intersect(timed(env), { key: (r: R) => r.k, window: windows.tumbling(5), windw: 1 } as never)).message, /intersect\(\): unknown option "windw"/);
   assert.match(refusal((env) => void timed(env).keyBy((r) => r.k).distinct({ windw: windows.tumbling(5) } as never)).message, /distinct\(\): unknown option "windw"/);
 });
