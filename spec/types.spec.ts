@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { buildGraph, isJobDefinition } from '../lib/api/job.ts';
 import { typed } from './types/api-types.ts';
 import { eventTimeTyped } from './types/event-time-types.ts';
+import { joinTyped } from './types/join-types.ts';
 
 const Types = suite('type-level API assertions');
 
@@ -23,6 +24,12 @@ Types('the event-time type assertions describe a job that builds: windows, the l
   const graph = buildGraph(eventTimeTyped as unknown as Parameters<typeof buildGraph>[0], {});
   assert.equal(graph.egressNames().sort(), ['candles', 'late'], 'expected the collect sinks the event-time job declares');
   assert.ok(graph.nodes.some((n) => n.inputs.some((edge) => edge.input === 1)), 'expected the connected streams to make a node with a second input');
+});
+
+Types('the join type assertions describe a job that builds: window join, coGroup, interval join and set operations', () => {
+  const graph = buildGraph(joinTyped as unknown as Parameters<typeof buildGraph>[0], {});
+  const types = graph.nodes.map((n) => n.type);
+  for (const type of ['join', 'coGroup', 'intervalJoin', 'distinct', 'intersect', 'except']) assert.ok(types.includes(type), `expected a ${type} node, got ${types.join(', ')}`);
 });
 
 Types.run();
