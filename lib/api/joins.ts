@@ -39,7 +39,14 @@ export class JoinedStreams<A, B> {
     private readonly second: Stream<B>,
   ) {}
 
-  /** The key of the first stream's records; `equalTo` then gives the second's, of the same type. */
+  /**
+   * The key of the first stream's records; `equalTo` then gives the second's, of the same type.
+   *
+   * @example
+   * ```ts
+   * clicks.join(views).where((c) => c.ad);
+   * ```
+   */
   where<K extends Key>(key: (record: A) => K): JoinWhere<A, B, K> {
     checkFunction('join().where()', key, '(record) => key');
     return new JoinWhere<A, B, K>(this.first, this.second, key);
@@ -68,7 +75,14 @@ export class CoGroupedStreams<A, B> {
     private readonly second: Stream<B>,
   ) {}
 
-  /** The key of the first stream's records; `equalTo` then gives the second's, of the same type. */
+  /**
+   * The key of the first stream's records; `equalTo` then gives the second's, of the same type.
+   *
+   * @example
+   * ```ts
+   * orders.coGroup(payments).where((o) => o.customer);
+   * ```
+   */
   where<K extends Key>(key: (record: A) => K): CoGroupWhere<A, B, K> {
     checkFunction('coGroup().where()', key, '(record) => key');
     return new CoGroupWhere<A, B, K>(this.first, this.second, key);
@@ -83,7 +97,14 @@ export class JoinWhere<A, B, K extends Key> {
     private readonly firstKey: (record: A) => K,
   ) {}
 
-  /** The key of the second stream's records: records of both streams with equal keys meet. */
+  /**
+   * The key of the second stream's records: records of both streams with equal keys meet.
+   *
+   * @example
+   * ```ts
+   * clicks.join(views).where((c) => c.ad).equalTo((v) => v.adId); // both keys strings
+   * ```
+   */
   equalTo(key: (record: B) => K): JoinKeyed<A, B, K> {
     checkFunction('join().equalTo()', key, '(record) => key');
     return new JoinKeyed<A, B, K>({ kind: 'join', first: this.first, second: this.second, firstKey: this.firstKey, secondKey: key });
@@ -98,7 +119,14 @@ export class CoGroupWhere<A, B, K extends Key> {
     private readonly firstKey: (record: A) => K,
   ) {}
 
-  /** The key of the second stream's records: records of both streams with equal keys meet. */
+  /**
+   * The key of the second stream's records: records of both streams with equal keys meet.
+   *
+   * @example
+   * ```ts
+   * orders.coGroup(payments).where((o) => o.customer).equalTo((p) => p.payer);
+   * ```
+   */
   equalTo(key: (record: B) => K): CoGroupKeyed<A, B, K> {
     checkFunction('coGroup().equalTo()', key, '(record) => key');
     return new CoGroupKeyed<A, B, K>({ kind: 'coGroup', first: this.first, second: this.second, firstKey: this.firstKey, secondKey: key });
@@ -112,7 +140,12 @@ export class JoinKeyed<A, B, K extends Key> {
   /**
    * The windows both streams' records are cut into: tumbling, sliding or session windows, of event
    * time (both streams need `withTimestamps`) or processing time. A window fires when the watermark
-   * (or the clock) passes its end.
+   * (or the clock) passes its end. Session windows are those of the key's records of both streams.
+   *
+   * @example
+   * ```ts
+   * clicks.join(views).where((c) => c.ad).equalTo((v) => v.adId).window(windows.sliding({ size: { minutes: 10 }, slide: { minutes: 1 } }));
+   * ```
    */
   window(assigner: TimeWindowAssigner<A | B>): WindowedJoin<A, B, K> {
     return new WindowedJoin<A, B, K>(this.sides, checkedWindows(this.sides, assigner));
@@ -123,7 +156,14 @@ export class JoinKeyed<A, B, K extends Key> {
 export class CoGroupKeyed<A, B, K extends Key> {
   constructor(private readonly sides: Sides<A, B, K>) {}
 
-  /** The windows both streams' records are cut into (see `JoinKeyed.window`). */
+  /**
+   * The windows both streams' records are cut into (see `JoinKeyed.window`).
+   *
+   * @example
+   * ```ts
+   * orders.coGroup(payments).where((o) => o.customer).equalTo((p) => p.payer).window(windows.session({ minutes: 30 }));
+   * ```
+   */
   window(assigner: TimeWindowAssigner<A | B>): WindowedCoGroup<A, B, K> {
     return new WindowedCoGroup<A, B, K>(this.sides, checkedWindows(this.sides, assigner));
   }
@@ -223,6 +263,11 @@ export class IntervalJoin<A, B, K extends Key> {
    * The interval: a record of the second stream at `tb` joins one of the first at `ta` when
    * `ta + lower ≤ tb ≤ ta + upper` (bounds may be negative: `between(-5_000, 5_000)` is "within 5
    * seconds either way"). Bounds are whole ms or a `Duration`; `lower ≤ upper`.
+   *
+   * @example
+   * ```ts
+   * orders.keyBy((o) => o.id).intervalJoin(shipments.keyBy((s) => s.order)).between(0, { days: 2 }, { upperBoundExclusive: true });
+   * ```
    */
   between(lower: Duration, upper: Duration, options: IntervalJoinOptions = {}): IntervalJoined<A, B, K> {
     const call = 'intervalJoin().between()';
