@@ -66,3 +66,8 @@ export type {
   BroadcastRuleContext,
   ReadsBroadcastState,
 } from '../actors/broadcast-process.ts';
+export { JoinedStreams, JoinWhere, JoinKeyed, WindowedJoin, CoGroupedStreams, CoGroupWhere, CoGroupKeyed, WindowedCoGroup, IntervalJoin, IntervalJoined, type IntervalJoinOptions } from './api/joins.ts';
+export type { DistinctOptions, SetOperationOptions } from './api/set-operations.ts';
+export type { JoinFunction, JoinInfo, CoGroupFunction } from '../actors/window-join.ts';
+export type { IntervalJoinFunction, IntervalJoinContext } from '../actors/interval-join.ts';
+export type { TimeWindowAssigner } from '../actors/two-sided-window.ts';

@@ -4,6 +4,7 @@ import { buildGraph, isJobDefinition } from '../lib/api/job.ts';
 import { typed } from './types/api-types.ts';
 import { eventTimeTyped } from './types/event-time-types.ts';
 import { coProcessTyped } from './types/coprocess-types.ts';
+import { joinTyped } from './types/join-types.ts';
 
 const Types = suite('type-level API assertions');
 
@@ -31,6 +32,12 @@ Types('the co-process type assertions describe a job that builds: co-process and
   assert.equal(graph.egressNames().sort(), ['alerts', 'checked'], 'expected the collect sinks the co-process job declares');
   assert.ok(graph.nodes.some((n) => n.type === 'coProcess' && n.inputs.some((edge) => edge.input === 1)), 'expected a co-process node with a second input');
   assert.ok(graph.nodes.some((n) => n.type === 'broadcastProcess' && n.inputs.some((edge) => edge.input === 1 && edge.partition.type === 'broadcast')), 'expected a broadcast-process node reading a broadcast input');
+});
+
+Types('the join type assertions describe a job that builds: window join, coGroup, interval join and set operations', () => {
+  const graph = buildGraph(joinTyped as unknown as Parameters<typeof buildGraph>[0], {});
+  const types = graph.nodes.map((n) => n.type);
+  for (const type of ['join', 'coGroup', 'intervalJoin', 'distinct', 'intersect', 'except']) assert.ok(types.includes(type), `expected a ${type} node, got ${types.join(', ')}`);
 });
 
 Types.run();

@@ -19,6 +19,8 @@ import { AllWindowedStream, WindowedStream } from './windowed-stream.ts';
 import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
 import type { BroadcastStateDescriptor } from '../state/broadcast-state-descriptor.ts';
 import { BroadcastConnectedStreams, BroadcastStream, KeyedBroadcastConnectedStreams } from './broadcast-stream.ts';
+import { CoGroupedStreams, IntervalJoin, JoinedStreams, checkIntervalJoin } from './joins.ts';
+import { distinctOf, setOperation, type DistinctOptions, type SetOperationOptions } from './set-operations.ts';
 
 /** How `withTimestamps` makes watermarks. */
 export interface WatermarkOptions<T> {
@@ -345,6 +347,61 @@ export class DataStream<T> extends Stream<T> {
     this.graph.useTag(tag);
     return new SideOutputStream<S>(this.graph, this.node, DEFAULT, tag.id);
   }
+
+  /**
+   * Joins this stream with `other` by key within windows (an inner join): `where` and `equalTo`
+   * give each stream's key, `window` the windows, `apply` one result per pair.
+   *
+   * @example
+   * ```ts
+   * clicks.join(views).where((c) => c.ad).equalTo((v) => v.ad).window(windows.tumbling({ minutes: 1 })).apply((c, v) => ({ ad: c.ad, lag: c.ts - v.ts }));
+   * ```
+   */
+  join<B>(other: Stream<B>): JoinedStreams<T, B> {
+    if (!(other instanceof Stream)) throw errors.invalidGraph(this.graph.job, 'join() needs another stream.');
+    return new JoinedStreams<T, B>(this, other);
+  }
+
+  /**
+   * Groups this stream with `other` by key within windows: the function gets each key's records of
+   * both streams in a window at once, either group possibly empty (outer joins, anti-joins).
+   *
+   * @example
+   * ```ts
+   * orders.coGroup(payments).where((o) => o.id).equalTo((p) => p.order).window(windows.tumbling({ hours: 1 }))
+   *   .apply((id, os, ps, out: Collector<string>) => { if (ps.length === 0) out.collect(id); });
+   * ```
+   */
+  coGroup<B>(other: Stream<B>): CoGroupedStreams<T, B> {
+    if (!(other instanceof Stream)) throw errors.invalidGraph(this.graph.job, 'coGroup() needs another stream.');
+    return new CoGroupedStreams<T, B>(this, other);
+  }
+
+  /**
+   * The keys present in both streams within a window: when a window fires, each key that had
+   * records of both streams in it gives one record, this stream's earliest of that key there.
+   *
+   * @example
+   * ```ts
+   * todayLogins.intersect(yesterdayLogins, { key: (l) => l.user, window: windows.tumbling({ days: 1 }) });
+   * ```
+   */
+  intersect<K extends Key>(other: Stream<T>, options: SetOperationOptions<T, K>): DataStream<T> {
+    return setOperation<T, K>('intersect', this, other, options);
+  }
+
+  /**
+   * The keys of this stream absent from `other` within a window: when a window fires, each key that
+   * had records of this stream but none of `other` in it gives this stream's earliest of that key.
+   *
+   * @example
+   * ```ts
+   * orders.except(payments, { key: (r) => r.order, window: windows.tumbling({ hours: 1 }) }); // both streams of one type
+   * ```
+   */
+  except<K extends Key>(other: Stream<T>, options: SetOperationOptions<T, K>): DataStream<T> {
+    return setOperation<T, K>('except', this, other, options);
+  }
 }
 
 /** The records an operator emitted to one of its side outputs. Its settings are the operator's: it has none of its own. */
@@ -487,6 +544,38 @@ export class KeyedStream<T, K extends Key> extends Stream<T> {
   /** Applies a user operator to the keyed stream: its context's `key` and `keyedState` work per key. */
   override transform<O>(name: string, factory: KeyedOperatorFactory<T, O, K>): DataStream<O> {
     return this.keyed(name, factory, [factory]).name(name);
+  }
+
+  /**
+   * Joins this keyed stream with `other` (keyed by the same type of key) by time: each pair of
+   * same-key records whose times are within the interval `between` gives, to `process`, one call.
+   * Both streams need `withTimestamps`.
+   *
+   * @example
+   * ```ts
+   * orders.keyBy((o) => o.id).intervalJoin(shipments.keyBy((s) => s.order)).between(0, 3_600_000)
+   *   .process((order, shipment, ctx, out: Collector<string>) => out.collect(order.id));
+   * ```
+   */
+  intervalJoin<B>(other: KeyedStream<B, K>): IntervalJoin<T, B, K> {
+    if (!(other instanceof KeyedStream)) throw errors.invalidGraph(this.graph.job, 'intervalJoin() needs another keyed stream: call keyBy() on it first.');
+    checkIntervalJoin(this, other);
+    return new IntervalJoin<T, B, K>(this, other);
+  }
+
+  /**
+   * Distinct by key: the first record of each key passes, later ones are dropped (one flag per key
+   * kept for the whole run). With `{ window }`, per window instead: when a window fires, each key's
+   * earliest record in it (by event time), and the window's state goes with it.
+   *
+   * @example
+   * ```ts
+   * logins.keyBy((l) => l.user).distinct();                                          // first login ever
+   * logins.keyBy((l) => l.user).distinct({ window: windows.tumbling({ days: 1 }) }); // first login each day
+   * ```
+   */
+  distinct(options: DistinctOptions<T> = {}): DataStream<T> {
+    return distinctOf<T, K>(this, options);
   }
 
   private keyed<O>(type: string, factory: KeyedOperatorFactory<T, O, K>, functions: readonly Function[], describe: JsonValue = null): DataStream<O> {
