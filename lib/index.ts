@@ -52,3 +52,4 @@ export type { JobMetrics, OperatorMetrics, ChannelMetrics, WorkerMetrics } from 
 export type { JobStatus } from './runtime/job-machine.ts';
 export { ManualClock, systemClock, type Clock, type Timer } from './util/clock.ts';
 export { WeirError, type ErrorCode } from './errors.ts';
+export type { CompletedCheckpoint, CheckpointSummary, OperatorCheckpoint, SubtaskState, StageSnapshot, SplitCounterState } from './checkpoint/checkpoint.ts';

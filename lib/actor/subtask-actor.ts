@@ -142,6 +142,11 @@ export class SubtaskActor implements Schedulable {
     setup.board.set(ACTOR.capacity, setup.gate.channels.reduce((n, c) => n + c.capacity, 0));
   }
 
+  /** True for a source subtask. */
+  get source(): boolean {
+    return this.#source !== undefined;
+  }
+
   get status(): ActorStatus {
     return this.#lifecycle.getSnapshot().value as ActorStatus;
   }
@@ -366,7 +371,7 @@ export class SubtaskActor implements Schedulable {
     this.#cutting.delete(id);
     const { chain, index } = this.#setup;
     const bytes = JSON.stringify(cut.states).length;
-    this.#setup.onCheckpoint?.({ chain: chain.id, index, name: this.name, states: cut.states, alignmentMs: cut.alignmentMs, bytes });
+    this.#setup.onCheckpoint?.({ checkpointId: id, slot: this.slot, chain: chain.id, index, name: this.name, states: cut.states, alignmentMs: cut.alignmentMs, bytes });
   }
 
   /**

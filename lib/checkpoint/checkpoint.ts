@@ -48,6 +48,9 @@ export interface SplitCounterState {
 
 /** What one actor reported for a checkpoint: its operators' states, and how long it aligned. */
 export interface ActorSnapshot {
+  readonly checkpointId: number;
+  /** The actor's place among its worker's actors. */
+  readonly slot: number;
   /** The chain's index in the plan, and the subtask. */
   readonly chain: number;
   readonly index: number;
