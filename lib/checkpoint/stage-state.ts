@@ -19,9 +19,13 @@ export interface StageState {
   readonly maxParallelism: number;
 }
 
-/** The stage's state now, as plain data; undefined for a stage without any (a timestamp assigner). */
+/**
+ * The stage's state now, as plain data; undefined for a stage without any (a timestamp assigner, an
+ * operator that is neither keyed nor has a `snapshot()` hook): removing it from the job later does
+ * not stop a restore.
+ */
 export function snapshotStage({ link, node, keyed, maxParallelism }: StageState): StageSnapshot | undefined {
-  if (link.kind !== 'operator') return undefined;
+  if (link.kind !== 'operator' || (!link.keyed && !link.operator.snapshot)) return undefined;
   const out: StageSnapshot = { watermark: encodeTime(link.watermark.watermark) };
   if (link.keyed) {
     out.keyed = keyed.snapshot(`${node}/`);

@@ -85,7 +85,14 @@ export class Coordinator {
       timeoutMs: options.checkpointTimeoutMs,
       retained: options.checkpointsRetained,
       splitCounters: this.#splitCounters,
-      collect: (id) => this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.checkpoint(id)))),
+      // Complete once every actor cut its state and every record before the barrier reached the collect sinks' consumers here.
+      collect: async (id) => {
+        const [snapshots] = await Promise.all([
+          this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.checkpoint(id)))),
+          this.#calls.call(Promise.all([...this.#outputs.values()].map((o) => o.barrier(id)))),
+        ]);
+        return snapshots;
+      },
       abort: (id) => {
         for (const { api } of this.#hosts) this.#calls.call(api.abortCheckpoint(id)).catch(() => {});
       },
