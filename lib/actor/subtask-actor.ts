@@ -17,6 +17,7 @@ import { SourceDriver } from './source-driver.ts';
 import { WakeUps } from './wake-ups.ts';
 import { operatorKey, type ActorSnapshot, type CompletedCheckpoint, type SubtaskState } from '../checkpoint/checkpoint.ts';
 import { restoreStage, snapshotStage } from '../checkpoint/stage-state.ts';
+import { BarrierAligner, type Aligned } from '../checkpoint/barrier-aligner.ts';
 import { systemClock } from '../util/clock.ts';
 import { keyGroupRange } from '../state/key-groups.ts';
 import type { ChainLink } from './chain.ts';
@@ -108,10 +109,8 @@ export class SubtaskActor implements Schedulable {
   readonly #inject: number[] = [];
   /** The last checkpoint this source injected a barrier for (logged with the splits it claims). */
   #injected = 0;
-  /** When the first barrier of the checkpoint being aligned arrived (system clock), if aligning. */
-  #aligningSince: number | undefined;
-  /** The checkpoint being aligned (barriers come in order on every channel: one at a time). */
-  #aligning = 0;
+  /** Holds the channels whose barrier came until it came on every channel (timed on the system clock, as steps are). */
+  readonly #aligner: BarrierAligner;
   /** Checkpoints whose barrier is on its way through the chain. */
   readonly #cutting = new Map<number, Cutting>();
 
@@ -139,6 +138,7 @@ export class SubtaskActor implements Schedulable {
     this.#wake = new WakeUps(setup.clock, () => setup.scheduler.schedule(this));
     for (const channel of setup.gate.channels) channel.onMessage = () => setup.scheduler.schedule(this);
     this.#releases = setup.gate.channels.map((channel) => () => channel.release());
+    this.#aligner = new BarrierAligner(setup.gate, () => systemClock.now());
     setup.board.set(ACTOR.capacity, setup.gate.channels.reduce((n, c) => n + c.capacity, 0));
   }
 
@@ -317,8 +317,8 @@ export class SubtaskActor implements Schedulable {
         this.#barrier(i, message.checkpointId);
         break;
     }
-    // A channel that ended counts as aligned: the barrier may be complete now.
-    if (message.type === 'end' && this.#aligningSince !== undefined && gate.aligned) this.#aligned();
+    // A channel that ended counts as arrived: the barrier may be aligned now.
+    if (message.type === 'end' && this.#aligner.aligning) this.#aligned(this.#aligner.ended());
   }
 
   /**
@@ -327,17 +327,11 @@ export class SubtaskActor implements Schedulable {
    * barrier enters the chain, each stage cuts its state as it passes, and the channels go on.
    */
   #barrier(i: number, id: number): void {
-    const gate = this.#setup.gate;
-    this.#aligningSince ??= systemClock.now();
-    this.#aligning = id;
-    if (gate.block(i)) this.#aligned();
+    this.#aligned(this.#aligner.barrier(i, id));
   }
 
-  #aligned(): void {
-    const alignmentMs = systemClock.now() - this.#aligningSince!;
-    this.#aligningSince = undefined;
-    this.#setup.gate.unblockAll();
-    this.#startCut(this.#aligning, alignmentMs, []);
+  #aligned(aligned: Aligned | undefined): void {
+    if (aligned) this.#startCut(aligned.checkpointId, aligned.alignmentMs, []);
   }
 
   /** A source's barriers: its reader's offset is cut now, before it reads on. */
