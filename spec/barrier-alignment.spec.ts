@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BarrierAligner } from '../lib/checkpoint/barrier-aligner.ts';
+import { BarrierAligner } from '../lib/channel/barrier-aligner.ts';
 import { InputGate } from '../lib/channel/input-gate.ts';
 import { LocalChannel } from '../lib/channel/local-channel.ts';
 import type { RecordBatch, StreamMessage } from '../lib/protocol/messages.ts';

@@ -1,4 +1,4 @@
-import type { InputGate } from '../channel/input-gate.ts';
+import type { InputGate } from './input-gate.ts';
 
 /** A checkpoint whose barrier came on every input channel. */
 export interface Aligned {

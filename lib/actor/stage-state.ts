@@ -1,8 +1,8 @@
 import { errors, userError, type SubtaskLocation } from '../errors.ts';
-import type { ChainLink } from '../actor/chain.ts';
+import type { ChainLink } from './chain.ts';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import { decodeTime, encodeTime } from '../state/keyed-state-snapshot.ts';
-import type { StageSnapshot } from './checkpoint.ts';
+import type { StageSnapshot } from '../checkpoint/checkpoint.ts';
 
 /**
  * The state of one stage of a chain, cut and put back in one place: keyed state (the operator's
