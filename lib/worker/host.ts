@@ -144,14 +144,15 @@ export class Host implements HostApi {
         cut.fail = reject;
       });
     }
-    this.#cuts.delete(id);
-    this.#abandoned.add(id);
+    this.abortCheckpoint(id);
     return cut.snapshots;
   }
 
   abortCheckpoint(id: number): void {
     this.#cuts.delete(id);
     this.#abandoned.add(id);
+    // Only recent ids can still have snapshots on their way: the oldest are forgotten.
+    if (this.#abandoned.size > 1024) for (const old of this.#abandoned) if (this.#abandoned.delete(old) && this.#abandoned.size <= 512) break;
   }
 
   #cut(id: number): Cut {
