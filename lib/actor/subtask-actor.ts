@@ -62,6 +62,15 @@ export interface ActorSetup {
   readonly onCheckpoint?: (snapshot: ActorSnapshot) => void;
 }
 
+/** The size of a snapshot as JSON; 0 for one JSON cannot write (a bigint in an operator's own snapshot): it is still taken. */
+const jsonSize = (value: unknown): number => {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    return 0;
+  }
+};
+
 /** A checkpoint the actor is cutting: its states so far, stage by stage as the barrier passes. */
 interface Cutting {
   readonly alignmentMs: number;
@@ -364,7 +373,7 @@ export class SubtaskActor implements Schedulable {
     if (!cut) return;
     this.#cutting.delete(id);
     const { chain, index } = this.#setup;
-    const bytes = JSON.stringify(cut.states).length;
+    const bytes = jsonSize(cut.states);
     this.#setup.onCheckpoint?.({ checkpointId: id, slot: this.slot, chain: chain.id, index, name: this.name, states: cut.states, alignmentMs: cut.alignmentMs, bytes });
   }
 

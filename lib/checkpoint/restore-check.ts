@@ -29,8 +29,17 @@ export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint
     if (saved.subtasks.some((s) => s !== undefined && (s.kind === 'source') !== isSource)) {
       throw errors.checkpointMismatch(job, `"${saved.name}" (${key}) is ${isSource ? 'a source here but an operator' : 'an operator here but a source'} in the checkpoint`);
     }
-    if (!isSource) continue;
     const chain = plan.chains.find((c) => c.links.some((l) => l.node === node.id))!;
+    if (!isSource) {
+      const own = saved.subtasks.some((s) => s?.kind === 'stage' && s.stage.operator !== undefined);
+      if (own && chain.parallelism !== saved.parallelism) {
+        throw errors.checkpointMismatch(
+          job,
+          `operator "${displayName(node)}" keeps state of its own (snapshot()), which cannot be split from parallelism ${saved.parallelism} to ${chain.parallelism}; run it at parallelism ${saved.parallelism}`,
+        );
+      }
+      continue;
+    }
     if (chain.parallelism !== saved.parallelism) {
       throw errors.checkpointMismatch(
         job,

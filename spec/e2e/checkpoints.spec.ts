@@ -45,13 +45,14 @@ const recordsArb = fc
   });
 
 /** Steps the job's clock until it finished; resolves with both outputs. */
-async function runToEnd(h: JobHandle, clock: ManualClock): Promise<{ summaries: Summary[]; windows: WindowResult[] }> {
+async function runToEnd(h: JobHandle, clock: ManualClock): Promise<{ summaries: Summary[]; windows: WindowResult[]; counted: number }> {
   const summaries = h.collected<Summary>('summaries');
   const windows = h.collected<WindowResult>('windows');
+  const counts = h.collected<number>('counts');
   let finished = false;
   h.done.then(() => (finished = true), () => (finished = true));
   await advanceUntil(clock, () => finished, 'the job finished');
-  return { summaries: await summaries, windows: await windows };
+  return { summaries: await summaries, windows: await windows, counted: (await counts).reduce((a, b) => a + b, 0) };
 }
 
 const Checkpoints = suite('checkpoints in running jobs');
@@ -74,6 +75,7 @@ Checkpoints('a job checkpointed while paused at a random record and restored at 
         const first = await runtime.run(fixture('checkpointed'), { parallelism: before, workers: before, clock, batchSize: 4, watermarkIntervalMs: 50, params: { ...base, pauseAt, keyedParallelism: before } satisfies Params });
         const firstWindows = first.collected<WindowResult>('windows');
         const firstSummaries = first.collected<Summary>('summaries');
+        const firstCounts = first.collected<number>('counts');
         // Some event time passes (periodic watermarks fire windows and timers), then the checkpoint.
         for (let s = 0; s < steps; s++) {
           clock.advance(50);
@@ -85,6 +87,7 @@ Checkpoints('a job checkpointed while paused at a random record and restored at 
         // Nothing moves the clock now: the first run's output is what came before the barrier.
         await first.cancel();
         assert.equal(await firstSummaries, [], 'summaries come at the end only');
+        assert.equal(await firstCounts, [], 'counts come at the end only');
         const earlier = await firstWindows;
         if (earlier.length > 0) firedBefore++;
         // The checkpoint is plain data: it survives a trip through JSON.
@@ -95,6 +98,7 @@ Checkpoints('a job checkpointed while paused at a random record and restored at 
         const want = expected(records);
         assertSameMultiset(rest.summaries, want.summaries, 'final keyed state');
         assertSameMultiset([...earlier, ...rest.windows], want.windows, 'windows before the checkpoint and after the restore');
+        assert.is(rest.counted, records.length, "the counter's own snapshot restored: every record counted once");
       },
     ),
     { numRuns: 12 },
@@ -122,6 +126,7 @@ Checkpoints('checkpoints taken every few milliseconds do not change results, at 
       const want = expected(records);
       assertSameMultiset(got.summaries, want.summaries, 'final keyed state');
       assertSameMultiset(got.windows, want.windows, 'windows');
+      assert.is(got.counted, records.length, 'every record counted once');
       for (let i = 1; i < completed.length; i++) assert.ok(completed[i]! > completed[i - 1]!, 'checkpoints complete in order');
     }),
     { numRuns: 10 },
@@ -146,7 +151,10 @@ Checkpoints('a completed checkpoint is reported: event, metrics, retained ones',
   assert.ok(last.bytes > 0, 'bytes counted');
   assert.ok(Object.keys(last.alignmentMs).length >= 3, `alignment per actor: ${JSON.stringify(last.alignmentMs)}`);
   const operators = Object.keys(taken[2]!.operators).sort();
-  assert.equal(operators, ['uid:records', 'uid:summary', 'uid:windows'].sort());
+  assert.equal(operators, ['uid:counter', 'uid:records', 'uid:summary', 'uid:windows'].sort(), 'operators with state: no assigner, no sink');
+  const counter = taken[2]!.operators['uid:counter']!.subtasks;
+  assert.is(counter.length, 1);
+  assert.ok(counter[0]!.kind === 'stage' && typeof counter[0]!.stage.operator === 'number', `the counter's own snapshot: ${JSON.stringify(counter)}`);
   assert.is(taken[2]!.operators['uid:summary']!.subtasks.length, 2);
   await h.cancel();
 });
@@ -191,6 +199,10 @@ Checkpoints('a checkpoint that does not fit the job is refused before anything r
   await assertRejects(runtime.run(fixture('checkpointed'), { workers: 1, clock, restoreFrom: extra, params }), /operator "gone" \(uid:gone\) has state in the checkpoint, but this job has no such operator/);
   await assertRejects(runtime.run(fixture('checkpointed'), { workers: 2, clock, restoreFrom: checkpoint, params: { ...params, sourceParallelism: 2 } }), /source "records" read at parallelism 1/);
   await assertRejects(runtime.run(fixture('checkpointed'), { workers: 1, clock, maxParallelism: 64, restoreFrom: checkpoint, params }), /split into 128 key groups, this run into 64/);
+  await assertRejects(
+    runtime.run(fixture('checkpointed'), { workers: 2, clock, restoreFrom: checkpoint, params: { ...params, counterParallelism: 2 } }),
+    /operator "counter" keeps state of its own \(snapshot\(\)\), which cannot be split from parallelism 1 to 2/,
+  );
 });
 
 Checkpoints.after(() => runtime.close());
