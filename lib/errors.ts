@@ -139,6 +139,9 @@ export const errors = {
   checkpointAbandoned: (job: string, id: number, reason: string) =>
     new WeirError('WEIR_E_CHECKPOINT', `Job "${job}": checkpoint ${id} was abandoned: ${reason}.`, { job }),
 
+  checkpointRefused: (job: string, status: string) =>
+    new WeirError('WEIR_E_CHECKPOINT', `Job "${job}" is ${status}: no checkpoint is taken; checkpoints are taken while a job runs.`, { job }),
+
   checkpointMismatch: (job: string, problem: string) =>
     new WeirError('WEIR_E_CHECKPOINT', `Job "${job}" cannot be restored from this checkpoint: ${problem}.`, { job }),
 

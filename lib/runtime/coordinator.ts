@@ -103,7 +103,7 @@ export class Coordinator {
 
   /** Takes a checkpoint now (see `JobHandle.checkpoint`). */
   checkpoint(): Promise<CompletedCheckpoint> {
-    if (this.status !== 'running') return Promise.reject(errors.checkpointAbandoned(this.graph.job, 0, `the job is ${this.status}, checkpoints are taken while it runs`));
+    if (this.status !== 'running') return Promise.reject(errors.checkpointRefused(this.graph.job, this.status));
     return this.#checkpoints.trigger();
   }
 

@@ -207,7 +207,7 @@ Checkpoints('a checkpoint not complete within checkpointTimeoutMs is abandoned, 
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(abandoned, [1]);
   await h.cancel();
-  await assertRejects(h.checkpoint(), /the job is cancelled/);
+  await assertRejects(h.checkpoint(), /Job "checkpointed" is cancelled: no checkpoint is taken/);
 });
 
 async function assertRejects(promise: Promise<unknown>, message: RegExp): Promise<void> {
