@@ -79,7 +79,9 @@ export type ErrorCode =
   /** An output read a second time: each output has one consumer. */
   | 'WEIR_E_OUTPUT_CONSUMED'
   /** A broken invariant inside weir: a bug to report, never the user's doing. */
-  | 'WEIR_E_INTERNAL';
+  | 'WEIR_E_INTERNAL'
+  /** A checkpoint was abandoned (timed out, a subtask finished or failed first), or cannot be restored into this job. */
+  | 'WEIR_E_CHECKPOINT';
 
 /** Where a record was being processed when a user function failed. */
 export interface SubtaskLocation {
@@ -134,6 +136,15 @@ export const causeMessage = (cause: unknown): string => (cause instanceof Error 
 
 /** The table of error factories. */
 export const errors = {
+  checkpointAbandoned: (job: string, id: number, reason: string) =>
+    new WeirError('WEIR_E_CHECKPOINT', `Job "${job}": checkpoint ${id} was abandoned: ${reason}.`, { job }),
+
+  checkpointRefused: (job: string, status: string) =>
+    new WeirError('WEIR_E_CHECKPOINT', `Job "${job}" is ${status}: no checkpoint is taken; checkpoints are taken while a job runs.`, { job }),
+
+  checkpointMismatch: (job: string, problem: string) =>
+    new WeirError('WEIR_E_CHECKPOINT', `Job "${job}" cannot be restored from this checkpoint: ${problem}.`, { job }),
+
   invalidOption: (option: string, value: unknown, allowed: string) =>
     new WeirError('WEIR_E_OPTION', `Invalid option "${option}": got ${describeValue(value)}; allowed: ${allowed}.`),
 

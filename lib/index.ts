@@ -71,3 +71,4 @@ export type { DistinctOptions, SetOperationOptions } from './api/set-operations.
 export type { JoinFunction, JoinInfo, CoGroupFunction } from '../actors/window-join.ts';
 export type { IntervalJoinFunction, IntervalJoinContext } from '../actors/interval-join.ts';
 export type { TimeWindowAssigner } from '../actors/two-sided-window.ts';
+export type { CompletedCheckpoint, CheckpointSummary, OperatorCheckpoint, SubtaskState, StageSnapshot, SplitCounterState } from './checkpoint/checkpoint.ts';

@@ -64,6 +64,10 @@ Resolve('keeps valid values as given', () => {
     workerMemoryMb: 64,
     clock,
     params: { a: [1, 'x', null, true, { b: 2.5 }] },
+    checkpointIntervalMs: 1000,
+    checkpointTimeoutMs: 5000,
+    checkpointsRetained: 3,
+    restoreFrom: { format: 'weir-checkpoint', version: 1, job: 'j', id: 1, triggeredAt: 0, completedAt: 0, maxParallelism: 64, operators: {}, splits: {}, summary: { id: 1, durationMs: 0, bytes: 0, alignmentMs: {} } } as const,
   };
   assert.equal({ ...resolveOptions(given) }, given, 'expected every valid option to be kept');
 });

@@ -5,7 +5,7 @@ import type { ControlMessage } from '../protocol/messages.ts';
 import type { Clock } from '../util/clock.ts';
 import { operatorBody, type OperatorLink } from './operator-stage.ts';
 import { PendingInput, type RecordTime } from './pending-input.ts';
-import { Stage, type StageBody } from './stage.ts';
+import { Stage, type Downstream, type StageBody } from './stage.ts';
 import { assignerBody, type AssignerLink } from './timestamp-assigner.ts';
 
 /** One stage of a chain: an operator, or the assigner of `withTimestamps`. */
@@ -21,6 +21,30 @@ export interface ChainSetup {
   readonly input: SubtaskLocation;
   readonly time: RecordTime;
   readonly clock: Clock;
+  /**
+   * A checkpoint barrier reached link `position`, after everything before it passed that link: the
+   * actor cuts the link's state there (see checkpoint/stage-state.ts). The barrier then moves on.
+   */
+  readonly onBarrier?: (position: number, checkpointId: number) => void;
+}
+
+/**
+ * A stage's body that cuts its state when a barrier comes (every body passes barriers on; an
+ * assigner passes no other upstream signal but the end). Only signals go through it, never records.
+ */
+function withBarriers(body: StageBody, next: Downstream, cut: (checkpointId: number) => void): StageBody {
+  return {
+    process: body.process,
+    collect: body.collect,
+    handle(signal) {
+      if (signal.type !== 'barrier') return body.handle(signal);
+      cut(signal.checkpointId);
+      next.signal(signal);
+      return true;
+    },
+    ...(body.processingTime ? { processingTime: (now: number) => body.processingTime!(now) } : {}),
+    ...(body.nextProcessingTime ? { nextProcessingTime: () => body.nextProcessingTime!() } : {}),
+  };
 }
 
 /**
@@ -63,7 +87,10 @@ export class Chain {
     for (let i = links.length - 1; i >= 0; i--) {
       const link = links[i]!;
       const next = stages[0]!;
-      const body = link.kind === 'assigner' ? assignerBody(link, next, time, clock) : operatorBody(link, next, flow, time);
+      const made = link.kind === 'assigner' ? assignerBody(link, next, time, clock) : operatorBody(link, next, flow, time);
+      const { onBarrier } = setup;
+      const position = i;
+      const body = onBarrier ? withBarriers(made, next, (id) => onBarrier(position, id)) : made;
       stages.unshift(new Stage(body, new PendingInput(time), flow, time, i === 0 ? setup.input : links[i - 1]!.at));
     }
     this.#stages = stages;

@@ -7,6 +7,7 @@ import type { ChainPlan } from '../plan/physical-plan.ts';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import { OperatorStore } from '../state/operator-state-store.ts';
 import { TimerQueue } from '../state/timer-queue.ts';
+import { claimSplit } from '../checkpoint/split-claims.ts';
 import type { Clock } from '../util/clock.ts';
 import type { ChainLink } from './chain.ts';
 import { keyedOperatorContext, operatorContext, type ContextBase } from './operator-context.ts';
@@ -26,6 +27,8 @@ export interface LinkSetup {
   readonly clock: Clock;
   /** The shared split counter of each source node, by node id. */
   readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
+  /** The last checkpoint whose barrier this subtask injected (0: none): logged with each split it claims. */
+  readonly checkpointEpoch?: () => number;
   /** The route of a side output of the chain's last operator, if the tag has a consumer. */
   readonly side: (tag: string) => ((record: unknown) => void) | undefined;
   readonly wakeAt: (time: number) => void;
@@ -67,9 +70,10 @@ export function openLinks(setup: LinkSetup): Links {
 }
 
 function openSource(setup: LinkSetup, node: number, source: Source<unknown>, at: SubtaskLocation): SourceReader<unknown> {
-  const counter = new Int32Array(setup.splitCounters[node]!);
+  const counter = setup.splitCounters[node]!;
+  const epoch = setup.checkpointEpoch ?? (() => 0);
   try {
-    return source.open({ subtaskIndex: setup.at.subtaskIndex, parallelism: setup.at.parallelism, nextSplit: () => Atomics.add(counter, 0, 1) });
+    return source.open({ subtaskIndex: setup.at.subtaskIndex, parallelism: setup.at.parallelism, nextSplit: () => claimSplit(counter, epoch()) });
   } catch (cause) {
     throw userError(cause, { ...at, while: 'opening' });
   }

@@ -3,6 +3,7 @@ import type { Collector } from '../operator/operator.ts';
 import type { SourceReader } from '../operator/source.ts';
 import type { Flow } from '../channel/channel-writer.ts';
 import { specialize } from '../util/specialize.ts';
+import type { JsonValue } from '../util/json.ts';
 
 /** Counts what a source emits on the way into its chain; copied per actor (see specialize). */
 const countThenCollect =
@@ -28,7 +29,7 @@ export class SourceDriver {
   constructor(
     private readonly reader: SourceReader<unknown>,
     /** The source operator, blamed when its reader throws. */
-    private readonly at: SubtaskLocation,
+    readonly at: SubtaskLocation,
     head: Collector<unknown>,
     counts: { recordsIn: number },
     /** Records per `read` call, as the outputs see them now. */
@@ -65,6 +66,15 @@ export class SourceDriver {
       }
     }
     return true;
+  }
+
+  /** Where the reader is: what a checkpoint stores for it. */
+  offset(): JsonValue {
+    try {
+      return this.reader.offset();
+    } catch (cause) {
+      throw userError(cause, { ...this.at, while: 'telling its offset' });
+    }
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { xstate } from '../util/packages.ts';
 import type { InputGate } from '../channel/input-gate.ts';
 import { InputWatermarks } from '../channel/input-watermarks.ts';
-import type { SubtaskLocation } from '../errors.ts';
+import { userError, type SubtaskLocation } from '../errors.ts';
 import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { ACTOR, CHANNEL, STATUSES, type ActorBoard } from '../metrics/board.ts';
 import type { ChainPlan } from '../plan/physical-plan.ts';
@@ -15,6 +15,13 @@ import type { RecordTime } from './pending-input.ts';
 import type { Schedulable, Scheduler } from './scheduler.ts';
 import { SourceDriver } from './source-driver.ts';
 import { WakeUps } from './wake-ups.ts';
+import { operatorKey, type ActorSnapshot, type CompletedCheckpoint, type SubtaskState } from '../checkpoint/checkpoint.ts';
+import { restoreStage, snapshotStage } from './stage-state.ts';
+import { BarrierAligner, type Aligned } from '../channel/barrier-aligner.ts';
+import { systemClock } from '../util/clock.ts';
+import { keyGroupRange } from '../state/key-groups.ts';
+import type { ChainLink } from './chain.ts';
+import type { SourceReader } from '../operator/source.ts';
 
 export interface ActorSetup {
   /** The actor's place among its worker's actors (and on the worker's metrics board). */
@@ -49,6 +56,25 @@ export interface ActorSetup {
   readonly board: ActorBoard;
   /** Called once, when the actor reaches finished or failed. */
   readonly onDone: (actor: SubtaskActor, error?: Error) => void;
+  /** The checkpoint to start from: each stage takes its share, the source seeks to its offset. */
+  readonly restore?: CompletedCheckpoint;
+  /** The actor's snapshot for a checkpoint, once the barrier passed its whole chain. */
+  readonly onCheckpoint?: (snapshot: ActorSnapshot) => void;
+}
+
+/** The size of a snapshot as JSON; 0 for one JSON cannot write (a bigint in an operator's own snapshot): it is still taken. */
+const jsonSize = (value: unknown): number => {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    return 0;
+  }
+};
+
+/** A checkpoint the actor is cutting: its states so far, stage by stage as the barrier passes. */
+interface Cutting {
+  readonly alignmentMs: number;
+  readonly states: { key: string; node: number; name: string; state: SubtaskState }[];
 }
 
 /**
@@ -86,6 +112,16 @@ export class SubtaskActor implements Schedulable {
   readonly #releases: (() => void)[];
   /** Per input channel: the input of the head operator it feeds. */
   readonly #inputOf: readonly (0 | 1)[];
+  /** The chain's stages (not the source) with their plan's nodes, for snapshots. */
+  #links: { link: ChainLink; node: number }[] = [];
+  /** Barriers a source was asked to inject, injected at its next step. */
+  readonly #inject: number[] = [];
+  /** The last checkpoint this source injected a barrier for (logged with the splits it claims). */
+  #injected = 0;
+  /** Holds the channels whose barrier came until it came on every channel (timed on the system clock, as steps are). */
+  readonly #aligner: BarrierAligner;
+  /** Checkpoints whose barrier is on its way through the chain. */
+  readonly #cutting = new Map<number, Cutting>();
 
   constructor(setup: ActorSetup) {
     this.#setup = setup;
@@ -111,7 +147,13 @@ export class SubtaskActor implements Schedulable {
     this.#wake = new WakeUps(setup.clock, () => setup.scheduler.schedule(this));
     for (const channel of setup.gate.channels) channel.onMessage = () => setup.scheduler.schedule(this);
     this.#releases = setup.gate.channels.map((channel) => () => channel.release());
+    this.#aligner = new BarrierAligner(setup.gate, () => systemClock.now());
     setup.board.set(ACTOR.capacity, setup.gate.channels.reduce((n, c) => n + c.capacity, 0));
+  }
+
+  /** True for a source subtask. */
+  get source(): boolean {
+    return this.#source !== undefined;
   }
 
   get status(): ActorStatus {
@@ -133,17 +175,25 @@ export class SubtaskActor implements Schedulable {
         time: this.#time,
         clock: this.#setup.clock,
         splitCounters: this.#setup.splitCounters,
+        checkpointEpoch: () => this.#injected,
         side: (tag) => outputs.side(tag),
         wakeAt: (time) => this.#wake.at(time),
         late: () => void this.#lateRecords++,
       });
+      const nodes = chain.links.map((l) => l.node).filter((node) => graph.node(node).kind !== 'source');
+      this.#links = links.map((link, i) => ({ link, node: nodes[i]! }));
       this.#chain = new Chain(links, {
         outputs,
-        onSignal: (signal) => outputs.control(signal),
+        onSignal: (signal) => {
+          outputs.control(signal);
+          if (signal.type === 'barrier') this.#acknowledge(signal.checkpointId);
+        },
         input: source?.at ?? links[0]!.at,
         time: this.#time,
         clock: this.#setup.clock,
+        onBarrier: (position, id) => this.#cutStage(position, id),
       });
+      if (this.#setup.restore) this.#restore(this.#setup.restore, source);
       if (source) {
         const { writers } = outputs;
         const batchSize = this.#setup.batchSize;
@@ -156,6 +206,9 @@ export class SubtaskActor implements Schedulable {
       }
       // Watermarks are asked for, and expired state reclaimed, every interval of processing time.
       if (assigns || this.#keyed.expires) this.#wake.every(this.#setup.watermarkIntervalMs);
+      // Restored processing-time timers wake the actor when due.
+      const nextTimer = this.#chain.nextProcessingTime();
+      if (nextTimer !== undefined) this.#wake.at(nextTimer);
       this.#lifecycle.send({ type: 'OPENED' });
     } catch (error) {
       this.#fail(error as Error);
@@ -183,6 +236,7 @@ export class SubtaskActor implements Schedulable {
     if ((status !== 'running' && status !== 'finishing') || this.#outputs.flow.stalled !== 0) return false;
     if (this.#chain.pending || this.#wake.due) return true;
     if (status === 'finishing') return false;
+    if (this.#inject.length > 0) return true;
     return this.#source ? !this.#source.exhausted : this.#setup.gate.hasInput();
   }
 
@@ -191,6 +245,7 @@ export class SubtaskActor implements Schedulable {
     if (status !== 'running' && status !== 'finishing') return;
     try {
       if (this.#chain.resume() && this.#processingTime() && status === 'running') {
+        if (this.#inject.length > 0) this.#injectBarriers();
         if (this.#source) this.#readSource();
         else this.#takeInput();
       }
@@ -268,9 +323,91 @@ export class SubtaskActor implements Schedulable {
         break;
       }
       case 'barrier':
-        // Nothing emits barriers yet: checkpoints build on this protocol. Their slot keeps them
-        // ordered with the data and costs credit like a batch.
+        this.#barrier(i, message.checkpointId);
         break;
+    }
+    // A channel that ended counts as arrived: the barrier may be aligned now.
+    if (message.type === 'end' && this.#aligner.aligning) this.#aligned(this.#aligner.ended());
+  }
+
+  /**
+   * Checkpoint `id`'s barrier arrived on channel `i`. With several inputs, the channel is held (what
+   * follows it waits, keeping its credit) until the barrier has come on every channel; then the
+   * barrier enters the chain, each stage cuts its state as it passes, and the channels go on.
+   */
+  #barrier(i: number, id: number): void {
+    this.#aligned(this.#aligner.barrier(i, id));
+  }
+
+  #aligned(aligned: Aligned | undefined): void {
+    if (aligned) this.#startCut(aligned.checkpointId, aligned.alignmentMs, []);
+  }
+
+  /** A source's barriers: its reader's offset is cut now, before it reads on. */
+  #injectBarriers(): void {
+    const source = this.#source!;
+    for (const id of this.#inject.splice(0)) {
+      this.#injected = id;
+      const node = this.#setup.chain.links[0]!.node;
+      const n = this.#setup.graph.node(node);
+      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: source.offset() } }]);
+    }
+  }
+
+  #startCut(id: number, alignmentMs: number, states: Cutting['states']): void {
+    this.#cutting.set(id, { alignmentMs, states });
+    this.#chain.head.signal({ type: 'barrier', checkpointId: id });
+  }
+
+  #cutStage(position: number, id: number): void {
+    const cut = this.#cutting.get(id);
+    const { link, node } = this.#links[position]!;
+    const stage = snapshotStage({ link, node, keyed: this.#keyed, maxParallelism: this.#setup.maxParallelism });
+    if (!cut || !stage) return;
+    cut.states.push({ key: operatorKey(this.#setup.graph.node(node)), node, name: link.at.operator, state: { kind: 'stage', stage } });
+  }
+
+  /** The barrier passed the chain and left on every output: the snapshot goes to the coordinator. */
+  #acknowledge(id: number): void {
+    const cut = this.#cutting.get(id);
+    if (!cut) return;
+    this.#cutting.delete(id);
+    const { chain, index } = this.#setup;
+    const bytes = jsonSize(cut.states);
+    this.#setup.onCheckpoint?.({ checkpointId: id, slot: this.slot, chain: chain.id, index, name: this.name, states: cut.states, alignmentMs: cut.alignmentMs, bytes });
+  }
+
+  /**
+   * Asks a source subtask to inject checkpoint `id`'s barrier at its next step (after the
+   * processing-time work that came due, before it reads on). False if it no longer reads.
+   */
+  injectBarrier(id: number): boolean {
+    if (!this.#source || this.status !== 'running' || this.#source.exhausted) return false;
+    this.#inject.push(id);
+    this.#setup.scheduler.schedule(this);
+    return true;
+  }
+
+  /** Puts back this subtask's share of `checkpoint`: each stage's state, the source's position. */
+  #restore(checkpoint: CompletedCheckpoint, source: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation } | undefined): void {
+    const { graph, chain, index, maxParallelism } = this.#setup;
+    const { start, end } = keyGroupRange(index, chain.parallelism, maxParallelism);
+    const owns = (g: number) => g >= start && g < end;
+    if (source) {
+      const saved = checkpoint.operators[operatorKey(graph.node(chain.links[0]!.node))]?.subtasks[index];
+      if (saved?.kind === 'source') {
+        try {
+          source.reader.seek(saved.offset);
+        } catch (cause) {
+          throw userError(cause, { ...source.at, while: 'seeking to its checkpointed offset' });
+        }
+      }
+    }
+    for (const { link, node } of this.#links) {
+      const saved = checkpoint.operators[operatorKey(graph.node(node))];
+      if (!saved) continue;
+      const from = saved.subtasks.map((s) => (s.kind === 'stage' ? s.stage : undefined));
+      restoreStage({ link, node, keyed: this.#keyed, maxParallelism }, from, link.at, owns);
     }
   }
 

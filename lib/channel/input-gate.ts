@@ -7,20 +7,24 @@ import type { InputChannel } from './channel.ts';
  */
 export class InputGate {
   readonly #ended: boolean[];
+  /** Channels held while a checkpoint's barriers are aligned: what they hold waits. */
+  readonly #blocked: boolean[];
+  #blockedCount = 0;
   #open: number;
   #cursor = 0;
 
   constructor(readonly channels: readonly InputChannel[]) {
     this.#ended = channels.map(() => false);
+    this.#blocked = channels.map(() => false);
     this.#open = channels.length;
   }
 
-  /** Index of the next channel with a message, or -1. */
+  /** Index of the next channel with a message (and not blocked), or -1. */
   next(): number {
     const n = this.channels.length;
     for (let k = 0; k < n; k++) {
       const i = (this.#cursor + k) % n;
-      if (this.channels[i]!.queued > 0) {
+      if (this.channels[i]!.queued > 0 && !this.#blocked[i]) {
         this.#cursor = (i + 1) % n;
         return i;
       }
@@ -29,8 +33,38 @@ export class InputGate {
   }
 
   hasInput(): boolean {
-    for (const channel of this.channels) if (channel.queued > 0) return true;
+    for (let i = 0; i < this.channels.length; i++) if (this.channels[i]!.queued > 0 && !this.#blocked[i]) return true;
     return false;
+  }
+
+  /**
+   * Holds channel `i` (its barrier arrived): `next` skips it, its messages wait in its queue and keep
+   * their credit. Returns true once every channel is held or ended: the barrier is aligned.
+   */
+  block(i: number): boolean {
+    if (!this.#blocked[i]) {
+      this.#blocked[i] = true;
+      this.#blockedCount++;
+    }
+    return this.aligned;
+  }
+
+  /** True while some channel is held. */
+  get blocking(): boolean {
+    return this.#blockedCount > 0;
+  }
+
+  /** True once every channel is held or ended (ended channels have no barrier to wait for). */
+  get aligned(): boolean {
+    let n = 0;
+    for (let i = 0; i < this.channels.length; i++) if (this.#blocked[i] || this.#ended[i]) n++;
+    return n === this.channels.length;
+  }
+
+  /** Lets every held channel go. */
+  unblockAll(): void {
+    this.#blocked.fill(false);
+    this.#blockedCount = 0;
   }
 
   /** Messages waiting across all channels (a backpressure metric). */

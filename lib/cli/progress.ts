@@ -78,7 +78,9 @@ export function progressLine(m: JobMetrics, recordsPerSec: number): string {
     .map((w) => `  │ worker ${w.worker} stuck in ${w.stuck!.operator} ${w.stuck!.subtask} for ${(w.stuck!.forMs / 1000).toFixed(1)}s`)
     .join('');
   const time = eventTimeText(m);
-  return `${(m.elapsedMs / 1000).toFixed(1)}s  ${formatCount(sourceRecords(m))} records  ${formatCount(recordsPerSec)}/s${time ? `  │ ${time}` : ''}  │ ${ops}  │ heap ${mb(heap)}${stuck}`;
+  const c = m.lastCheckpoint;
+  const checkpoint = c ? `  │ checkpoint ${c.id} (${c.durationMs} ms, ${formatCount(c.bytes)} B)` : '';
+  return `${(m.elapsedMs / 1000).toFixed(1)}s  ${formatCount(sourceRecords(m))} records  ${formatCount(recordsPerSec)}/s${time ? `  │ ${time}` : ''}  │ ${ops}  │ heap ${mb(heap)}${checkpoint}${stuck}`;
 }
 
 /**

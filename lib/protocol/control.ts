@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { SerializedError } from './error-wire.ts';
+import type { ActorSnapshot, CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 
 /**
  * The control plane between the coordinator and a worker's host, over comlink: what the coordinator
@@ -34,6 +35,8 @@ export interface DeploySpec {
   readonly board: SharedArrayBuffer;
   /** This worker's end of each channel that crosses threads, by channel id. */
   readonly ports: Readonly<Record<number, MessagePort>>;
+  /** The checkpoint the job starts from: each actor takes its share. */
+  readonly restore?: CompletedCheckpoint;
 }
 
 /** How a host's share of the job ended. */
@@ -50,4 +53,12 @@ export interface HostApi {
   shutdown(): void;
   /** Moves a manual clock to `now` (the job runs on a ManualClock), running what falls due. */
   advanceClock(now: number): void;
+  /**
+   * Checkpoint `id`: the worker's source subtasks inject its barrier; resolves with the snapshots of
+   * every actor of the worker once each has cut its state. Rejects if a subtask can no longer take
+   * part (a source that has stopped reading, an actor that finished before its barrier came).
+   */
+  checkpoint(id: number): Promise<ActorSnapshot[]>;
+  /** The coordinator abandoned checkpoint `id`: snapshots of it, now or later, are dropped. */
+  abortCheckpoint(id: number): void;
 }

@@ -15,6 +15,9 @@ import { jobMachine, type JobStatus } from './job-machine.ts';
 import type { ResolvedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
 import type { HostLease, ThreadPool } from './thread-pool.ts';
+import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
+import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
+import { newSplitCounter } from '../checkpoint/split-claims.ts';
 
 installErrorWire();
 
@@ -29,6 +32,8 @@ export interface CoordinatorEvents {
   finished(metrics: JobMetrics): void;
   failed(error: Error): void;
   cancelled(metrics: JobMetrics): void;
+  checkpoint?(checkpoint: CompletedCheckpoint): void;
+  checkpointAbandoned?(id: number, error: Error): void;
 }
 
 /**
@@ -52,6 +57,9 @@ export class Coordinator {
   /** The release in progress once the job fails, is cancelled or finishes. */
   #teardown: Promise<void> | undefined;
   #unsubscribeClock: () => void = () => {};
+  /** The shared split counter of each source node, by node id (restored from a checkpoint, if any). */
+  readonly #splitCounters: Record<number, SharedArrayBuffer> = {};
+  readonly #checkpoints: CheckpointCoordinator;
 
   constructor(
     readonly moduleUrl: string,
@@ -67,6 +75,41 @@ export class Coordinator {
       const layout = boardLayout(plan, w);
       return { buffer: newBoard(layout), layout };
     });
+    const restore = options.restoreFrom;
+    for (const node of graph.nodes) if (node.kind === 'source') this.#splitCounters[node.id] = newSplitCounter(restore?.splits[operatorKey(node)]);
+    this.#checkpoints = new CheckpointCoordinator({
+      graph,
+      plan,
+      clock,
+      intervalMs: options.checkpointIntervalMs,
+      timeoutMs: options.checkpointTimeoutMs,
+      retained: options.checkpointsRetained,
+      splitCounters: this.#splitCounters,
+      // Complete once every actor cut its state and every record before the barrier reached the collect sinks' consumers here.
+      collect: async (id) => {
+        const [snapshots] = await Promise.all([
+          this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.checkpoint(id)))),
+          this.#calls.call(Promise.all([...this.#outputs.values()].map((o) => o.barrier(id)))),
+        ]);
+        return snapshots;
+      },
+      abort: (id) => {
+        for (const { api } of this.#hosts) this.#calls.call(api.abortCheckpoint(id)).catch(() => {});
+      },
+      onCompleted: (checkpoint) => events.checkpoint?.(checkpoint),
+      onAbandoned: (id, error) => events.checkpointAbandoned?.(id, error),
+    });
+  }
+
+  /** Takes a checkpoint now (see `JobHandle.checkpoint`). */
+  checkpoint(): Promise<CompletedCheckpoint> {
+    if (this.status !== 'running') return Promise.reject(errors.checkpointRefused(this.graph.job, this.status));
+    return this.#checkpoints.trigger();
+  }
+
+  /** The newest completed checkpoints, oldest first. */
+  checkpoints(): CompletedCheckpoint[] {
+    return [...this.#checkpoints.completed];
   }
 
   get status(): JobStatus {
@@ -97,8 +140,7 @@ export class Coordinator {
     // A thread that dies under one of this job's hosts fails this job, and no other.
     this.#leases = this.pool.lease(workers, (w, error) => void this.#fail(errors.workerDied(this.graph.job, w, error)));
     const ports = this.#createPorts();
-    const splitCounters: Record<number, SharedArrayBuffer> = {};
-    for (const node of this.graph.nodes) if (node.kind === 'source') splitCounters[node.id] = new SharedArrayBuffer(4);
+    const splitCounters = this.#splitCounters;
     for (const { control } of this.#leases) {
       this.#hosts.push({
         api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
@@ -126,6 +168,7 @@ export class Coordinator {
               splitCounters,
               board: this.#boards[w]!.buffer,
               ports: ports[w]!,
+              ...(this.options.restoreFrom ? { restore: this.options.restoreFrom } : {}),
             };
             return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never));
           }),
@@ -141,6 +184,7 @@ export class Coordinator {
     // the hosts are still being told to start (records may already flow on the first worker).
     void this.#watch();
     await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.start()))).catch((error: Error) => this.#fail(error));
+    this.#checkpoints.start();
   }
 
   /** Live figures, read from the workers' boards: no message, no wait, even while a worker is stuck. */
@@ -148,7 +192,9 @@ export class Coordinator {
     const now = this.clock.now();
     const figures = this.#boards.map(({ buffer, layout }, w) => readBoard(buffer, layout, w));
     // How long a step has run is measured on the system clock: it is the only clock a worker has.
-    return jobMetrics(this.plan, figures, this.status, (this.#endedAt ?? now) - this.#startedAt, systemClock.now());
+    const metrics = jobMetrics(this.plan, figures, this.status, (this.#endedAt ?? now) - this.#startedAt, systemClock.now());
+    const last = this.#checkpoints.completed.at(-1);
+    return last ? { ...metrics, lastCheckpoint: last.summary } : metrics;
   }
 
   cancel(): Promise<void> {
@@ -213,6 +259,7 @@ export class Coordinator {
    */
   async #release(): Promise<void> {
     this.#endedAt = this.clock.now();
+    this.#checkpoints.stop(`the job is ${this.status}`);
     this.#unsubscribeClock();
     // A job can finish before every host has answered `start` (a tiny job, done on the first worker
     // before the second one's answer came): closing the ports below means those answers never come,

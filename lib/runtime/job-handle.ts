@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Coordinator } from './coordinator.ts';
 import type { JobStatus } from './job-machine.ts';
 import type { JobMetrics } from './job-metrics.ts';
+import type { CheckpointSummary, CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 
 /** How a job ended, when it did not fail. */
 export interface JobResult {
@@ -19,6 +20,10 @@ export interface JobEvents {
   /** The job failed; every thread and port is already released. */
   failed: [error: Error];
   cancelled: [result: JobResult];
+  /** A checkpoint completed: its id, duration, size and each actor's alignment time. */
+  checkpoint: [summary: CheckpointSummary];
+  /** A checkpoint was abandoned (timed out, or a subtask ended or failed first); nothing of it is kept. */
+  checkpointAbandoned: [id: number, error: Error];
 }
 
 /**
@@ -74,6 +79,36 @@ export class JobHandle extends EventEmitter<JobEvents> {
    */
   metrics(): Promise<JobMetrics> {
     return Promise.resolve(this.#coordinator.metrics());
+  }
+
+  /**
+   * Takes a checkpoint now: every source subtask injects a barrier, every actor aligns its inputs
+   * on it, cuts its state and acknowledges. Resolves with the completed checkpoint (plain data, kept
+   * in this process: give it to `run(module, { restoreFrom })`); rejects with WEIR_E_CHECKPOINT if it
+   * is abandoned (`checkpointTimeoutMs`, or a subtask finished or failed first).
+   *
+   * @example
+   * ```ts
+   * const checkpoint = await handle.checkpoint();
+   * await handle.cancel();
+   * const resumed = await run(module, { parallelism: 3, restoreFrom: checkpoint });
+   * ```
+   */
+  checkpoint(): Promise<CompletedCheckpoint> {
+    return this.#coordinator.checkpoint();
+  }
+
+  /**
+   * The newest completed checkpoints (`checkpointsRetained` of them), oldest first.
+   *
+   * @example
+   * ```ts
+   * const latest = handle.checkpoints().at(-1);
+   * if (latest) await run(module, { restoreFrom: latest });
+   * ```
+   */
+  checkpoints(): CompletedCheckpoint[] {
+    return this.#coordinator.checkpoints();
   }
 
   /**

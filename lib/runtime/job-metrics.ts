@@ -1,3 +1,4 @@
+import type { CheckpointSummary } from '../checkpoint/checkpoint.ts';
 import { subtaskName, type PhysicalPlan } from '../plan/physical-plan.ts';
 import type { JobStatus } from './job-machine.ts';
 import type { WorkerFigures } from '../metrics/board.ts';
@@ -80,6 +81,8 @@ export interface JobMetrics {
   operators: OperatorMetrics[];
   channels: ChannelMetrics[];
   workers: WorkerMetrics[];
+  /** The newest completed checkpoint, once there is one. */
+  lastCheckpoint?: CheckpointSummary;
 }
 
 /** How long a step may run before the worker is reported as stuck in it. */

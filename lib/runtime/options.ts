@@ -3,6 +3,7 @@ import { errors } from '../errors.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { findNonJson } from '../util/json.ts';
+import type { CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 
 const MiB = 1024 * 1024;
 
@@ -61,11 +62,28 @@ export interface RunOptions<P = unknown> {
    * measured on it.)
    */
   clock?: Clock;
+  /**
+   * Take a checkpoint every this many milliseconds of the job's clock (see `JobHandle.checkpoint`).
+   * Default: none (checkpoints only on demand).
+   */
+  checkpointIntervalMs?: number;
+  /** A checkpoint not complete after this many milliseconds of the job's clock is abandoned. Default 60000. */
+  checkpointTimeoutMs?: number;
+  /** Completed checkpoints kept in memory (the newest ones, `JobHandle.checkpoints()`). Default 2. */
+  checkpointsRetained?: number;
+  /**
+   * Start from a completed checkpoint (as `handle.checkpoint()` resolved it, or one of
+   * `handle.checkpoints()`), of this job, at any parallelism of its keyed operators: their state
+   * and timers are split by key group; sources seek to their offsets (at the same parallelism).
+   */
+  restoreFrom?: CompletedCheckpoint;
 }
 
-export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'params'>> & {
+export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'params' | 'checkpointIntervalMs' | 'restoreFrom'>> & {
   workerMemoryMb: number | undefined;
   params: unknown;
+  checkpointIntervalMs: number | undefined;
+  restoreFrom: CompletedCheckpoint | undefined;
 };
 
 const wholeNumber = (option: string, value: unknown, min: number, max: number): number => {
@@ -97,6 +115,10 @@ export const JOB_OPTIONS = [
   'checkRecords',
   'params',
   'clock',
+  'checkpointIntervalMs',
+  'checkpointTimeoutMs',
+  'checkpointsRetained',
+  'restoreFrom',
 ] as const satisfies readonly (keyof RunOptions)[];
 
 /** Options of `run()`: a job's, and its threads' memory. */
@@ -159,9 +181,27 @@ export function resolveOptions(options: unknown, defaultWorkers = availableParal
       }
       return v as Clock;
     }),
+    checkpointIntervalMs: pick('checkpointIntervalMs', undefined as number | undefined, milliseconds('checkpointIntervalMs', 1)),
+    checkpointTimeoutMs: pick('checkpointTimeoutMs', 60_000, milliseconds('checkpointTimeoutMs', 1)),
+    checkpointsRetained: pick('checkpointsRetained', 2, (v) => wholeNumber('checkpointsRetained', v, 1, 100)),
+    restoreFrom: pick('restoreFrom', undefined as CompletedCheckpoint | undefined, (v) => {
+      const c = v as Partial<CompletedCheckpoint> | null;
+      if (typeof c !== 'object' || c === null || c.format !== 'weir-checkpoint' || typeof c.operators !== 'object') {
+        throw errors.invalidOption('restoreFrom', v, 'a completed checkpoint, as handle.checkpoint() resolves it or handle.checkpoints() lists it');
+      }
+      return c as CompletedCheckpoint;
+    }),
     params,
   };
 }
+
+/** A number of milliseconds of the job's clock, from `min` to a day. */
+const milliseconds = (option: string, min: number) => (v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > 86_400_000) {
+    throw errors.invalidOption(option, v, `a number of milliseconds from ${min} to 86400000`);
+  }
+  return v;
+};
 
 function checkParams(params: unknown): void {
   let bad;

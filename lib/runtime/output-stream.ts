@@ -37,7 +37,28 @@ export class OutputStream<T> {
     this.#open = channels.length;
     this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
     if (this.#open === 0) this.#markEnded();
-    for (const channel of channels) channel.onMessage = () => this.#pull(channel);
+    this.#barriers = channels.map(() => 0);
+    channels.forEach((channel, i) => (channel.onMessage = () => this.#pull(channel, i)));
+  }
+
+  /** Per channel: the last checkpoint barrier it delivered (Infinity once it ended). */
+  readonly #barriers: number[];
+  readonly #barrierWaits: { id: number; resolve: () => void }[] = [];
+
+  /**
+   * Resolves once every sink subtask has delivered checkpoint `id`'s barrier (or ended): every
+   * record before the checkpoint is here by then.
+   */
+  barrier(id: number): Promise<void> {
+    if (this.#barriers.every((b) => b >= id)) return Promise.resolve();
+    return new Promise((resolve) => this.#barrierWaits.push({ id, resolve }));
+  }
+
+  #barrierPassed(): void {
+    const min = Math.min(...this.#barriers);
+    for (let k = this.#barrierWaits.length - 1; k >= 0; k--) {
+      if (this.#barrierWaits[k]!.id <= min) this.#barrierWaits.splice(k, 1)[0]!.resolve();
+    }
   }
 
   /** True once every sink subtask sent its end of stream. */
@@ -140,13 +161,17 @@ export class OutputStream<T> {
     for (const { channel } of this.#batches.splice(0)) if (!this.#closed) channel.release();
   }
 
-  #pull(channel: InputChannel): void {
+  #pull(channel: InputChannel, i: number): void {
     for (let message = channel.take(); message; message = channel.take()) {
       if (message.type === 'batch') {
         if (this.#dropping) channel.release();
         else this.#batches.push({ records: message.batch as T[], channel });
       } else {
         if (message.type === 'end' && --this.#open === 0) this.#markEnded();
+        if (message.type === 'end' || message.type === 'barrier') {
+          this.#barriers[i] = message.type === 'end' ? Infinity : message.checkpointId;
+          if (this.#barrierWaits.length > 0) this.#barrierPassed();
+        }
         channel.release();
       }
     }

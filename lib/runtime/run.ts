@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { buildGraph } from '../api/job.ts';
 import { importJobModule } from '../api/module-loader.ts';
 import { planJob } from '../plan/physical-plan.ts';
+import { checkRestore } from '../checkpoint/restore-check.ts';
 import { JobHandle, type JobResult } from './job-handle.ts';
 import { resolveOptions, type ResolvedOptions, type RunOptions } from './options.ts';
 import type { ThreadPool } from './thread-pool.ts';
@@ -43,6 +44,7 @@ export async function startJob(module: string | URL, resolved: ResolvedOptions, 
   const definition = await importJobModule(url);
   const graph = buildGraph(definition, resolved.params);
   const plan = planJob(graph, resolved);
+  if (resolved.restoreFrom) checkRestore(graph, plan, resolved.restoreFrom);
 
   let settle!: { resolve: (r: JobResult) => void; reject: (e: Error) => void };
   const done = new Promise<JobResult>((resolve, reject) => (settle = { resolve, reject }));
@@ -75,6 +77,8 @@ export async function startJob(module: string | URL, resolved: ResolvedOptions, 
         settle.reject(error);
         handle.emit('failed', error);
       }),
+    checkpoint: (checkpoint) => handle.emit('checkpoint', checkpoint.summary),
+    checkpointAbandoned: (id, error) => handle.emit('checkpointAbandoned', id, error),
   });
   handle = new JobHandle(coordinator, done);
   await coordinator.start();

@@ -172,10 +172,14 @@ export class KeyedStateBackend {
     return examined;
   }
 
-  /** Every state's live entries as plain data, grouped by key group (see `KeyedStateSnapshot`). */
-  snapshot(): KeyedStateSnapshot {
+  /**
+   * Every state's live entries as plain data, grouped by key group (see `KeyedStateSnapshot`).
+   * With `prefix` (an operator's, `3/`), only the states whose id starts with it, named without it.
+   */
+  snapshot(prefix = ''): KeyedStateSnapshot {
     const out: KeyedStateSnapshot = {};
     for (const [id, table] of this.#tables) {
+      if (!id.startsWith(prefix)) continue;
       const { kind, stamping, ttl, clock } = table;
       const stamped = stamping !== undefined;
       let live: ((e: Stamped<unknown>) => boolean) | undefined;
@@ -188,7 +192,7 @@ export class KeyedStateBackend {
         const encoded = encodeEntry(kind, stored, stamped, live);
         if (encoded !== undefined) (groups[keyGroupOf(key, this.maxParallelism)] ??= []).push([encodeKey(key), encoded]);
       }
-      out[id] = stamped ? { kind, ttl: stamping, groups } : { kind, groups };
+      out[id.slice(prefix.length)] = stamped ? { kind, ttl: stamping, groups } : { kind, groups };
     }
     return out;
   }
@@ -196,11 +200,13 @@ export class KeyedStateBackend {
   /**
    * Adds the entries of the key groups this subtask owns; restoring the snapshots of every subtask
    * of an earlier run, at any parallelism, gives each subtask exactly its keys. A state restored
-   * before it is declared keeps its entries as they came until a handle is taken.
+   * before it is declared keeps its entries as they came until a handle is taken. `prefix` is put
+   * in front of every state's name (an operator's, for what `snapshot(prefix)` cut).
    */
-  restore(snapshot: KeyedStateSnapshot): void {
+  restore(snapshot: KeyedStateSnapshot, prefix = ''): void {
     const { start, end } = this.#range;
-    for (const [id, { kind, ttl: from, groups }] of Object.entries(snapshot)) {
+    for (const [name, { kind, ttl: from, groups }] of Object.entries(snapshot)) {
+      const id = prefix + name;
       let table = this.#tables.get(id);
       if (!table) this.#tables.set(id, (table = { kind, stamping: from, declared: false, ttl: undefined, clock: undefined, values: new Map() }));
       else if (table.kind !== kind) throw errors.restoredKindClash(id, describeDeclaration(table.kind, table.ttl), `${kind} state`);

@@ -13,6 +13,16 @@ import { serializeError } from '../protocol/error-wire.ts';
 import { importJobModule } from '../api/module-loader.ts';
 import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
 import { wireChannels } from './wiring.ts';
+import type { ActorSnapshot } from '../checkpoint/checkpoint.ts';
+
+/** A checkpoint in progress on this worker: the snapshots of its actors so far. */
+interface Cut {
+  readonly snapshots: ActorSnapshot[];
+  /** The slots of the actors that sent theirs. */
+  readonly from: Set<number>;
+  done?: () => void;
+  fail?: (error: Error) => void;
+}
 
 /**
  * The long-lived resident of one worker thread: it holds the actors of every subtask the plan placed
@@ -30,6 +40,10 @@ export class Host implements HostApi {
   #settle: ((outcome: HostOutcome) => void) | undefined;
   readonly #completion: Promise<HostOutcome>;
   #peakHeap = 0;
+  /** Snapshots of the checkpoints in progress, by id. */
+  readonly #cuts = new Map<number, Cut>();
+  /** Checkpoints delivered or abandoned: a late snapshot of them is dropped. */
+  readonly #abandoned = new Set<number>();
   readonly closed: Promise<void>;
   #close!: () => void;
 
@@ -84,6 +98,8 @@ export class Host implements HostApi {
           clock: this.#clock,
           board: board.actor(i),
           onDone: this.#onActorDone,
+          ...(spec.restore ? { restore: spec.restore } : {}),
+          onCheckpoint: this.#onSnapshot,
         }),
       );
     });
@@ -108,6 +124,55 @@ export class Host implements HostApi {
     this.#channels.length = 0;
     this.#publish();
   }
+
+  async checkpoint(id: number): Promise<ActorSnapshot[]> {
+    const cut = this.#cut(id);
+    if (!this.#complete(cut)) {
+      for (const actor of this.#actors) {
+        if (actor.source && !actor.injectBarrier(id)) {
+          this.abortCheckpoint(id);
+          throw new Error(`source subtask ${actor.name} has stopped reading (checkpoints are taken while every source reads)`);
+        }
+      }
+      const late = this.#actors.find((a) => !cut.from.has(a.slot) && a.status !== 'running');
+      if (late) {
+        this.abortCheckpoint(id);
+        throw new Error(`subtask ${late.name} is ${late.status} before its barrier came`);
+      }
+      await new Promise<void>((resolve, reject) => {
+        cut.done = resolve;
+        cut.fail = reject;
+      });
+    }
+    this.abortCheckpoint(id);
+    return cut.snapshots;
+  }
+
+  abortCheckpoint(id: number): void {
+    this.#cuts.delete(id);
+    this.#abandoned.add(id);
+    // Only recent ids can still have snapshots on their way: the oldest are forgotten.
+    if (this.#abandoned.size > 1024) for (const old of this.#abandoned) if (this.#abandoned.delete(old) && this.#abandoned.size <= 512) break;
+  }
+
+  #cut(id: number): Cut {
+    let cut = this.#cuts.get(id);
+    if (!cut) this.#cuts.set(id, (cut = { snapshots: [], from: new Set() }));
+    return cut;
+  }
+
+  #complete(cut: Cut): boolean {
+    return cut.from.size === this.#actors.length;
+  }
+
+  /** An actor's snapshot: kept until every actor of the worker has sent its own (it may come before the coordinator's call). */
+  readonly #onSnapshot = (snapshot: ActorSnapshot): void => {
+    if (this.#abandoned.has(snapshot.checkpointId)) return;
+    const cut = this.#cut(snapshot.checkpointId);
+    cut.snapshots.push(snapshot);
+    cut.from.add(snapshot.slot);
+    if (this.#complete(cut)) cut.done?.();
+  };
 
   advanceClock(now: number): void {
     const clock = this.#clock;
@@ -143,7 +208,13 @@ export class Host implements HostApi {
     this.#finish({ status: 'failed', error: serializeError(error) });
   }
 
-  readonly #onActorDone = (_actor: SubtaskActor, error?: Error): void => {
+  readonly #onActorDone = (actor: SubtaskActor, error?: Error): void => {
+    // A checkpoint this actor has not cut will never complete.
+    for (const [id, cut] of this.#cuts) {
+      if (cut.from.has(actor.slot) || !cut.fail) continue;
+      this.abortCheckpoint(id);
+      cut.fail(new Error(`subtask ${actor.name} ${error ? 'failed' : 'finished'} before its barrier came`));
+    }
     if (error) this.#fail(error);
     else if (--this.#pending === 0) this.#finish({ status: 'finished' });
   };
