@@ -43,6 +43,7 @@ export function eventTimeWindows<T, O, K extends Key>(
   const slide = assigner.kind === 'sliding' ? assigner.slide : size;
   /** Windows remembered, by start: records come nearly in order, so most windows are found here. */
   const CACHED = 16;
+  const tumbling = slide === size;
 
   return () => {
     let ctx: KeyedOperatorContext<K>;
@@ -101,53 +102,73 @@ export function eventTimeWindows<T, O, K extends Key>(
       ctx.countLateRecord();
     };
 
+    /** Every record the hot path in `process` does not take: the whole computation. */
+    const assign = (record: T, out: Collector<O>): void => {
+      const timestamp = ctx.timestamp;
+      if (timestamp !== timestamp) {
+        throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
+      }
+      const stored = keyed.value();
+      const held = stored ?? [];
+      const watermark = ctx.watermark;
+      const t = Math.floor(timestamp);
+      // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
+      let latest = Math.floor((t - offset) / slide) * slide + offset;
+      if (latest > t) latest -= slide;
+      else if (latest + slide <= t) latest += slide;
+      let taken = 0;
+      if (slide === size) {
+        // `add` written out: times are doubles beyond small integers, and each one passed to a
+        // call that is not inlined is boxed, a heap allocation per record.
+        const last = latest + size - 1;
+        if (last + lateness <= watermark) return lateRecord(record);
+        let i = held.length - 2;
+        while (i >= 0 && held[i] !== latest) i -= 2;
+        if (i < 0) {
+          i = held.length;
+          held.push(latest, undefined);
+          if (last > watermark) ctx.timers.registerEventTime(last);
+          if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+        }
+        const c = (held[i + 1] = contents.add(held[i + 1], record, false));
+        if (last <= watermark) emit(c, latest, out, true);
+      } else {
+        // The windows holding t, earliest first (as assignWindows): from the earliest start above t − size to the latest.
+        let assigned = 0;
+        for (let start = latest - Math.floor((size - 1 - (t - latest)) / slide) * slide; start <= latest; start += slide) {
+          if (start <= t - size) continue;
+          assigned++;
+          if (add(held, start, record, taken > 0, watermark, out)) taken++;
+        }
+        // A record in no window (a slide above the size leaves gaps) is not late, only not covered.
+        if (taken === 0) return assigned > 0 ? lateRecord(record) : undefined;
+      }
+      if (stored === undefined) keyed.update(held);
+    };
+
     return {
       open(context) {
         ctx = context;
         keyed = ctx.keyedState('windows', state.value<KeyStarts>());
       },
 
+      // Kept small, so that V8 inlines it into the chain's loop (a large function is never inlined,
+      // and the record's time, a double beyond small integers, is then boxed at each call): the
+      // common case only, a record for the key's latest tumbling window, neither new, late nor due;
+      // anything else goes the whole way (`assign`).
       process(record, out) {
-        const timestamp = ctx.timestamp;
-        if (timestamp !== timestamp) {
-          throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
-        }
-        const stored = keyed.value();
-        const held = stored ?? [];
-        const watermark = ctx.watermark;
-        const t = Math.floor(timestamp);
-        // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
-        let latest = Math.floor((t - offset) / slide) * slide + offset;
-        if (latest > t) latest -= slide;
-        else if (latest + slide <= t) latest += slide;
-        let taken = 0;
-        if (slide === size) {
-          // `add` written out: times are doubles beyond small integers, and each one passed to a
-          // call that is not inlined is boxed, a heap allocation per record.
-          const last = latest + size - 1;
-          if (last + lateness <= watermark) return lateRecord(record);
-          let i = held.length - 2;
-          while (i >= 0 && held[i] !== latest) i -= 2;
-          if (i < 0) {
-            i = held.length;
-            held.push(latest, undefined);
-            if (last > watermark) ctx.timers.registerEventTime(last);
-            if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+        const held = keyed.value();
+        if (tumbling && held !== undefined) {
+          const n = held.length - 2;
+          const start = held[n] as number;
+          const timestamp = ctx.timestamp;
+          // False for NaN (no timestamp): assign reports it.
+          if (timestamp >= start && timestamp < start + size && start + size - 1 > ctx.watermark) {
+            held[n + 1] = contents.add(held[n + 1], record, false);
+            return;
           }
-          const c = (held[i + 1] = contents.add(held[i + 1], record, false));
-          if (last <= watermark) emit(c, latest, out, true);
-        } else {
-          // The windows holding t, earliest first (as assignWindows): from the earliest start above t − size to the latest.
-          let assigned = 0;
-          for (let start = latest - Math.floor((size - 1 - (t - latest)) / slide) * slide; start <= latest; start += slide) {
-            if (start <= t - size) continue;
-            assigned++;
-            if (add(held, start, record, taken > 0, watermark, out)) taken++;
-          }
-          // A record in no window (a slide above the size leaves gaps) is not late, only not covered.
-          if (taken === 0) return assigned > 0 ? lateRecord(record) : undefined;
         }
-        if (stored === undefined) keyed.update(held);
+        assign(record, out);
       },
 
       onTimer(time, domain, out) {
