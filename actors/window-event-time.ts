@@ -122,6 +122,15 @@ export function eventTimeWindows<T, O, K extends Key>(
         // call that is not inlined is boxed, a heap allocation per record.
         const last = latest + size - 1;
         if (last + lateness <= watermark) return lateRecord(record);
+        if (stored === undefined) {
+          // A key's first window: its array made at its size (a push onto [] would allocate room for 17).
+          if (last > watermark) ctx.timers.registerEventTime(last);
+          if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+          const c = contents.add(undefined, record, false);
+          keyed.update([latest, c]);
+          if (last <= watermark) emit(c, latest, out, true);
+          return;
+        }
         let i = held.length - 2;
         while (i >= 0 && held[i] !== latest) i -= 2;
         if (i < 0) {
@@ -183,6 +192,12 @@ export function eventTimeWindows<T, O, K extends Key>(
           if (i >= 0) remove(held, i);
         }
         const start = time + 1 - size;
+        if (lateness === 0 && held.length === 2 && held[0] === start) {
+          // The key's only window, the usual case: it fires and the key's state goes.
+          if (held[1] !== undefined) emit(held[1], start, out, false);
+          keyed.clear();
+          return;
+        }
         const i = find(held, start);
         if (i >= 0) {
           if (held[i + 1] !== undefined) emit(held[i + 1], start, out, lateness > 0);
