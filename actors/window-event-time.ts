@@ -65,6 +65,16 @@ export function eventTimeWindows<T, O, K extends Key>(
       return -1;
     };
 
+    /**
+     * The same, searching from the earliest: what a timer looks for. Watermarks come periodically
+     * (every 200 ms by default), and a fast stream opens many windows per key in between, which
+     * then fire earliest first: from the end, each would be a walk over all the others.
+     */
+    const findEarliest = (held: KeyStarts, start: number): number => {
+      for (let i = 0; i < held.length; i += 2) if (held[i] === start) return i;
+      return -1;
+    };
+
     const emit = (contents_: unknown, start: number, out: Collector<O>, kept: boolean): void => {
       ctx.setTimestamp(start + size - 1);
       contents.emit(contents_, ctx.key, windowAt(start), out, kept);
@@ -102,13 +112,12 @@ export function eventTimeWindows<T, O, K extends Key>(
       ctx.countLateRecord();
     };
 
-    /** Every record the hot path in `process` does not take: the whole computation. */
-    const assign = (record: T, out: Collector<O>): void => {
+    /** Every record the hot path in `process` does not take: the whole computation (`stored`: the key's windows, as read). */
+    const assign = (record: T, out: Collector<O>, stored: KeyStarts | undefined): void => {
       const timestamp = ctx.timestamp;
       if (timestamp !== timestamp) {
         throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
       }
-      const stored = keyed.value();
       const held = stored ?? [];
       const watermark = ctx.watermark;
       const t = Math.floor(timestamp);
@@ -177,7 +186,7 @@ export function eventTimeWindows<T, O, K extends Key>(
             return;
           }
         }
-        assign(record, out);
+        assign(record, out, held);
       },
 
       onTimer(time, domain, out) {
@@ -188,7 +197,7 @@ export function eventTimeWindows<T, O, K extends Key>(
         // and the same without lateness. Either may be absent: the time is a timer of the key, not
         // of every window.
         if (lateness > 0) {
-          const i = find(held, time - lateness + 1 - size);
+          const i = findEarliest(held, time - lateness + 1 - size);
           if (i >= 0) remove(held, i);
         }
         const start = time + 1 - size;
@@ -198,7 +207,7 @@ export function eventTimeWindows<T, O, K extends Key>(
           keyed.clear();
           return;
         }
-        const i = find(held, start);
+        const i = findEarliest(held, start);
         if (i >= 0) {
           if (held[i + 1] !== undefined) emit(held[i + 1], start, out, lateness > 0);
           if (lateness === 0) remove(held, i);
