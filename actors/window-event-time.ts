@@ -8,10 +8,13 @@ import type { TimeWindow } from '../lib/window/windows.ts';
 import type { WindowContents } from './window-functions.ts';
 
 /**
- * What this path keeps per key, plain data: its windows, each as its start and what it holds (see
- * `WindowContents`), one after the other in one array (`[start, contents, start, contents, …]`),
+ * What this path keeps per key, plain data: its windows, each as its slot and what it holds (see
+ * `WindowContents`), one after the other in one array (`[slot, contents, slot, contents, …]`),
  * in the order they opened, so the latest, where most records go, is found first from the end. A
- * window's end, timers and cleanup follow from its start.
+ * window's slot is its start in slides from the offset (`(start - offset) / slide`): a small
+ * integer where the start (ms since 1970) is not, so V8 stores it in the array as is, not as a heap
+ * number of its own, one object fewer per key and window for the garbage collector to copy while
+ * the window is open. A window's start, end, timers and cleanup follow from its slot.
  */
 export type KeyStarts = unknown[];
 
@@ -59,9 +62,15 @@ export function eventTimeWindows<T, O, K extends Key>(
       return (cachedWindows[i] = { start, end: start + size });
     };
 
-    /** Where the window starting at `start` is in a key's windows (the index of its start); -1: not there. */
-    const find = (held: KeyStarts, start: number): number => {
-      for (let i = held.length - 2; i >= 0; i -= 2) if (held[i] === start) return i;
+    /**
+     * The slot of the window starting at `start` (see `KeyStarts`); a time off the grid of starts
+     * (a timer's time less the lateness, say) gives a fraction, which matches no window.
+     */
+    const slotOf = (start: number): number => (start - offset) / slide;
+
+    /** Where the window of `slot` is in a key's windows (the index of its slot); -1: not there. */
+    const find = (held: KeyStarts, slot: number): number => {
+      for (let i = held.length - 2; i >= 0; i -= 2) if (held[i] === slot) return i;
       return -1;
     };
 
@@ -70,8 +79,8 @@ export function eventTimeWindows<T, O, K extends Key>(
      * (every 200 ms by default), and a fast stream opens many windows per key in between, which
      * then fire earliest first: from the end, each would be a walk over all the others.
      */
-    const findEarliest = (held: KeyStarts, start: number): number => {
-      for (let i = 0; i < held.length; i += 2) if (held[i] === start) return i;
+    const findEarliest = (held: KeyStarts, slot: number): number => {
+      for (let i = 0; i < held.length; i += 2) if (held[i] === slot) return i;
       return -1;
     };
 
@@ -88,10 +97,10 @@ export function eventTimeWindows<T, O, K extends Key>(
     const add = (held: KeyStarts, start: number, record: T, shared: boolean, watermark: number, out: Collector<O>): boolean => {
       const last = start + size - 1;
       if (last + lateness <= watermark) return false;
-      let i = find(held, start);
+      let i = find(held, slotOf(start));
       if (i < 0) {
         i = held.length;
-        held.push(start, undefined);
+        held.push(slotOf(start), undefined);
         if (last > watermark) ctx.timers.registerEventTime(last);
         if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
       }
@@ -136,15 +145,16 @@ export function eventTimeWindows<T, O, K extends Key>(
           if (last > watermark) ctx.timers.registerEventTime(last);
           if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
           const c = contents.add(undefined, record, false);
-          keyed.update([latest, c]);
+          keyed.update([slotOf(latest), c]);
           if (last <= watermark) emit(c, latest, out, true);
           return;
         }
+        const slot = slotOf(latest);
         let i = held.length - 2;
-        while (i >= 0 && held[i] !== latest) i -= 2;
+        while (i >= 0 && held[i] !== slot) i -= 2;
         if (i < 0) {
           i = held.length;
-          held.push(latest, undefined);
+          held.push(slot, undefined);
           if (last > watermark) ctx.timers.registerEventTime(last);
           if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
         }
@@ -178,7 +188,7 @@ export function eventTimeWindows<T, O, K extends Key>(
         const held = keyed.value();
         if (tumbling && held !== undefined) {
           const n = held.length - 2;
-          const start = held[n] as number;
+          const start = (held[n] as number) * slide + offset;
           const timestamp = ctx.timestamp;
           // False for NaN (no timestamp): assign reports it.
           if (timestamp >= start && timestamp < start + size && start + size - 1 > ctx.watermark) {
@@ -197,17 +207,17 @@ export function eventTimeWindows<T, O, K extends Key>(
         // and the same without lateness. Either may be absent: the time is a timer of the key, not
         // of every window.
         if (lateness > 0) {
-          const i = findEarliest(held, time - lateness + 1 - size);
+          const i = findEarliest(held, slotOf(time - lateness + 1 - size));
           if (i >= 0) remove(held, i);
         }
         const start = time + 1 - size;
-        if (lateness === 0 && held.length === 2 && held[0] === start) {
+        if (lateness === 0 && held.length === 2 && held[0] === slotOf(start)) {
           // The key's only window, the usual case: it fires and the key's state goes.
           if (held[1] !== undefined) emit(held[1], start, out, false);
           keyed.clear();
           return;
         }
-        const i = findEarliest(held, start);
+        const i = findEarliest(held, slotOf(start));
         if (i >= 0) {
           if (held[i + 1] !== undefined) emit(held[i + 1], start, out, lateness > 0);
           if (lateness === 0) remove(held, i);
