@@ -5,11 +5,11 @@ import type { Key } from '../lib/state/key-groups.ts';
 import { state, type ValueState } from '../lib/state/state-descriptors.ts';
 import type { SlidingWindows, TumblingWindows } from '../lib/window/assigners.ts';
 import type { TimeWindow } from '../lib/window/windows.ts';
-import type { WindowContents } from './window-functions.ts';
+import type { UnboxedWindowContents } from './window-functions.ts';
 
 /**
  * What this path keeps per key, plain data: its windows, each as its slot and what it holds (see
- * `WindowContents`), one after the other in one array (`[slot, contents, slot, contents, …]`),
+ * `UnboxedWindowContents`: never empty, so not boxed), one after the other in one array (`[slot, contents, slot, contents, …]`),
  * in the order they opened, so the latest, where most records go, is found first from the end. A
  * window's slot is its start in slides from the offset (`(start - offset) / slide`): a small
  * integer where the start (ms since 1970) is not, so V8 stores it in the array as is, not as a heap
@@ -33,12 +33,12 @@ export type KeyStarts = unknown[];
  * @example
  * ```ts
  * // windowOperator takes this path by itself for keyBy(...).window(windows.tumbling(...)) without .trigger():
- * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), windowContents(fn), 0, undefined));
+ * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), unboxedWindowContents(fn), 0, undefined));
  * ```
  */
 export function eventTimeWindows<T, O, K extends Key>(
   assigner: TumblingWindows | SlidingWindows,
-  contents: WindowContents<T, O, K>,
+  contents: UnboxedWindowContents<T, O, K>,
   lateness: number,
   lateTag: OutputTag<T> | undefined,
 ): KeyedOperatorFactory<T, O, K> {
@@ -97,14 +97,13 @@ export function eventTimeWindows<T, O, K extends Key>(
     const add = (held: KeyStarts, start: number, record: T, shared: boolean, watermark: number, out: Collector<O>): boolean => {
       const last = start + size - 1;
       if (last + lateness <= watermark) return false;
-      let i = find(held, slotOf(start));
+      const i = find(held, slotOf(start));
+      let c: unknown;
       if (i < 0) {
-        i = held.length;
-        held.push(slotOf(start), undefined);
+        held.push(slotOf(start), (c = contents.first(record, shared)));
         if (last > watermark) ctx.timers.registerEventTime(last);
         if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
-      }
-      const c = (held[i + 1] = contents.add(held[i + 1], record, shared));
+      } else c = held[i + 1] = contents.add(held[i + 1], record, shared);
       if (last <= watermark) emit(c, start, out, true);
       return true;
     };
@@ -144,7 +143,7 @@ export function eventTimeWindows<T, O, K extends Key>(
           // A key's first window: its array made at its size (a push onto [] would allocate room for 17).
           if (last > watermark) ctx.timers.registerEventTime(last);
           if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
-          const c = contents.add(undefined, record, false);
+          const c = contents.first(record, false);
           keyed.update([slotOf(latest), c]);
           if (last <= watermark) emit(c, latest, out, true);
           return;
@@ -152,13 +151,12 @@ export function eventTimeWindows<T, O, K extends Key>(
         const slot = slotOf(latest);
         let i = held.length - 2;
         while (i >= 0 && held[i] !== slot) i -= 2;
+        let c: unknown;
         if (i < 0) {
-          i = held.length;
-          held.push(slot, undefined);
+          held.push(slot, (c = contents.first(record, false)));
           if (last > watermark) ctx.timers.registerEventTime(last);
           if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
-        }
-        const c = (held[i + 1] = contents.add(held[i + 1], record, false));
+        } else c = held[i + 1] = contents.add(held[i + 1], record, false);
         if (last <= watermark) emit(c, latest, out, true);
       } else {
         // The windows holding t, earliest first (as assignWindows): from the earliest start above t − size to the latest.
@@ -213,13 +211,13 @@ export function eventTimeWindows<T, O, K extends Key>(
         const start = time + 1 - size;
         if (lateness === 0 && held.length === 2 && held[0] === slotOf(start)) {
           // The key's only window, the usual case: it fires and the key's state goes.
-          if (held[1] !== undefined) emit(held[1], start, out, false);
+          emit(held[1], start, out, false);
           keyed.clear();
           return;
         }
         const i = findEarliest(held, slotOf(start));
         if (i >= 0) {
-          if (held[i + 1] !== undefined) emit(held[i + 1], start, out, lateness > 0);
+          emit(held[i + 1], start, out, lateness > 0);
           if (lateness === 0) remove(held, i);
         }
         if (held.length > 0) return;
