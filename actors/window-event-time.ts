@@ -5,13 +5,16 @@ import type { Key } from '../lib/state/key-groups.ts';
 import { state, type ValueState } from '../lib/state/state-descriptors.ts';
 import type { SlidingWindows, TumblingWindows } from '../lib/window/assigners.ts';
 import type { TimeWindow } from '../lib/window/windows.ts';
-import type { WindowContents } from './window-functions.ts';
+import type { UnboxedWindowContents } from './window-functions.ts';
 
 /**
- * What this path keeps per key, plain data: its windows, each as its start and what it holds (see
- * `WindowContents`), one after the other in one array (`[start, contents, start, contents, …]`),
+ * What this path keeps per key, plain data: its windows, each as its slot and what it holds (see
+ * `UnboxedWindowContents`: never empty, so not boxed), one after the other in one array (`[slot, contents, slot, contents, …]`),
  * in the order they opened, so the latest, where most records go, is found first from the end. A
- * window's end, timers and cleanup follow from its start.
+ * window's slot is its start in slides from the offset (`(start - offset) / slide`): a small
+ * integer where the start (ms since 1970) is not, so V8 stores it in the array as is, not as a heap
+ * number of its own, one object fewer per key and window for the garbage collector to copy while
+ * the window is open. A window's start, end, timers and cleanup follow from its slot.
  */
 export type KeyStarts = unknown[];
 
@@ -30,12 +33,12 @@ export type KeyStarts = unknown[];
  * @example
  * ```ts
  * // windowOperator takes this path by itself for keyBy(...).window(windows.tumbling(...)) without .trigger():
- * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), windowContents(fn), 0, undefined));
+ * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), unboxedWindowContents(fn), 0, undefined));
  * ```
  */
 export function eventTimeWindows<T, O, K extends Key>(
   assigner: TumblingWindows | SlidingWindows,
-  contents: WindowContents<T, O, K>,
+  contents: UnboxedWindowContents<T, O, K>,
   lateness: number,
   lateTag: OutputTag<T> | undefined,
 ): KeyedOperatorFactory<T, O, K> {
@@ -43,6 +46,7 @@ export function eventTimeWindows<T, O, K extends Key>(
   const slide = assigner.kind === 'sliding' ? assigner.slide : size;
   /** Windows remembered, by start: records come nearly in order, so most windows are found here. */
   const CACHED = 16;
+  const tumbling = slide === size;
 
   return () => {
     let ctx: KeyedOperatorContext<K>;
@@ -58,9 +62,25 @@ export function eventTimeWindows<T, O, K extends Key>(
       return (cachedWindows[i] = { start, end: start + size });
     };
 
-    /** Where the window starting at `start` is in a key's windows (the index of its start); -1: not there. */
-    const find = (held: KeyStarts, start: number): number => {
-      for (let i = held.length - 2; i >= 0; i -= 2) if (held[i] === start) return i;
+    /**
+     * The slot of the window starting at `start` (see `KeyStarts`); a time off the grid of starts
+     * (a timer's time less the lateness, say) gives a fraction, which matches no window.
+     */
+    const slotOf = (start: number): number => (start - offset) / slide;
+
+    /** Where the window of `slot` is in a key's windows (the index of its slot); -1: not there. */
+    const find = (held: KeyStarts, slot: number): number => {
+      for (let i = held.length - 2; i >= 0; i -= 2) if (held[i] === slot) return i;
+      return -1;
+    };
+
+    /**
+     * The same, searching from the earliest: what a timer looks for. Watermarks come periodically
+     * (every 200 ms by default), and a fast stream opens many windows per key in between, which
+     * then fire earliest first: from the end, each would be a walk over all the others.
+     */
+    const findEarliest = (held: KeyStarts, slot: number): number => {
+      for (let i = 0; i < held.length; i += 2) if (held[i] === slot) return i;
       return -1;
     };
 
@@ -77,14 +97,13 @@ export function eventTimeWindows<T, O, K extends Key>(
     const add = (held: KeyStarts, start: number, record: T, shared: boolean, watermark: number, out: Collector<O>): boolean => {
       const last = start + size - 1;
       if (last + lateness <= watermark) return false;
-      let i = find(held, start);
+      const i = find(held, slotOf(start));
+      let c: unknown;
       if (i < 0) {
-        i = held.length;
-        held.push(start, undefined);
+        held.push(slotOf(start), (c = contents.first(record, shared)));
         if (last > watermark) ctx.timers.registerEventTime(last);
         if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
-      }
-      const c = (held[i + 1] = contents.add(held[i + 1], record, shared));
+      } else c = held[i + 1] = contents.add(held[i + 1], record, shared);
       if (last <= watermark) emit(c, start, out, true);
       return true;
     };
@@ -101,53 +120,81 @@ export function eventTimeWindows<T, O, K extends Key>(
       ctx.countLateRecord();
     };
 
+    /** Every record the hot path in `process` does not take: the whole computation (`stored`: the key's windows, as read). */
+    const assign = (record: T, out: Collector<O>, stored: KeyStarts | undefined): void => {
+      const timestamp = ctx.timestamp;
+      if (timestamp !== timestamp) {
+        throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
+      }
+      const held = stored ?? [];
+      const watermark = ctx.watermark;
+      const t = Math.floor(timestamp);
+      // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
+      let latest = Math.floor((t - offset) / slide) * slide + offset;
+      if (latest > t) latest -= slide;
+      else if (latest + slide <= t) latest += slide;
+      let taken = 0;
+      if (slide === size) {
+        // `add` written out: times are doubles beyond small integers, and each one passed to a
+        // call that is not inlined is boxed, a heap allocation per record.
+        const last = latest + size - 1;
+        if (last + lateness <= watermark) return lateRecord(record);
+        if (stored === undefined) {
+          // A key's first window: its array made at its size (a push onto [] would allocate room for 17).
+          if (last > watermark) ctx.timers.registerEventTime(last);
+          if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+          const c = contents.first(record, false);
+          keyed.update([slotOf(latest), c]);
+          if (last <= watermark) emit(c, latest, out, true);
+          return;
+        }
+        const slot = slotOf(latest);
+        let i = held.length - 2;
+        while (i >= 0 && held[i] !== slot) i -= 2;
+        let c: unknown;
+        if (i < 0) {
+          held.push(slot, (c = contents.first(record, false)));
+          if (last > watermark) ctx.timers.registerEventTime(last);
+          if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+        } else c = held[i + 1] = contents.add(held[i + 1], record, false);
+        if (last <= watermark) emit(c, latest, out, true);
+      } else {
+        // The windows holding t, earliest first (as assignWindows): from the earliest start above t − size to the latest.
+        let assigned = 0;
+        for (let start = latest - Math.floor((size - 1 - (t - latest)) / slide) * slide; start <= latest; start += slide) {
+          if (start <= t - size) continue;
+          assigned++;
+          if (add(held, start, record, taken > 0, watermark, out)) taken++;
+        }
+        // A record in no window (a slide above the size leaves gaps) is not late, only not covered.
+        if (taken === 0) return assigned > 0 ? lateRecord(record) : undefined;
+      }
+      if (stored === undefined) keyed.update(held);
+    };
+
     return {
       open(context) {
         ctx = context;
         keyed = ctx.keyedState('windows', state.value<KeyStarts>());
       },
 
+      // Kept small, so that V8 inlines it into the chain's loop (a large function is never inlined,
+      // and the record's time, a double beyond small integers, is then boxed at each call): the
+      // common case only, a record for the key's latest tumbling window, neither new, late nor due;
+      // anything else goes the whole way (`assign`).
       process(record, out) {
-        const timestamp = ctx.timestamp;
-        if (timestamp !== timestamp) {
-          throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
-        }
-        const stored = keyed.value();
-        const held = stored ?? [];
-        const watermark = ctx.watermark;
-        const t = Math.floor(timestamp);
-        // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
-        let latest = Math.floor((t - offset) / slide) * slide + offset;
-        if (latest > t) latest -= slide;
-        else if (latest + slide <= t) latest += slide;
-        let taken = 0;
-        if (slide === size) {
-          // `add` written out: times are doubles beyond small integers, and each one passed to a
-          // call that is not inlined is boxed, a heap allocation per record.
-          const last = latest + size - 1;
-          if (last + lateness <= watermark) return lateRecord(record);
-          let i = held.length - 2;
-          while (i >= 0 && held[i] !== latest) i -= 2;
-          if (i < 0) {
-            i = held.length;
-            held.push(latest, undefined);
-            if (last > watermark) ctx.timers.registerEventTime(last);
-            if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+        const held = keyed.value();
+        if (tumbling && held !== undefined) {
+          const n = held.length - 2;
+          const start = (held[n] as number) * slide + offset;
+          const timestamp = ctx.timestamp;
+          // False for NaN (no timestamp): assign reports it.
+          if (timestamp >= start && timestamp < start + size && start + size - 1 > ctx.watermark) {
+            held[n + 1] = contents.add(held[n + 1], record, false);
+            return;
           }
-          const c = (held[i + 1] = contents.add(held[i + 1], record, false));
-          if (last <= watermark) emit(c, latest, out, true);
-        } else {
-          // The windows holding t, earliest first (as assignWindows): from the earliest start above t − size to the latest.
-          let assigned = 0;
-          for (let start = latest - Math.floor((size - 1 - (t - latest)) / slide) * slide; start <= latest; start += slide) {
-            if (start <= t - size) continue;
-            assigned++;
-            if (add(held, start, record, taken > 0, watermark, out)) taken++;
-          }
-          // A record in no window (a slide above the size leaves gaps) is not late, only not covered.
-          if (taken === 0) return assigned > 0 ? lateRecord(record) : undefined;
         }
-        if (stored === undefined) keyed.update(held);
+        assign(record, out, held);
       },
 
       onTimer(time, domain, out) {
@@ -158,13 +205,19 @@ export function eventTimeWindows<T, O, K extends Key>(
         // and the same without lateness. Either may be absent: the time is a timer of the key, not
         // of every window.
         if (lateness > 0) {
-          const i = find(held, time - lateness + 1 - size);
+          const i = findEarliest(held, slotOf(time - lateness + 1 - size));
           if (i >= 0) remove(held, i);
         }
         const start = time + 1 - size;
-        const i = find(held, start);
+        if (lateness === 0 && held.length === 2 && held[0] === slotOf(start)) {
+          // The key's only window, the usual case: it fires and the key's state goes.
+          emit(held[1], start, out, false);
+          keyed.clear();
+          return;
+        }
+        const i = findEarliest(held, slotOf(start));
         if (i >= 0) {
-          if (held[i + 1] !== undefined) emit(held[i + 1], start, out, lateness > 0);
+          emit(held[i + 1], start, out, lateness > 0);
           if (lateness === 0) remove(held, i);
         }
         if (held.length > 0) return;

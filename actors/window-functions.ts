@@ -158,3 +158,62 @@ export function windowContents<T, O, K extends Key, W extends Window>(fn: Window
       };
   }
 }
+
+/**
+ * How windows hold what they were given where a window is never empty: the event-time path
+ * (`eventTimeWindows`) creates a window with its first record, so it needs no "nothing yet", and
+ * keeps the reduced value or the accumulator itself, not in a box: one object fewer per key and
+ * window. `add` and `emit` see what `first` and `add` returned, `undefined` included.
+ *
+ * @example
+ * ```ts
+ * const held = unboxedWindowContents(fn);
+ * let value = held.first(record, false);
+ * value = held.add(value, next, false);
+ * held.emit(value, key, window, out, false);
+ * ```
+ */
+export interface UnboxedWindowContents<T, O, K extends Key> {
+  /** What a window holds after its first record. `shared`: the record went into another window already. */
+  first(record: T, shared: boolean): unknown;
+  /** What a window holds after one more record. */
+  add(held: unknown, record: T, shared: boolean): unknown;
+  /** Emits the result of what a window holds. `kept`: the window keeps it after this, so what leaves must be a copy. */
+  emit(held: unknown, key: K, window: Window, out: Collector<O>, kept: boolean): void;
+}
+
+/** The unboxed contents of windows of `fn` (see `UnboxedWindowContents`); the same results as `windowContents`. */
+export function unboxedWindowContents<T, O, K extends Key, W extends Window>(fn: WindowFunction<T, O, K, W>): UnboxedWindowContents<T, O, K> {
+  switch (fn.kind) {
+    case 'reduce':
+      return {
+        // reduce may change its first argument: a record starting a second window starts it as a copy.
+        first: (record, shared) => (shared ? copy(record) : record),
+        add: (held, record) => fn.reduce(held as T, record),
+        emit(held, key, window, out, kept) {
+          const value = kept ? copy(held as T) : (held as T);
+          out.collect(fn.window ? fn.window(value, { key, window: window as W }) : (value as unknown as O));
+        },
+      };
+    case 'aggregate':
+      return {
+        first: (record) => fn.add(fn.create(), record),
+        add: (held, record) => fn.add(held, record),
+        emit(held, key, window, out) {
+          const result = fn.result(held, key, window as W);
+          out.collect(fn.window ? fn.window(result, { key, window: window as W }) : (result as O));
+        },
+      };
+    case 'process': {
+      const boxed = windowContents(fn);
+      return {
+        first: (record) => [record],
+        add: (held, record) => {
+          (held as T[]).push(record);
+          return held;
+        },
+        emit: boxed.emit,
+      };
+    }
+  }
+}

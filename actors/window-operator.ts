@@ -8,7 +8,7 @@ import { mergeWindow, mergedIntoItself, type Merge } from '../lib/window/merging
 import type { TriggerResult } from '../lib/window/triggers.ts';
 import { byEnd, maxTimestamp, windowId, windowOfId, type TimeWindow, type Window } from '../lib/window/windows.ts';
 import { eventTimeWindows } from './window-event-time.ts';
-import { windowContents } from './window-functions.ts';
+import { unboxedWindowContents, windowContents } from './window-functions.ts';
 import { noWindows, SlotTriggerContext, WindowSlots, type KeyWindows, type WindowSlot } from './window-slots.ts';
 import { settleWindowing, type WindowOperatorSpec } from './window-spec.ts';
 
@@ -52,7 +52,7 @@ export function windowOperator<T, O, K extends Key, W extends Window = Window>(s
   const cleanupTime = (window: Window): number => (!timeWindows ? Infinity : eventTime ? maxTimestamp(window) + lateness : window.end);
   // The common case has a path of its own, which computes the timers a window needs instead of keeping them.
   if (eventTime && spec.trigger === undefined && (assigner.kind === 'tumbling' || assigner.kind === 'sliding')) {
-    return eventTimeWindows<T, O, K>(assigner, contents, lateness, lateTag);
+    return eventTimeWindows<T, O, K>(assigner, unboxedWindowContents(spec.fn), lateness, lateTag);
   }
 
   return () => {

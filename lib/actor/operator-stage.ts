@@ -106,14 +106,16 @@ export function operatorBody(link: OperatorLink, next: Downstream, flow: Flow, t
     if (!keyed) return true;
     for (;;) {
       if (flow.stalled !== 0) return false;
-      const due = queue.poll(upTo);
-      if (!due) return true;
-      keyed.keys.key = due.key;
-      time.timestamp = due.time;
+      // pollKey, not poll: no object per timer (a window operator fires one per key and window).
+      const key = queue.pollKey(upTo);
+      if (key === undefined) return true;
+      const due = queue.polledTime;
+      keyed.keys.key = key;
+      time.timestamp = due;
       try {
-        operator.onTimer?.(due.time, domain, next);
+        operator.onTimer?.(due, domain, next);
       } catch (cause) {
-        throw userError(cause, { ...at, while: `firing the ${domain}-time timer at ${due.time} of key ${JSON.stringify(due.key)}` });
+        throw userError(cause, { ...at, while: `firing the ${domain}-time timer at ${due} of key ${JSON.stringify(key)}` });
       }
     }
   };

@@ -27,11 +27,13 @@ export interface WatermarkGenerator<T> {
 
 /** Bounded out-of-orderness: the highest timestamp seen, less the allowed lateness, less 1 (Flink's rule). */
 export const boundedOutOfOrder = (maxOutOfOrderMs: number): WatermarkGenerator<unknown> => {
-  let max = -Infinity;
+  // A field, not a closure's `let`: a double stored in a closure's variable is a new heap number
+  // at every write (nearly every record, as times rise), one in an object's field is updated in place.
+  const seen = { max: -Infinity };
   return {
     onEvent(_record, timestamp) {
-      if (timestamp > max) max = timestamp;
+      if (timestamp > seen.max) seen.max = timestamp;
     },
-    onPeriodic: () => (max === -Infinity ? undefined : max - maxOutOfOrderMs - 1),
+    onPeriodic: () => (seen.max === -Infinity ? undefined : seen.max - maxOutOfOrderMs - 1),
   };
 };

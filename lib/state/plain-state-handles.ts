@@ -106,7 +106,8 @@ export class MapStateHandle<MK extends Key, V> implements MapState<MK, V> {
 
   put(key: MK, value: V): void {
     const map = this.#maps.get(this.#keys.key);
-    if (map === undefined) this.#maps.set(this.#keys.key, new Map([[key, value]]));
+    // set, not new Map([[key, value]]): the constructor walks an iterable of arrays, each allocated.
+    if (map === undefined) this.#maps.set(this.#keys.key, new Map<MK, V>().set(key, value));
     else map.set(key, value);
   }
 

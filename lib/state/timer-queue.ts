@@ -35,6 +35,12 @@ export class TimerQueue {
    */
   #cursorTime = NaN;
   #cursor: Iterator<Key> | undefined;
+  /** The keys of `#cursorTime`. */
+  #cursorKeys: Set<Key> | undefined;
+  #polledTime = NaN;
+  /** The time `register` saw last, and its keys (while they are in `#keys`). */
+  #lastTime = NaN;
+  #lastKeys: Set<Key> | undefined;
 
   /** Timers registered and not yet taken. */
   get size(): number {
@@ -42,15 +48,16 @@ export class TimerQueue {
   }
 
   register(time: number, key: Key): void {
-    let keys = this.#keys.get(time);
+    // Timers come in runs of one time (a window's end, for each of its keys): the last time's keys are at hand.
+    let keys = time === this.#lastTime ? this.#lastKeys : this.#keys.get(time);
     if (!keys) {
       this.#keys.set(time, (keys = new Set()));
       this.#push(time);
     }
-    if (!keys.has(key)) {
-      keys.add(key);
-      this.#size++;
-    }
+    this.#lastTime = time;
+    this.#lastKeys = keys;
+    const before = keys.size;
+    if (keys.add(key).size !== before) this.#size++;
   }
 
   delete(time: number, key: Key): void {
@@ -66,18 +73,40 @@ export class TimerQueue {
 
   /** Takes the earliest timer due at or before `upTo`, if any. */
   poll(upTo: number): { time: number; key: Key } | undefined {
+    const key = this.pollKey(upTo);
+    return key === undefined ? undefined : { time: this.#polledTime, key };
+  }
+
+  /**
+   * `poll` without an object per timer: the key of the earliest timer due at or before `upTo`
+   * (undefined: none), whose time `polledTime` then holds. What a stage firing thousands of timers
+   * per watermark calls.
+   *
+   * @example
+   * ```ts
+   * for (let key = timers.pollKey(upTo); key !== undefined; key = timers.pollKey(upTo)) fire(timers.polledTime, key);
+   * ```
+   */
+  pollKey(upTo: number): Key | undefined {
     this.#dropEmpty();
-    const time = this.#heap[0];
-    if (time === undefined || time > upTo) return undefined;
-    const keys = this.#keys.get(time)!;
+    if (this.#heap.length === 0) return undefined;
+    const time = this.#heap[0]!;
+    if (time > upTo) return undefined;
     if (this.#cursorTime !== time) {
       this.#cursorTime = time;
-      this.#cursor = keys.values();
+      this.#cursorKeys = this.#keys.get(time)!;
+      this.#cursor = this.#cursorKeys.values();
     }
     const key = this.#cursor!.next().value as Key;
-    keys.delete(key);
+    this.#cursorKeys!.delete(key);
     this.#size--;
-    return { time, key };
+    this.#polledTime = time;
+    return key;
+  }
+
+  /** The time of the timer `pollKey` took last. */
+  get polledTime(): number {
+    return this.#polledTime;
   }
 
   snapshot(maxParallelism: number): TimerSnapshot {
@@ -99,11 +128,17 @@ export class TimerQueue {
   #dropEmpty(): void {
     while (this.#heap.length > 0) {
       const time = this.#heap[0]!;
-      if (this.#keys.get(time)!.size > 0) return;
+      const keys = time === this.#cursorTime ? this.#cursorKeys! : this.#keys.get(time)!;
+      if (keys.size > 0) return;
       this.#keys.delete(time);
+      if (time === this.#lastTime) {
+        this.#lastTime = NaN;
+        this.#lastKeys = undefined;
+      }
       if (time === this.#cursorTime) {
         this.#cursorTime = NaN;
         this.#cursor = undefined;
+        this.#cursorKeys = undefined;
       }
       this.#pop();
     }
