@@ -2,6 +2,7 @@ import type { KeyedStateSnapshot } from '../state/keyed-state-snapshot.ts';
 import type { SnapshotTime } from '../state/keyed-state-snapshot.ts';
 import type { TimerSnapshot } from '../state/timer-queue.ts';
 import type { JsonValue } from '../util/json.ts';
+import type { OperatorStoreSnapshot } from '../state/operator-state-store.ts';
 
 /**
  * Checkpoints as plain data. A completed checkpoint holds, per operator (by `uid`, else `node-<id>`)
@@ -19,6 +20,8 @@ export interface StageSnapshot {
   timers?: { event: TimerSnapshot; processing: TimerSnapshot };
   /** What the operator's `snapshot()` hook returned, if it has one. */
   operator?: unknown;
+  /** Its state of no key (`ctx.operatorState`): lists dealt out again on rescaling, broadcast maps copied. */
+  operatorState?: OperatorStoreSnapshot;
   /** The stage's input watermark (±Infinity written as a string). */
   watermark: SnapshotTime;
 }
