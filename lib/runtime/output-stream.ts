@@ -203,7 +203,7 @@ export class OutputStream<T> {
   }
 
   async *#iterator(): AsyncIterableIterator<T> {
-    let current: { records: T[]; channel: InputChannel } | undefined;
+    let current: { records: T[]; channel: InputChannel | undefined } | undefined;
     let ended = false;
     try {
       for (;;) {
