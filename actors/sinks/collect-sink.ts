@@ -1,4 +1,5 @@
 import type { Delivery, Sink } from '../../lib/operator/sink.ts';
+import type { JsonValue } from '../../lib/util/json.ts';
 import { errors } from '../../lib/errors.ts';
 import { identityOperator } from '../identity.ts';
 
@@ -28,6 +29,6 @@ export function collect<T>(name: string, options: { readonly delivery?: Delivery
   const delivery = options?.delivery ?? 'at-least-once';
   if (delivery !== 'at-least-once' && delivery !== 'exactly-once') throw errors.invalidOption(`collect("${name}") delivery`, delivery, "'at-least-once' or 'exactly-once'");
   // The default keeps the description (and the fingerprint) it always had.
-  const describe = delivery === 'exactly-once' ? { name, delivery } : { name };
+  const describe: JsonValue = delivery === 'exactly-once' ? { name, delivery } : { name };
   return { name: 'collect', describe, egress: name, delivery, createOperator: identityOperator<T>() };
 }
