@@ -26,8 +26,16 @@ export interface StageSnapshot {
   watermark: SnapshotTime;
 }
 
-/** The state of one subtask of one operator: a stage, or a source reader's position. */
-export type SubtaskState = { readonly kind: 'stage'; readonly stage: StageSnapshot } | { readonly kind: 'source'; readonly offset: JsonValue };
+/**
+ * The state of one subtask of one operator: a stage, or a source reader's position. A subtask that
+ * had finished when the checkpoint was taken (Flink's finished tasks) is recorded as such: a source
+ * with its offset at the end and `finished`, an operator as `finished` with no state (it emitted
+ * everything, close() included). Restored, such a subtask starts finished: it sends its end at once.
+ */
+export type SubtaskState =
+  | { readonly kind: 'stage'; readonly stage: StageSnapshot }
+  | { readonly kind: 'source'; readonly offset: JsonValue; readonly finished?: true }
+  | { readonly kind: 'finished' };
 
 /** One operator's state in a checkpoint. */
 export interface OperatorCheckpoint {

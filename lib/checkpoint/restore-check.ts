@@ -31,6 +31,13 @@ export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint
     }
     const chain = plan.chains.find((c) => c.links.some((l) => l.node === node.id))!;
     if (!isSource) {
+      const finished = saved.subtasks.filter((s) => s?.kind === 'finished').length;
+      if (finished > 0 && finished < saved.parallelism && chain.parallelism !== saved.parallelism) {
+        throw errors.checkpointMismatch(
+          job,
+          `operator "${displayName(node)}" had finished on ${finished} of its ${saved.parallelism} subtasks, which cannot be dealt out to parallelism ${chain.parallelism}; run it at parallelism ${saved.parallelism}`,
+        );
+      }
       const own = saved.subtasks.some((s) => s?.kind === 'stage' && s.stage.operator !== undefined);
       if (own && chain.parallelism !== saved.parallelism) {
         throw errors.checkpointMismatch(
