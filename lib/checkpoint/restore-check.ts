@@ -20,6 +20,8 @@ export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint
   for (const [key, saved] of Object.entries(checkpoint.operators)) {
     const node = byKey.get(key);
     if (!node) {
+      // An operator that had finished everywhere holds nothing: dropping it from the job loses nothing.
+      if (saved.subtasks.length > 0 && saved.subtasks.every((s) => s?.kind === 'finished')) continue;
       throw errors.checkpointMismatch(
         job,
         `operator "${saved.name}" (${key}) has state in the checkpoint, but this job has no such operator; give operators a uid() to match them across changes to the job`,
