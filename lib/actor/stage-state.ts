@@ -46,7 +46,13 @@ export function snapshotStage({ link, node, keyed, maxParallelism }: StageState)
       throw userError(cause, { ...link.at, while: 'taking its snapshot' });
     }
   }
-  return out;
+  // A copy, cut now: the snapshot waits on the worker until every actor has cut its own, and state
+  // values are often objects the operator goes on changing in place (a buffer it pushes to).
+  try {
+    return structuredClone(out);
+  } catch (cause) {
+    throw userError(cause, { ...link.at, while: 'copying its snapshot (state must be plain data)' });
+  }
 }
 
 /**

@@ -355,7 +355,7 @@ export class SubtaskActor implements Schedulable {
       this.#injected = id;
       const node = this.#setup.chain.links[0]!.node;
       const n = this.#setup.graph.node(node);
-      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: source.offset() } }]);
+      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: structuredClone(source.offset()) } }]);
     }
   }
 
