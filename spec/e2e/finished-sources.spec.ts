@@ -46,19 +46,20 @@ const kindsArb = fc.constantFrom<Kind>('join', 'interval', 'distinct', 'co-proce
 
 Finished('a checkpoint taken after source a finished completes, and a restore at another parallelism ends with the reference results; a is not run again', async () => {
   await fc.assert(
-    fc.asyncProperty(kindsArb, recordsArb(0, 1, 15), recordsArb(1000, 5, 40), fc.nat(), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), async (kind, a, b, pause, before, after) => {
+    // Without chaining, a's counter is an actor of its own, restored finished behind the finished source.
+    fc.asyncProperty(kindsArb, recordsArb(0, 1, 15), recordsArb(1000, 5, 40), fc.nat(), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), async (kind, a, b, pause, before, after, chaining) => {
       const pauseB = pause % b.length;
       const base = { kind, a, b, maxOutOfOrderMs: MAX_OUT_OF_ORDER, delivery: 'exactly-once' } as const;
-      const first = await runtime.run(fixture('restorable'), { workers: Math.min(3, before), batchSize: 4, params: { ...base, parallelism: before, pauseB } satisfies Params });
+      const first = await runtime.run(fixture('restorable'), { chaining, workers: Math.min(3, before), batchSize: 4, params: { ...base, parallelism: before, pauseB } satisfies Params });
       const firstOut = first.collected<Out>('out');
       const closesBefore = await closedOf(first, 'a');
       const checkpoint = await watchdog(first.checkpoint(), 'the checkpoint after a finished');
       assertFinished(checkpoint, 'a', a.length);
       await first.cancel();
       const committed = await firstOut;
-      const second = await runtime.run(fixture('restorable'), { workers: Math.min(3, after), batchSize: 4, restoreFrom: checkpoint, params: { ...base, parallelism: after } satisfies Params });
+      const second = await runtime.run(fixture('restorable'), { chaining, workers: Math.min(3, after), batchSize: 4, restoreFrom: checkpoint, params: { ...base, parallelism: after } satisfies Params });
       const [rest, closesAfter] = await watchdog(Promise.all([second.collected<Out>('out'), second.collected<Close>('closes')]), 'the restored run');
-      const what = `${kind} at p${before} then p${after}, b paused at ${pauseB}`;
+      const what = `${kind} at p${before} then p${after}, b paused at ${pauseB}${chaining ? '' : ', no chaining'}`;
       assertSameMultiset([...closesBefore, ...closesAfter], [{ source: 'a', n: a.length }, { source: 'b', n: b.length }], `each source's close() output once (${what})`);
       if (kind === 'lists') assert.is(rest.length, after, `a list buffer per subtask of the restored run (${what})`);
       assertSameMultiset(flatBuffers([...committed, ...rest]), expectedOut(kind, a, b), `committed output of the first run and the restored run (${what})`);
