@@ -72,3 +72,5 @@ export type { JoinFunction, JoinInfo, CoGroupFunction } from '../actors/window-j
 export type { IntervalJoinFunction, IntervalJoinContext } from '../actors/interval-join.ts';
 export type { TimeWindowAssigner } from '../actors/two-sided-window.ts';
 export type { CompletedCheckpoint, CheckpointSummary, OperatorCheckpoint, SubtaskState, StageSnapshot, SplitCounterState } from './checkpoint/checkpoint.ts';
+export type { Delivery } from './operator/sink.ts';
+export { TransactionLog, collectTransactions, type TwoPhaseCommit } from './operator/two-phase-commit.ts';

@@ -1,4 +1,5 @@
-import type { Sink } from '../../lib/operator/sink.ts';
+import type { Delivery, Sink } from '../../lib/operator/sink.ts';
+import type { JsonValue } from '../../lib/util/json.ts';
 import { errors } from '../../lib/errors.ts';
 import { identityOperator } from '../identity.ts';
 
@@ -9,8 +10,25 @@ import { identityOperator } from '../identity.ts';
  *
  * The channel to the coordinator has credit like every other: if nobody consumes the output and its
  * buffer (`collectCapacity` batches) is full, the job waits rather than losing records.
+ *
+ * `delivery: 'exactly-once'`: records reach `output(name)` / `collected(name)` only once the
+ * checkpoint that covers them completed (the rest at the job's successful end), so that a job
+ * restored from a checkpoint (`restoreFrom`, or a restart) never delivers a record twice; without
+ * checkpoints everything comes at the end. Up to a checkpoint interval of output then waits in the
+ * calling process's memory. The default, `at-least-once`, delivers records as they come.
+ *
+ * @example
+ * ```ts
+ * totals.to(sinks.collect('totals', { delivery: 'exactly-once' }));
+ * const handle = await run(module, { checkpointIntervalMs: 1000 });
+ * for await (const total of handle.output('totals')) console.log(total); // committed records only
+ * ```
  */
-export function collect<T>(name: string): Sink<T> {
+export function collect<T>(name: string, options: { readonly delivery?: Delivery } = {}): Sink<T> {
   if (typeof name !== 'string' || name.length === 0) throw errors.invalidOption('collect name', name, 'a non-empty string');
-  return { name: 'collect', describe: { name }, egress: name, createOperator: identityOperator<T>() };
+  const delivery = options?.delivery ?? 'at-least-once';
+  if (delivery !== 'at-least-once' && delivery !== 'exactly-once') throw errors.invalidOption(`collect("${name}") delivery`, delivery, "'at-least-once' or 'exactly-once'");
+  // The default keeps the description (and the fingerprint) it always had.
+  const describe: JsonValue = delivery === 'exactly-once' ? { name, delivery } : { name };
+  return { name: 'collect', describe, egress: name, delivery, createOperator: identityOperator<T>() };
 }

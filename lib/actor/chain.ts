@@ -61,6 +61,7 @@ export class Chain {
   readonly #stages: Stage[];
   readonly #flow: Flow;
   #ended = false;
+  readonly #onSignal: (signal: ControlMessage) => void;
 
   constructor(links: readonly ChainLink[], setup: ChainSetup) {
     const { outputs, time, clock } = setup;
@@ -95,6 +96,7 @@ export class Chain {
     }
     this.#stages = stages;
     this.head = stages[0]!;
+    this.#onSignal = setup.onSignal;
   }
 
   /**
@@ -144,6 +146,15 @@ export class Chain {
   get pending(): boolean {
     for (const stage of this.#stages) if (!stage.idle) return true;
     return false;
+  }
+
+  /**
+   * The chain was restored finished (every operator had emitted everything, close() included, when
+   * the checkpoint was taken): the end goes straight to the outputs, past the operators.
+   */
+  endRestored(): void {
+    this.#ended = true;
+    this.#onSignal({ type: 'end' });
   }
 
   /** True once the end of input has passed every operator (and reached the outputs). */

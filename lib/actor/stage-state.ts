@@ -3,11 +3,14 @@ import type { ChainLink } from './chain.ts';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import { decodeTime, encodeTime } from '../state/keyed-state-snapshot.ts';
 import type { StageSnapshot } from '../checkpoint/checkpoint.ts';
+import { OperatorStateBackend } from '../state/operator-state-backend.ts';
+import { BroadcastStateBackend } from '../state/broadcast-state-backend.ts';
 
 /**
  * The state of one stage of a chain, cut and put back in one place: keyed state (the operator's
- * tables of the actor's backend), timers, the operator's `snapshot()` hook, the stage's watermark.
- * New kinds of state (operator lists, broadcast state) plug in here.
+ * tables of the actor's backend), timers, the operator's `snapshot()` hook, the stage's watermark,
+ * the operator's state of no key (lists and broadcast maps, `ctx.operatorState`). New kinds of state
+ * plug in here.
  */
 
 /** A stage and what its state lives in. */
@@ -25,8 +28,12 @@ export interface StageState {
  * not stop a restore.
  */
 export function snapshotStage({ link, node, keyed, maxParallelism }: StageState): StageSnapshot | undefined {
-  if (link.kind !== 'operator' || (!link.keyed && !link.operator.snapshot)) return undefined;
+  if (link.kind !== 'operator') return undefined;
+  const operatorState = link.operatorState?.snapshot();
+  const hasOperatorState = operatorState !== undefined && (Object.keys(operatorState.lists).length > 0 || Object.keys(operatorState.broadcast).length > 0);
+  if (!link.keyed && !link.operator.snapshot && !hasOperatorState) return undefined;
   const out: StageSnapshot = { watermark: encodeTime(link.watermark.watermark) };
+  if (hasOperatorState) out.operatorState = operatorState;
   if (link.keyed) {
     out.keyed = keyed.snapshot(`${node}/`);
     out.timers = { event: link.keyed.timers.event.snapshot(maxParallelism), processing: link.keyed.timers.processing.snapshot(maxParallelism) };
@@ -39,7 +46,13 @@ export function snapshotStage({ link, node, keyed, maxParallelism }: StageState)
       throw userError(cause, { ...link.at, while: 'taking its snapshot' });
     }
   }
-  return out;
+  // A copy, cut now: the snapshot waits on the worker until every actor has cut its own, and state
+  // values are often objects the operator goes on changing in place (a buffer it pushes to).
+  try {
+    return structuredClone(out);
+  } catch (cause) {
+    throw userError(cause, { ...link.at, while: 'copying its snapshot (state must be plain data)' });
+  }
 }
 
 /**
@@ -62,6 +75,16 @@ export function restoreStage(stage: StageState, from: readonly (StageSnapshot | 
     }
   }
   if (watermark !== Infinity && watermark > link.watermark.watermark) link.watermark.watermark = watermark;
+  if (link.operatorState && from.some((s) => s?.operatorState !== undefined)) {
+    // Lists: every old subtask's elements, dealt out evenly over the new ones (nothing lost or
+    // repeated). Broadcast maps: alike on every old subtask, so any one copy serves.
+    const lists = from.map((s) => s?.operatorState?.lists ?? {});
+    const broadcast = from.map((s) => s?.operatorState?.broadcast ?? {});
+    link.operatorState.restore({
+      lists: OperatorStateBackend.redistribute(lists, at.subtaskIndex, at.parallelism),
+      broadcast: BroadcastStateBackend.redistribute(broadcast, at.subtaskIndex, at.parallelism),
+    });
+  }
   const own = from.some((s) => s?.operator !== undefined);
   if (!own) return;
   if (from.length !== at.parallelism) {

@@ -1,7 +1,7 @@
 import { xstate } from '../util/packages.ts';
 import type { InputGate } from '../channel/input-gate.ts';
 import { InputWatermarks } from '../channel/input-watermarks.ts';
-import { userError, type SubtaskLocation } from '../errors.ts';
+import { errors, userError, type SubtaskLocation } from '../errors.ts';
 import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { ACTOR, CHANNEL, STATUSES, type ActorBoard } from '../metrics/board.ts';
 import type { ChainPlan } from '../plan/physical-plan.ts';
@@ -22,6 +22,7 @@ import { systemClock } from '../util/clock.ts';
 import { keyGroupRange } from '../state/key-groups.ts';
 import type { ChainLink } from './chain.ts';
 import type { SourceReader } from '../operator/source.ts';
+import type { JsonValue } from '../util/json.ts';
 
 export interface ActorSetup {
   /** The actor's place among its worker's actors (and on the worker's metrics board). */
@@ -122,6 +123,10 @@ export class SubtaskActor implements Schedulable {
   readonly #aligner: BarrierAligner;
   /** Checkpoints whose barrier is on its way through the chain. */
   readonly #cutting = new Map<number, Cutting>();
+  /** Restored from a checkpoint in which this subtask had finished: it sends its end at once, nothing else. */
+  #finishedAtRestore = false;
+  /** A source's offset when it ended: what checkpoints taken after that record for it. */
+  #finalOffset: JsonValue | undefined;
 
   constructor(setup: ActorSetup) {
     this.#setup = setup;
@@ -274,7 +279,7 @@ export class SubtaskActor implements Schedulable {
   #readSource(): void {
     const source = this.#source!;
     this.#keyed.sweep(64);
-    if (!source.read(this.#setup.batchSize, this.#outputs.flow)) {
+    if (this.#finishedAtRestore || !source.read(this.#setup.batchSize, this.#outputs.flow)) {
       this.#endInput();
       return;
     }
@@ -350,7 +355,7 @@ export class SubtaskActor implements Schedulable {
       this.#injected = id;
       const node = this.#setup.chain.links[0]!.node;
       const n = this.#setup.graph.node(node);
-      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: source.offset() } }]);
+      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: structuredClone(source.offset()) } }]);
     }
   }
 
@@ -382,10 +387,28 @@ export class SubtaskActor implements Schedulable {
    * processing-time work that came due, before it reads on). False if it no longer reads.
    */
   injectBarrier(id: number): boolean {
-    if (!this.#source || this.status !== 'running' || this.#source.exhausted) return false;
+    if (!this.#source || this.status !== 'running' || this.#source.exhausted || this.#finishedAtRestore) return false;
     this.#inject.push(id);
     this.#setup.scheduler.schedule(this);
     return true;
+  }
+
+  /**
+   * This finished subtask's part of checkpoint `id` (Flink's finished tasks): its source's offset at
+   * the end, marked finished, and every operator of its chain finished. Everything it emitted went
+   * downstream before its end, so every later cut downstream includes it.
+   */
+  finishedSnapshot(id: number): ActorSnapshot {
+    const { graph, chain, index } = this.#setup;
+    const states: Cutting['states'] = [];
+    if (this.#source) {
+      const node = chain.links[0]!.node;
+      states.push({ key: operatorKey(graph.node(node)), node, name: this.#source.at.operator, state: { kind: 'source', offset: this.#finalOffset ?? null, finished: true } });
+    }
+    for (const { link, node } of this.#links) {
+      if (link.kind === 'operator') states.push({ key: operatorKey(graph.node(node)), node, name: link.at.operator, state: { kind: 'finished' } });
+    }
+    return { checkpointId: id, slot: this.slot, chain: chain.id, index, name: this.name, states, alignmentMs: 0, bytes: jsonSize(states) };
   }
 
   /** Puts back this subtask's share of `checkpoint`: each stage's state, the source's position. */
@@ -396,6 +419,7 @@ export class SubtaskActor implements Schedulable {
     if (source) {
       const saved = checkpoint.operators[operatorKey(graph.node(chain.links[0]!.node))]?.subtasks[index];
       if (saved?.kind === 'source') {
+        if (saved.finished) this.#finishedAtRestore = true;
         try {
           source.reader.seek(saved.offset);
         } catch (cause) {
@@ -406,16 +430,42 @@ export class SubtaskActor implements Schedulable {
     for (const { link, node } of this.#links) {
       const saved = checkpoint.operators[operatorKey(graph.node(node))];
       if (!saved) continue;
-      const from = saved.subtasks.map((s) => (s.kind === 'stage' ? s.stage : undefined));
+      if (this.#restoredFinished(saved.subtasks, saved.parallelism, link.at)) {
+        this.#finishedAtRestore = true;
+        continue;
+      }
+      const from = saved.subtasks.map((s) => (s?.kind === 'stage' ? s.stage : undefined));
       restoreStage({ link, node, keyed: this.#keyed, maxParallelism }, from, link.at, owns);
     }
   }
 
-  /** Every input ended: the end passes the chain behind what is still on its way (close hooks emit there). */
+  /**
+   * Whether this subtask of an operator starts finished: every subtask of the checkpointed run had
+   * finished (at any parallelism), or at the same parallelism, the same subtask had. Some finished
+   * and others not cannot be dealt out to another parallelism (it happens only on forward edges
+   * from sources, whose parallelism cannot change anyway).
+   */
+  #restoredFinished(subtasks: readonly (SubtaskState | undefined | null)[], parallelism: number, at: SubtaskLocation): boolean {
+    const finished = subtasks.filter((s) => s?.kind === 'finished').length;
+    if (finished === 0) return false;
+    if (finished === parallelism) return true;
+    if (parallelism !== at.parallelism) {
+      throw errors.checkpointMismatch(at.job, `operator "${at.operator}" had finished on ${finished} of its ${parallelism} subtasks, which cannot be dealt out to parallelism ${at.parallelism}; run it at parallelism ${parallelism}`);
+    }
+    return subtasks[at.subtaskIndex]?.kind === 'finished';
+  }
+
+  /**
+   * Every input ended: the end passes the chain behind what is still on its way (close hooks emit
+   * there). A subtask restored finished sends its end past its operators: they emitted everything
+   * in the earlier run.
+   */
   #endInput(): void {
     this.#lifecycle.send({ type: 'INPUT_ENDED' });
+    if (this.#source) this.#finalOffset = this.#source.offset();
     this.#source?.close();
-    this.#chain.head.signal({ type: 'end' });
+    if (this.#finishedAtRestore) this.#chain.endRestored();
+    else this.#chain.head.signal({ type: 'end' });
   }
 
   #maybeFinished(): void {

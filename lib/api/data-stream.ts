@@ -219,6 +219,7 @@ export abstract class Stream<T> {
       functions: [],
       createOperator: sink.createOperator as OperatorFactory<unknown, unknown>,
       ...(sink.egress === undefined ? {} : { egress: sink.egress }),
+      ...(sink.delivery === undefined ? {} : { delivery: sink.delivery }),
     });
     return new DataStreamSink(this.graph, node);
   }

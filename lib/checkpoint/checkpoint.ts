@@ -2,6 +2,7 @@ import type { KeyedStateSnapshot } from '../state/keyed-state-snapshot.ts';
 import type { SnapshotTime } from '../state/keyed-state-snapshot.ts';
 import type { TimerSnapshot } from '../state/timer-queue.ts';
 import type { JsonValue } from '../util/json.ts';
+import type { OperatorStoreSnapshot } from '../state/operator-state-store.ts';
 
 /**
  * Checkpoints as plain data. A completed checkpoint holds, per operator (by `uid`, else `node-<id>`)
@@ -19,12 +20,22 @@ export interface StageSnapshot {
   timers?: { event: TimerSnapshot; processing: TimerSnapshot };
   /** What the operator's `snapshot()` hook returned, if it has one. */
   operator?: unknown;
+  /** Its state of no key (`ctx.operatorState`): lists dealt out again on rescaling, broadcast maps copied. */
+  operatorState?: OperatorStoreSnapshot;
   /** The stage's input watermark (±Infinity written as a string). */
   watermark: SnapshotTime;
 }
 
-/** The state of one subtask of one operator: a stage, or a source reader's position. */
-export type SubtaskState = { readonly kind: 'stage'; readonly stage: StageSnapshot } | { readonly kind: 'source'; readonly offset: JsonValue };
+/**
+ * The state of one subtask of one operator: a stage, or a source reader's position. A subtask that
+ * had finished when the checkpoint was taken (Flink's finished tasks) is recorded as such: a source
+ * with its offset at the end and `finished`, an operator as `finished` with no state (it emitted
+ * everything, close() included). Restored, such a subtask starts finished: it sends its end at once.
+ */
+export type SubtaskState =
+  | { readonly kind: 'stage'; readonly stage: StageSnapshot }
+  | { readonly kind: 'source'; readonly offset: JsonValue; readonly finished?: true }
+  | { readonly kind: 'finished' };
 
 /** One operator's state in a checkpoint. */
 export interface OperatorCheckpoint {

@@ -20,6 +20,8 @@ export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint
   for (const [key, saved] of Object.entries(checkpoint.operators)) {
     const node = byKey.get(key);
     if (!node) {
+      // An operator that had finished everywhere holds nothing: dropping it from the job loses nothing.
+      if (saved.subtasks.length > 0 && saved.subtasks.every((s) => s?.kind === 'finished')) continue;
       throw errors.checkpointMismatch(
         job,
         `operator "${saved.name}" (${key}) has state in the checkpoint, but this job has no such operator; give operators a uid() to match them across changes to the job`,
@@ -31,6 +33,13 @@ export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint
     }
     const chain = plan.chains.find((c) => c.links.some((l) => l.node === node.id))!;
     if (!isSource) {
+      const finished = saved.subtasks.filter((s) => s?.kind === 'finished').length;
+      if (finished > 0 && finished < saved.parallelism && chain.parallelism !== saved.parallelism) {
+        throw errors.checkpointMismatch(
+          job,
+          `operator "${displayName(node)}" had finished on ${finished} of its ${saved.parallelism} subtasks, which cannot be dealt out to parallelism ${chain.parallelism}; run it at parallelism ${saved.parallelism}`,
+        );
+      }
       const own = saved.subtasks.some((s) => s?.kind === 'stage' && s.stage.operator !== undefined);
       if (own && chain.parallelism !== saved.parallelism) {
         throw errors.checkpointMismatch(

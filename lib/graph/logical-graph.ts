@@ -1,5 +1,6 @@
 import type { OperatorFactory } from '../operator/operator.ts';
 import type { Source } from '../operator/source.ts';
+import type { Delivery } from '../operator/sink.ts';
 import type { JsonValue } from '../util/json.ts';
 import { errors } from '../errors.ts';
 import type { Key } from '../state/key-groups.ts';
@@ -61,6 +62,8 @@ export interface LogicalNode {
   readonly keyedBy?: KeyedBy;
   /** Name of the coordinator output a collect sink feeds. */
   readonly egress?: string;
+  /** When the records of the egress reach the caller (absent: at-least-once). */
+  readonly delivery?: Delivery;
   /** For a `withTimestamps` node: where timestamps and watermarks come from. */
   readonly assigner?: AssignerSpec;
 }
@@ -164,6 +167,11 @@ export class LogicalGraph {
         egress.add(n.egress);
       }
     }
+  }
+
+  /** The delivery of collect sink `name` (at-least-once unless it asked for exactly-once). */
+  egressDelivery(name: string): Delivery {
+    return this.nodes.find((n) => n.egress === name)?.delivery ?? 'at-least-once';
   }
 
   /** Names of the collect sinks, for `JobHandle.output`. */

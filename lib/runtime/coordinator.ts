@@ -96,7 +96,11 @@ export class Coordinator {
       abort: (id) => {
         for (const { api } of this.#hosts) this.#calls.call(api.abortCheckpoint(id)).catch(() => {});
       },
-      onCompleted: (checkpoint) => events.checkpoint?.(checkpoint),
+      onCompleted: (checkpoint) => {
+        // Exactly-once collect sinks hand what the checkpoint covers to their consumers.
+        for (const output of this.#outputs.values()) output.commit(checkpoint.id);
+        events.checkpoint?.(checkpoint);
+      },
       onAbandoned: (id, error) => events.checkpointAbandoned?.(id, error),
     });
   }
@@ -226,6 +230,8 @@ export class Coordinator {
     }
     if (!this.#lifecycle.getSnapshot().can({ type: 'FINISHED' })) return;
     this.#lifecycle.send({ type: 'FINISHED' });
+    // The end of a bounded job is final: exactly-once collect sinks deliver what is not committed yet.
+    for (const output of this.#outputs.values()) output.finish();
     this.#teardown = (async () => {
       await this.#release();
       this.#lifecycle.send({ type: 'RELEASED' });
@@ -295,7 +301,7 @@ export class Coordinator {
       const unreadable = (cause: unknown) => void this.#fail(errors.messageUnreadable(this.graph.job, `${c.fromName} to ${c.toName}`, cause));
       egress.get((c.to as { egress: string }).egress)!.push(new PortInputChannel(port2, c.capacity, unreadable));
     }
-    for (const [name, channels] of egress) this.#outputs.set(name, new OutputStream(this.graph.job, name, channels));
+    for (const [name, channels] of egress) this.#outputs.set(name, new OutputStream(this.graph.job, name, channels, this.graph.egressDelivery(name)));
     return perWorker;
   }
 }

@@ -85,7 +85,9 @@ export class JobHandle extends EventEmitter<JobEvents> {
    * Takes a checkpoint now: every source subtask injects a barrier, every actor aligns its inputs
    * on it, cuts its state and acknowledges. Resolves with the completed checkpoint (plain data, kept
    * in this process: give it to `run(module, { restoreFrom })`); rejects with WEIR_E_CHECKPOINT if it
-   * is abandoned (`checkpointTimeoutMs`, or a subtask finished or failed first).
+   * is abandoned (`checkpointTimeoutMs`, or a subtask failed first). Subtasks that finished (a
+   * source that read its last record, and what only it fed) are recorded finished, as in Flink: a
+   * job restored from the checkpoint starts them finished, so a bounded job is checkpointed to its end.
    *
    * @example
    * ```ts

@@ -1,5 +1,7 @@
 import type { InputChannel } from '../channel/channel.ts';
 import { errors } from '../errors.ts';
+import { collectTransactions, TransactionLog } from '../operator/two-phase-commit.ts';
+import type { Delivery } from '../operator/sink.ts';
 
 /**
  * The coordinator's end of a collect sink: one input channel per sink subtask. A batch's credit is
@@ -10,11 +12,20 @@ import { errors } from '../errors.ts';
  * Records are delivered as they come; the end of the stream (or the job's error) only once the
  * coordinator has released the job's threads (`settle`), so that a caller who goes on after
  * `collected()` finds the runtime's threads free.
+ *
+ * With `exactly-once` delivery each sink subtask's records go into a transaction (see
+ * two-phase-commit.ts), prepared when a checkpoint's barrier comes on its channel and committed
+ * (handed to the consumer) when the coordinator says the checkpoint completed (`commit`), or when
+ * the job ended successfully (`finish`); a restart from a checkpoint aborts what is not committed
+ * (`abortUncommitted`). Their credit is returned as they arrive (the barrier behind them must be
+ * able to come), so up to a checkpoint interval of output waits here in memory.
  */
 export class OutputStream<T> {
   readonly #channels: readonly InputChannel[];
   /** Batches taken from channels, with the channel to credit once consumed. */
-  readonly #batches: { records: T[]; channel: InputChannel }[] = [];
+  readonly #batches: { records: T[]; channel: InputChannel | undefined }[] = [];
+  /** Per channel, with exactly-once delivery: its transactions. */
+  readonly #transactions: TransactionLog<T, T[]>[] | undefined;
   #open: number;
   #failure: Error | undefined;
   #closed = false;
@@ -32,8 +43,19 @@ export class OutputStream<T> {
     readonly job: string,
     readonly name: string,
     channels: readonly InputChannel[],
+    readonly delivery: Delivery = 'at-least-once',
   ) {
     this.#channels = channels;
+    this.#transactions =
+      delivery === 'exactly-once'
+        ? channels.map(() =>
+            new TransactionLog(
+              collectTransactions<T>((records) => {
+                if (!this.#dropping) this.#batches.push({ records, channel: undefined });
+              }),
+            ),
+          )
+        : undefined;
     this.#open = channels.length;
     this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
     if (this.#open === 0) this.#markEnded();
@@ -59,6 +81,59 @@ export class OutputStream<T> {
     for (let k = this.#barrierWaits.length - 1; k >= 0; k--) {
       if (this.#barrierWaits[k]!.id <= min) this.#barrierWaits.splice(k, 1)[0]!.resolve();
     }
+  }
+
+  /**
+   * Checkpoint `id` completed: with exactly-once delivery, the records it covers reach the consumer.
+   *
+   * @example
+   * ```ts
+   * onCompleted: (checkpoint) => output.commit(checkpoint.id)
+   * ```
+   */
+  commit(id: number): void {
+    if (!this.#transactions) return;
+    for (const log of this.#transactions) log.committed(id);
+    this.#notify();
+  }
+
+  /**
+   * The job ended successfully: with exactly-once delivery, the records after the last completed
+   * checkpoint reach the consumer too (the end of a bounded job is final). Call before `settle`.
+   *
+   * @example
+   * ```ts
+   * await Promise.all(outputs.map((o) => o.whenEnded()));
+   * for (const o of outputs) o.finish();
+   * ```
+   */
+  finish(): void {
+    if (!this.#transactions) return;
+    for (const log of this.#transactions) log.finish();
+    this.#notify();
+  }
+
+  /**
+   * The job restarts from a completed checkpoint (the supervisor) or is restored from one: with
+   * exactly-once delivery, every record not committed yet is dropped (the replay from the checkpoint
+   * sends it again). Records already committed stay delivered. Returns how many transactions were
+   * aborted (0 with at-least-once delivery, whose records were delivered already: the replay repeats
+   * them).
+   *
+   * @example
+   * ```ts
+   * // before redeploying from checkpoints.completed.at(-1):
+   * for (const output of outputs) output.abortUncommitted();
+   * ```
+   */
+  abortUncommitted(): number {
+    if (!this.#transactions) return 0;
+    let n = 0;
+    for (const log of this.#transactions) {
+      n += log.pending;
+      log.abortUncommitted();
+    }
+    return n;
   }
 
   /** True once every sink subtask sent its end of stream. */
@@ -107,7 +182,7 @@ export class OutputStream<T> {
       for (;;) {
         for (let next = this.#batches.shift(); next; next = this.#batches.shift()) {
           for (const record of next.records) all.push(record);
-          if (!this.#closed) next.channel.release();
+          if (!this.#closed) next.channel?.release();
         }
         if (this.#settled) {
           if (this.#failure) throw this.#failure;
@@ -128,14 +203,14 @@ export class OutputStream<T> {
   }
 
   async *#iterator(): AsyncIterableIterator<T> {
-    let current: { records: T[]; channel: InputChannel } | undefined;
+    let current: { records: T[]; channel: InputChannel | undefined } | undefined;
     let ended = false;
     try {
       for (;;) {
         current = this.#batches.shift();
         if (current) {
           yield* current.records;
-          if (!this.#closed) current.channel.release();
+          if (!this.#closed) current.channel?.release();
           current = undefined;
           continue;
         }
@@ -150,7 +225,7 @@ export class OutputStream<T> {
       // Left early (break, return, a throw in the loop's body): nobody reads this output any more.
       // Its later records are dropped, and their credit returned, so the job is not held up forever.
       if (!ended) {
-        if (current && !this.#closed) current.channel.release();
+        if (current && !this.#closed) current.channel?.release();
         this.#stopReading();
       }
     }
@@ -158,15 +233,22 @@ export class OutputStream<T> {
 
   #stopReading(): void {
     this.#dropping = true;
-    for (const { channel } of this.#batches.splice(0)) if (!this.#closed) channel.release();
+    for (const { channel } of this.#batches.splice(0)) if (!this.#closed) channel?.release();
   }
 
   #pull(channel: InputChannel, i: number): void {
     for (let message = channel.take(); message; message = channel.take()) {
+      const log = this.#transactions?.[i];
       if (message.type === 'batch') {
-        if (this.#dropping) channel.release();
+        if (log) {
+          // Credit back at once: the barrier behind these records must be able to come.
+          if (!this.#dropping) log.write(message.batch as T[]);
+          channel.release();
+        } else if (this.#dropping) channel.release();
         else this.#batches.push({ records: message.batch as T[], channel });
       } else {
+        if (log && message.type === 'barrier') log.barrier(message.checkpointId);
+        if (log && message.type === 'end') log.ended();
         if (message.type === 'end' && --this.#open === 0) this.#markEnded();
         if (message.type === 'end' || message.type === 'barrier') {
           this.#barriers[i] = message.type === 'end' ? Infinity : message.checkpointId;

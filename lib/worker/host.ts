@@ -127,18 +127,19 @@ export class Host implements HostApi {
 
   async checkpoint(id: number): Promise<ActorSnapshot[]> {
     const cut = this.#cut(id);
-    if (!this.#complete(cut)) {
-      for (const actor of this.#actors) {
-        if (actor.source && !actor.injectBarrier(id)) {
-          this.abortCheckpoint(id);
-          throw new Error(`source subtask ${actor.name} has stopped reading (checkpoints are taken while every source reads)`);
-        }
-      }
-      const late = this.#actors.find((a) => !cut.from.has(a.slot) && a.status !== 'running');
-      if (late) {
+    // A subtask that finished is recorded finished (Flink's finished tasks); one finishing is when it
+    // has (see #onActorDone); the sources still reading inject the barrier.
+    for (const actor of this.#actors) {
+      if (cut.from.has(actor.slot)) continue;
+      const status = actor.status;
+      if (status === 'failed' || status === 'cancelled') {
         this.abortCheckpoint(id);
-        throw new Error(`subtask ${late.name} is ${late.status} before its barrier came`);
+        throw new Error(`subtask ${actor.name} is ${status} before its barrier came`);
       }
+      if (status === 'finished') this.#onSnapshot(actor.finishedSnapshot(id));
+      else if (actor.source) actor.injectBarrier(id);
+    }
+    if (!this.#complete(cut)) {
       await new Promise<void>((resolve, reject) => {
         cut.done = resolve;
         cut.fail = reject;
@@ -209,11 +210,15 @@ export class Host implements HostApi {
   }
 
   readonly #onActorDone = (actor: SubtaskActor, error?: Error): void => {
-    // A checkpoint this actor has not cut will never complete.
     for (const [id, cut] of this.#cuts) {
-      if (cut.from.has(actor.slot) || !cut.fail) continue;
-      this.abortCheckpoint(id);
-      cut.fail(new Error(`subtask ${actor.name} ${error ? 'failed' : 'finished'} before its barrier came`));
+      if (cut.from.has(actor.slot)) continue;
+      // Finished before the barrier came: its inputs ended first, so it is recorded finished.
+      if (!error) this.#onSnapshot(actor.finishedSnapshot(id));
+      else if (cut.fail) {
+        // A checkpoint this actor has not cut will never complete.
+        this.abortCheckpoint(id);
+        cut.fail(new Error(`subtask ${actor.name} failed before its barrier came`));
+      }
     }
     if (error) this.#fail(error);
     else if (--this.#pending === 0) this.#finish({ status: 'finished' });
