@@ -72,3 +72,5 @@ export type { JoinFunction, JoinInfo, CoGroupFunction } from '../actors/window-j
 export type { IntervalJoinFunction, IntervalJoinContext } from '../actors/interval-join.ts';
 export type { TimeWindowAssigner } from '../actors/two-sided-window.ts';
 export type { CompletedCheckpoint, CheckpointSummary, OperatorCheckpoint, SubtaskState, StageSnapshot, SplitCounterState } from './checkpoint/checkpoint.ts';
+export { restarts, type RestartStrategy, type NoRestart, type FixedDelay, type ExponentialBackoff, type FailureRate } from './supervision/restart-strategy.ts';
+export type { RestartingEvent, RecoveredEvent } from './supervision/job-supervisor.ts';

@@ -12,7 +12,7 @@ import { errors } from '../errors.ts';
  * `collected()` finds the runtime's threads free.
  */
 export class OutputStream<T> {
-  readonly #channels: readonly InputChannel[];
+  #channels: readonly InputChannel[];
   /** Batches taken from channels, with the channel to credit once consumed. */
   readonly #batches: { records: T[]; channel: InputChannel }[] = [];
   #open: number;
@@ -24,7 +24,7 @@ export class OutputStream<T> {
   #wake: (() => void) | undefined;
   #consumer: 'output()' | 'collected()' | undefined;
   #collected: Promise<T[]> | undefined;
-  readonly #ended: Promise<void>;
+  #ended: Promise<void>;
   #markEnded!: () => void;
   #portsClosed: Promise<void> = Promise.resolve();
 
@@ -42,7 +42,7 @@ export class OutputStream<T> {
   }
 
   /** Per channel: the last checkpoint barrier it delivered (Infinity once it ended). */
-  readonly #barriers: number[];
+  #barriers: number[];
   readonly #barrierWaits: { id: number; resolve: () => void }[] = [];
 
   /**
@@ -59,6 +59,28 @@ export class OutputStream<T> {
     for (let k = this.#barrierWaits.length - 1; k >= 0; k--) {
       if (this.#barrierWaits[k]!.id <= min) this.#barrierWaits.splice(k, 1)[0]!.resolve();
     }
+  }
+
+  /**
+   * The job restarts (supervision): the failed attempt's channels are closed, batches already taken
+   * stay for the consumer (at-least-once), and `attach` gives the next attempt's channels to the
+   * same stream, so an iterator over it goes on. Resolves once the old ports are closed.
+   */
+  detach(): Promise<void> {
+    const old = this.#channels;
+    this.#channels = [];
+    for (const wait of this.#barrierWaits.splice(0)) wait.resolve();
+    return Promise.all(old.map((channel) => channel.close())).then(() => {});
+  }
+
+  /** The next attempt's channels, one per sink subtask (see `detach`). */
+  attach(channels: readonly InputChannel[]): void {
+    this.#channels = channels;
+    this.#open = channels.length;
+    this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
+    if (this.#open === 0) this.#markEnded();
+    this.#barriers = channels.map(() => 0);
+    channels.forEach((channel, i) => (channel.onMessage = () => this.#pull(channel, i)));
   }
 
   /** True once every sink subtask sent its end of stream. */

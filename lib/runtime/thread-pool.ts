@@ -100,12 +100,15 @@ export class ThreadPool {
   }
 
   /**
-   * Takes back hosts that were told to shut down. A host that has not returned within the grace
+   * Takes back hosts that were told to shut down (`terminate`: hosts whose threads are ended now). A host that has not returned within the grace
    * period (stuck in user code, say) loses its thread: piscina terminates it and starts a fresh one.
    */
-  async giveBack(hosts: readonly HostLease[]): Promise<void> {
+  async giveBack(hosts: readonly HostLease[], options: { keep?: boolean; terminate?: readonly HostLease[] } = {}): Promise<void> {
     const leases = hosts as readonly Lease[];
-    if (this.closeWhenIdle && this.#leased === leases.length) {
+    // A host the supervisor gave up on (stuck past actorTimeoutMs) loses its thread at once; piscina starts a fresh one.
+    for (const lease of (options.terminate ?? []) as readonly Lease[]) if (!lease.returned) lease.abort.abort();
+    // `keep`: the job takes threads again at once (a restart), so a one-off pool is not destroyed.
+    if (this.closeWhenIdle && !options.keep && this.#leased === leases.length) {
       this.#leased = 0;
       await this.destroy();
       return;
