@@ -280,12 +280,14 @@ export class Coordinator {
     const leases = this.#leases;
     this.#leases = [];
     const closed = hosts.map((host) => host.closed);
-    for (const { api, control } of hosts) {
-      api.shutdown().catch(() => {});
-      control.close();
-    }
+    // The control ports stay open until the hosts returned: closing one right after `shutdown` can
+    // drop the call, and the host would then keep its thread until the pool's grace period ends.
+    for (const { api } of hosts) api.shutdown().catch(() => {});
     for (const output of this.#outputs.values()) closed.push(output.detach());
-    await this.pool.giveBack(leases, { keep: true, terminate: stuckWorker === undefined ? [] : [leases[stuckWorker]!] });
+    // Healthy hosts return within milliseconds; their grace runs on real time, so that a job clock
+    // stepped fast (tests) does not cost them their threads (a fresh thread takes long to start).
+    await this.pool.giveBack(leases, { keep: true, terminate: stuckWorker === undefined ? [] : [leases[stuckWorker]!], graceClock: systemClock });
+    for (const { control } of hosts) control.close();
     await Promise.all(closed);
   }
 
