@@ -106,6 +106,10 @@ Recovery('a worker thread that exits is replaced, and the job recovers from its 
   const summaries = h.collected<Summary>('summaries');
   const checkpoint = await watchdog(h.checkpoint(), 'the checkpoint');
   writeFileSync(go, '');
+  await advanceUntil(clock, () => events.restarting.length === 1, 'the worker exited');
+  // The dead thread's replacement starts (and imports the job) in real time: no clock step until the job runs again.
+  clock.advance(50);
+  await turnsUntil(() => events.recovered.length === 1, 'the job recovered');
   let finished = false;
   h.done.then(() => (finished = true), () => (finished = true));
   await advanceUntil(clock, () => finished, 'the job finished');
