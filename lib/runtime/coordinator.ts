@@ -70,6 +70,8 @@ export class Coordinator {
   /** Ends the wait for a restart's delay early (the job is cancelled meanwhile). */
   #endDelay: (() => void) | undefined;
   #delayTimer: ReturnType<Clock['setTimeout']> | undefined;
+  /** A failed attempt being torn down: the job's release waits for it (its threads go back to the pool first). */
+  #stopping: Promise<void> | undefined;
   /** The release in progress once the job fails, is cancelled or finishes. */
   #teardown: Promise<void> | undefined;
   #unsubscribeClock: () => void = () => {};
@@ -239,7 +241,9 @@ export class Coordinator {
     let stuck = stuckWorker;
     for (;;) {
       const verdict = this.#supervisor.onFailure(cause);
-      await this.#stopAttempt(cause, stuck);
+      this.#stopping = this.#stopAttempt(cause, stuck);
+      await this.#stopping;
+      this.#stopping = undefined;
       stuck = undefined;
       if (!verdict.restart) return this.#fail(verdict.error);
       if (this.status !== 'restarting') return;
@@ -395,6 +399,7 @@ export class Coordinator {
       control.close();
     }
     for (const output of this.#outputs.values()) closed.push(output.close());
+    await this.#stopping;
     await this.pool.giveBack(this.#leases);
     this.#leases = [];
     await Promise.all(closed);

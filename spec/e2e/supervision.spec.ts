@@ -152,6 +152,28 @@ Recovery('a job that fails on every attempt gives up after the fixed delay’s a
   assertNothingLeft(before, 'after the job gave up');
 });
 
+Recovery('a job cancelled while it waits to restart is cancelled at once, and nothing is left', async () => {
+  const before = resourceCounts();
+  const clock = new ManualClock(0);
+  const records = Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, v: i }));
+  const h = await run(fixture('flaky'), {
+    parallelism: 2,
+    workers: 2,
+    clock,
+    restart: restarts.fixedDelay({ attempts: 5, delayMs: 60_000 }),
+    params: { records, mode: 'throw', once: false, failAt: 4, marker: tempPath('marker'), keyedParallelism: 2 } satisfies Params,
+  });
+  const events = listen(h);
+  h.collected('summaries').catch(() => {});
+  await advanceUntil(clock, () => events.restarting.length === 1, 'the first failure');
+  assert.is(h.status, 'restarting');
+  const result = await watchdog(h.cancel(), 'cancel()');
+  assert.is(result.status, 'cancelled');
+  assert.is(events.recovered.length, 0, 'never deployed again');
+  assert.is(clock.pending, 0, 'the restart delay is cleared');
+  assertNothingLeft(before, 'after the job was cancelled while restarting');
+});
+
 Recovery('exponential backoff: each restart waits its delay on the job’s clock, and no longer', async () => {
   const clock = new ManualClock(0);
   const records = Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, v: i }));
