@@ -44,3 +44,35 @@ Supervisor('failure rate: the time of each failure is the job clock’s', () => 
 });
 
 Supervisor.run();
+
+const Worker = suite('WorkerSupervisor');
+
+Worker('reports its thread’s first failure once; a stuck host is terminated when the attempt stops, a healthy one waited for', async () => {
+  const { WorkerSupervisor } = await import('../lib/supervision/worker-supervisor.ts');
+  const reported: string[] = [];
+  const stuck = new WorkerSupervisor(0, 'lease-0', (e) => reported.push(e.message));
+  stuck.deployed();
+  assert.is(stuck.state, 'running');
+  stuck.stuck(new Error('stuck in parse'));
+  stuck.died(new Error('died after'));
+  assert.equal(reported, ['stuck in parse'], 'only the first failure goes up');
+  assert.is(stuck.state, 'dead');
+  assert.not.ok(stuck.stop(), 'a dead thread is not terminated: the pool replaced it');
+
+  const looping = new WorkerSupervisor(1, 'lease-1', (e) => reported.push(e.message));
+  looping.deployed();
+  looping.stuck(new Error('loop'));
+  assert.ok(looping.stop(), 'a stuck host is terminated');
+  assert.is(looping.state, 'terminating');
+  looping.returned();
+  assert.is(looping.state, 'stopped');
+
+  const healthy = new WorkerSupervisor(2, 'lease-2', (e) => reported.push(e.message));
+  healthy.deployed();
+  assert.not.ok(healthy.stop());
+  healthy.died(new Error('thread ended while stopping'));
+  assert.is(healthy.state, 'stopped');
+  assert.equal(reported, ['stuck in parse', 'loop'], 'nothing reported once the attempt is stopping');
+});
+
+Worker.run();

@@ -19,6 +19,7 @@ import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
 import { newSplitCounter } from '../checkpoint/split-claims.ts';
 import { JobSupervisor, Watchdog, type RecoveredEvent, type RestartingEvent } from '../supervision/job-supervisor.ts';
+import { WorkerSupervisor } from '../supervision/worker-supervisor.ts';
 
 installErrorWire();
 
@@ -60,6 +61,8 @@ export class Coordinator {
   readonly #startedAt: number;
   #endedAt: number | undefined;
   #leases: HostLease[] = [];
+  /** The current attempt's supervisor of each thread, by worker index. */
+  #workers: WorkerSupervisor<HostLease>[] = [];
   #failure: Error | undefined;
   /** Every wait on a host goes through it: a worker that died, or whose port was closed, never answers. */
   #calls = new CallGuard();
@@ -93,8 +96,7 @@ export class Coordinator {
     this.#resetSplitCounters(options.restoreFrom);
     this.#supervisor = new JobSupervisor(graph.job, options.restart, clock);
     if (options.actorTimeoutMs !== undefined) {
-      const attempt = () => this.#attempt;
-      this.#watchdog = new Watchdog(plan, options.actorTimeoutMs, clock, ({ worker, error }) => this.#onFailure(attempt(), error, worker));
+      this.#watchdog = new Watchdog(plan, options.actorTimeoutMs, clock, ({ worker, error }) => this.#workers[worker]?.stuck(error));
     }
     this.#checkpoints = new CheckpointCoordinator({
       graph,
@@ -175,7 +177,8 @@ export class Coordinator {
     const attempt = this.#attempt;
     const { workers } = this.options;
     // A thread that dies under one of this job's hosts fails this job (this attempt of it), and no other.
-    this.#leases = this.pool.lease(workers, (w, error) => this.#onFailure(attempt, errors.workerDied(this.graph.job, w, error)));
+    this.#leases = this.pool.lease(workers, (w, error) => this.#workers[w]?.died(errors.workerDied(this.graph.job, w, error)));
+    this.#workers = this.#leases.map((lease, w) => new WorkerSupervisor(w, lease, (error) => this.#onFailure(attempt, error)));
     const ports = this.#createPorts(attempt);
     const splitCounters = this.#splitCounters;
     for (const { control } of this.#leases) {
@@ -205,7 +208,7 @@ export class Coordinator {
             ports: ports[w]!,
             ...(restore ? { restore } : {}),
           };
-          return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never));
+          return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never)).then(() => this.#workers[w]?.deployed());
         }),
       ),
     );
@@ -225,26 +228,24 @@ export class Coordinator {
    * job runs, the supervisor decides; while it restarts, the redeployment is abandoned with the error
    * (and the supervisor decides again); before the job ever ran, the job fails.
    */
-  #onFailure(attempt: number, error: Error, worker?: number): void {
+  #onFailure(attempt: number, error: Error): void {
     if (attempt !== this.#attempt) return;
     const status = this.status;
-    if (status === 'running') void this.#restart(error, worker);
+    if (status === 'running') void this.#restart(error);
     else if (status === 'restarting') this.#calls.abandon(error);
     else void this.#fail(error);
   }
 
   /** Tears the failed attempt down and, as long as the strategy allows, deploys the job again. */
-  async #restart(error: Error, stuckWorker: number | undefined): Promise<void> {
+  async #restart(error: Error): Promise<void> {
     this.#lifecycle.send({ type: 'RESTART' });
     const failedAt = this.clock.now();
     let cause = error;
-    let stuck = stuckWorker;
     for (;;) {
       const verdict = this.#supervisor.onFailure(cause);
-      this.#stopping = this.#stopAttempt(cause, stuck);
+      this.#stopping = this.#stopAttempt(cause);
       await this.#stopping;
       this.#stopping = undefined;
-      stuck = undefined;
       if (!verdict.restart) return this.#fail(verdict.error);
       if (this.status !== 'restarting') return;
       const from = this.#checkpoints.completed.at(-1);
@@ -274,7 +275,7 @@ export class Coordinator {
    * shut down and their threads given back (the stuck one's terminated; a dead one the pool has
    * replaced), its ports closed (batches in flight are dropped with them).
    */
-  async #stopAttempt(cause: Error, stuckWorker: number | undefined): Promise<void> {
+  async #stopAttempt(cause: Error): Promise<void> {
     this.#attempt++;
     this.#calls.abandon(cause);
     this.#calls = new CallGuard();
@@ -283,6 +284,10 @@ export class Coordinator {
     const hosts = this.#hosts.splice(0);
     const leases = this.#leases;
     this.#leases = [];
+    const workers = this.#workers;
+    this.#workers = [];
+    // A stuck host never answers `shutdown`: its thread is terminated at once, not after the grace.
+    const terminate = workers.filter((w) => w.stop()).map((w) => w.lease);
     const closed = hosts.map((host) => host.closed);
     // The control ports stay open until the hosts returned: closing one right after `shutdown` can
     // drop the call, and the host would then keep its thread until the pool's grace period ends.
@@ -290,7 +295,8 @@ export class Coordinator {
     for (const output of this.#outputs.values()) closed.push(output.detach());
     // Healthy hosts return within milliseconds; their grace runs on real time, so that a job clock
     // stepped fast (tests) does not cost them their threads (a fresh thread takes long to start).
-    await this.pool.giveBack(leases, { keep: true, terminate: stuckWorker === undefined ? [] : [leases[stuckWorker]!], graceClock: systemClock });
+    await this.pool.giveBack(leases, { keep: true, terminate, graceClock: systemClock });
+    for (const worker of workers) worker.returned();
     for (const { control } of hosts) control.close();
     await Promise.all(closed);
   }

@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import { ManualClock, restarts, systemClock, type JobHandle, type RecoveredEvent, type RestartingEvent, type RunOptions } from 'weir';
 
 import type { Params, Summary } from '../fixtures/flaky.ts';
-import { advanceUntil, assertNothingLeft, assertSameMultiset, fixture, rejectionOf, resourceCounts, run, Runtime, watchdog } from '../helpers.ts';
+import { assertNothingLeft, assertSameMultiset, fixture, rejectionOf, resourceCounts, run, Runtime, watchdog } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weir-supervision-'));
 let files = 0;
@@ -40,6 +40,19 @@ async function turnsUntil(done: () => boolean, what: string): Promise<void> {
     what,
     30_000,
   );
+}
+
+/**
+ * Steps the job's clock 50 ms per turn of the event loop until `done`. Unlike `advanceUntil`, no cap
+ * on the steps (a restart waits for threads in real time, however many steps that takes); the
+ * watchdog guards against a hang.
+ */
+async function stepUntil(clock: ManualClock, done: () => boolean, what: string): Promise<void> {
+  await turnsUntil(() => {
+    if (done()) return true;
+    clock.advance(50);
+    return false;
+  }, what);
 }
 
 function listen(h: JobHandle): { restarting: RestartingEvent[]; recovered: RecoveredEvent[] } {
@@ -70,7 +83,7 @@ Recovery('a user function that throws once, at a random record, before or after 
       writeFileSync(go, '');
       let finished = false;
       h.done.then(() => (finished = true), () => (finished = true));
-      await advanceUntil(clock, () => finished, 'the job finished');
+      await stepUntil(clock, () => finished, 'the job finished');
       assertSameMultiset(await summaries, expected(records), 'final keyed state');
       assert.is(events.restarting.length, 1, 'one restart');
       const [restarting] = events.restarting;
@@ -103,16 +116,21 @@ Recovery('a worker thread that exits is replaced, and the job recovers from its 
     params: { records, mode: 'exit', once: true, failAt: 30, marker: tempPath('marker'), pauseAt: 20, go, keyedParallelism: 2 } satisfies Params,
   });
   const events = listen(h);
-  const summaries = h.collected<Summary>('summaries');
+  // One iterator over the output, from before the failure to the end: it goes on across the restart.
+  const summaries = (async () => {
+    const all: Summary[] = [];
+    for await (const s of h.output<Summary>('summaries')) all.push(s);
+    return all;
+  })();
   const checkpoint = await watchdog(h.checkpoint(), 'the checkpoint');
   writeFileSync(go, '');
-  await advanceUntil(clock, () => events.restarting.length === 1, 'the worker exited');
+  await stepUntil(clock, () => events.restarting.length === 1, 'the worker exited');
   // The dead thread's replacement starts (and imports the job) in real time: no clock step until the job runs again.
   clock.advance(50);
   await turnsUntil(() => events.recovered.length === 1, 'the job recovered');
   let finished = false;
   h.done.then(() => (finished = true), () => (finished = true));
-  await advanceUntil(clock, () => finished, 'the job finished');
+  await stepUntil(clock, () => finished, 'the job finished');
   assertSameMultiset(await summaries, expected(records), 'final keyed state');
   assert.is(events.restarting.length, 1);
   assert.is((events.restarting[0]!.cause as { code?: string }).code, 'WEIR_E_WORKER_DIED');
@@ -136,7 +154,7 @@ Recovery('a job that fails on every attempt gives up after the fixed delay’s a
   out.catch(() => {});
   let failed = false;
   h.done.catch(() => (failed = true));
-  await advanceUntil(clock, () => failed, 'the job failed');
+  await stepUntil(clock, () => failed, 'the job failed');
   const error = await rejectionOf(h.done, 'done');
   assert.is(error.code, 'WEIR_E_RESTARTS_EXHAUSTED');
   assert.match(error.message, 'fixed delay: 2 restarts used of 2');
@@ -165,7 +183,7 @@ Recovery('a job cancelled while it waits to restart is cancelled at once, and no
   });
   const events = listen(h);
   h.collected('summaries').catch(() => {});
-  await advanceUntil(clock, () => events.restarting.length === 1, 'the first failure');
+  await stepUntil(clock, () => events.restarting.length === 1, 'the first failure');
   assert.is(h.status, 'restarting');
   const result = await watchdog(h.cancel(), 'cancel()');
   assert.is(result.status, 'cancelled');
