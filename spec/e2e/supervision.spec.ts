@@ -138,6 +138,25 @@ Recovery('a worker thread that exits is replaced, and the job recovers from its 
   assert.is((await h.done).status, 'finished');
 });
 
+Recovery('a worker over workerMemoryMb dies, is replaced, and the job recovers', async () => {
+  const before = resourceCounts();
+  const records = Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 3}`, v: i }));
+  const h = await run(fixture('flaky'), {
+    parallelism: 1,
+    workers: 1,
+    workerMemoryMb: 32,
+    restart: restarts.fixedDelay({ attempts: 1, delayMs: 0 }),
+    params: { records, mode: 'oom', once: true, failAt: 10, marker: tempPath('marker'), keyedParallelism: 1 } satisfies Params,
+  });
+  const events = listen(h);
+  assertSameMultiset(await watchdog(h.collected<Summary>('summaries'), 'collected()'), expected(records), 'final keyed state');
+  assert.is((events.restarting[0]?.cause as { code?: string } | undefined)?.code, 'WEIR_E_WORKER_DIED');
+  assert.match(events.restarting[0]!.cause.message, /memory/i);
+  assert.is(events.recovered.length, 1);
+  console.log(`  (recovery with the thread replaced: ${events.recovered[0]!.recoveryMs.toFixed(1)} ms, a fresh thread imports the job)`);
+  assertNothingLeft(before, 'after the job recovered and finished');
+});
+
 Recovery('a job that fails on every attempt gives up after the fixed delay’s attempts: the error lists every failure, and nothing is left', async () => {
   const before = resourceCounts();
   const clock = new ManualClock(0);
