@@ -224,9 +224,9 @@ export class Coordinator {
   }
 
   /**
-   * A failure of attempt `attempt` (`worker`: the thread to terminate, for a stuck actor). While the
-   * job runs, the supervisor decides; while it restarts, the redeployment is abandoned with the error
-   * (and the supervisor decides again); before the job ever ran, the job fails.
+   * A failure of attempt `attempt`. While the job runs, the supervisor decides; while it restarts,
+   * the redeployment is abandoned with the error (and the supervisor decides again); before the job
+   * ever ran, the job fails.
    */
   #onFailure(attempt: number, error: Error): void {
     if (attempt !== this.#attempt) return;
@@ -238,15 +238,17 @@ export class Coordinator {
 
   /** Tears the failed attempt down and, as long as the strategy allows, deploys the job again. */
   async #restart(error: Error): Promise<void> {
-    this.#lifecycle.send({ type: 'RESTART' });
     const failedAt = this.clock.now();
     let cause = error;
     for (;;) {
       const verdict = this.#supervisor.onFailure(cause);
+      // The failed attempt is torn down either way (a stuck thread terminated at once); a job that
+      // gives up is `failing` from now on, and its release waits for this.
       this.#stopping = this.#stopAttempt(cause);
+      if (!verdict.restart) return this.#fail(verdict.error);
+      if (this.status === 'running') this.#lifecycle.send({ type: 'RESTART' });
       await this.#stopping;
       this.#stopping = undefined;
-      if (!verdict.restart) return this.#fail(verdict.error);
       if (this.status !== 'restarting') return;
       const from = this.#checkpoints.completed.at(-1);
       const restore = from ?? this.options.restoreFrom;
@@ -405,7 +407,8 @@ export class Coordinator {
       control.close();
     }
     for (const output of this.#outputs.values()) closed.push(output.close());
-    await this.#stopping;
+    // Only when an attempt is being torn down: otherwise the grace period starts now, in this turn.
+    if (this.#stopping) await this.#stopping;
     await this.pool.giveBack(this.#leases);
     this.#leases = [];
     await Promise.all(closed);
