@@ -81,7 +81,11 @@ export type ErrorCode =
   /** A broken invariant inside weir: a bug to report, never the user's doing. */
   | 'WEIR_E_INTERNAL'
   /** A checkpoint was abandoned (timed out, a subtask finished or failed first), or cannot be restored into this job. */
-  | 'WEIR_E_CHECKPOINT';
+  | 'WEIR_E_CHECKPOINT'
+  /** The job failed and its restart strategy gave up: the error names the last failure and lists the earlier ones. */
+  | 'WEIR_E_RESTARTS_EXHAUSTED'
+  /** An actor stayed in one step longer than `actorTimeoutMs` (user code in an endless loop, say): its thread was terminated. */
+  | 'WEIR_E_ACTOR_TIMEOUT';
 
 /** Where a record was being processed when a user function failed. */
 export interface SubtaskLocation {
@@ -281,6 +285,26 @@ export const errors = {
       `Job "${job}" failed: worker thread ${worker} died (${causeMessage(cause)}). ` +
         'A worker dies when user code calls process.exit(), exceeds the worker memory limit, or crashes natively.',
       { cause, job },
+    ),
+
+  restartsExhausted: (job: string, reason: string, failures: readonly Error[]) => {
+    const last = failures.at(-1)!;
+    const earlier = failures.slice(0, -1);
+    const location = last instanceof WeirError && last.operator !== undefined ? { operator: last.operator, ...(last.subtask !== undefined ? { subtask: last.subtask } : {}) } : {};
+    return new WeirError(
+      'WEIR_E_RESTARTS_EXHAUSTED',
+      `Job "${job}" failed and was not restarted again (${reason}). Last failure: ${causeMessage(last)}` +
+        (earlier.length === 0 ? '' : `\nEarlier failures (${earlier.length}), oldest first:\n${earlier.map((e, i) => `  ${i + 1}. ${causeMessage(e)}`).join('\n')}`),
+      { cause: last, job, ...location },
+    );
+  },
+
+  actorTimedOut: (job: string, operator: string, subtask: string, forMs: number, timeoutMs: number) =>
+    new WeirError(
+      'WEIR_E_ACTOR_TIMEOUT',
+      `Job "${job}": operator "${operator}" (subtask ${subtask}) stayed in one step for ${Math.round(forMs)} ms, longer than actorTimeoutMs (${timeoutMs} ms); ` +
+        'its worker thread was terminated. User code that loops or blocks for ever does this; a step that is merely slow needs a larger actorTimeoutMs.',
+      { job, operator, subtask },
     ),
 
   internal: (what: string) =>

@@ -74,3 +74,5 @@ export type { TimeWindowAssigner } from '../actors/two-sided-window.ts';
 export type { CompletedCheckpoint, CheckpointSummary, OperatorCheckpoint, SubtaskState, StageSnapshot, SplitCounterState } from './checkpoint/checkpoint.ts';
 export type { Delivery } from './operator/sink.ts';
 export { TransactionLog, collectTransactions, type TwoPhaseCommit } from './operator/two-phase-commit.ts';
+export { restarts, type RestartStrategy, type NoRestart, type FixedDelay, type ExponentialBackoff, type FailureRate } from './supervision/restart-strategy.ts';
+export type { RestartingEvent, RecoveredEvent } from './supervision/job-supervisor.ts';

@@ -68,6 +68,8 @@ Resolve('keeps valid values as given', () => {
     checkpointTimeoutMs: 5000,
     checkpointsRetained: 3,
     restoreFrom: { format: 'weir-checkpoint', version: 1, job: 'j', id: 1, triggeredAt: 0, completedAt: 0, maxParallelism: 64, operators: {}, splits: {}, summary: { id: 1, durationMs: 0, bytes: 0, alignmentMs: {} } } as const,
+    restart: { type: 'exponential-backoff', initialMs: 10, maxMs: 100, multiplier: 2, jitter: 0.5, resetAfterMs: 1000, attempts: 4 } as const,
+    actorTimeoutMs: 30_000,
   };
   assert.equal({ ...resolveOptions(given) }, given, 'expected every valid option to be kept');
 });
@@ -194,3 +196,23 @@ Run('rejects options that would make a keyed job impossible before starting thre
 });
 
 Run.run();
+
+const Restart = suite('resolveOptions: restart and actorTimeoutMs');
+
+Restart('no restart by default; with periodic checkpoints, three restarts a second apart; no actor timeout', () => {
+  assert.equal(resolveOptions({}).restart, { type: 'none' });
+  assert.equal(resolveOptions({ checkpointIntervalMs: 500 }).restart, { type: 'fixed-delay', attempts: 3, delayMs: 1000 });
+  assert.equal(resolveOptions({ checkpointIntervalMs: 500, restart: { type: 'none' } }).restart, { type: 'none' });
+  assert.is(resolveOptions({}).actorTimeoutMs, undefined);
+});
+
+Restart('a strategy that is not one, or is out of range, is refused naming the option', () => {
+  for (const bad of ['always', null, { type: 'sometimes' }, { type: 'none', attempts: 1 }]) {
+    assertOptionError(thrownBy(() => resolveOptions({ restart: bad }), `restart ${JSON.stringify(bad)}`), 'restart', /a restart strategy/, 'got');
+  }
+  const error = thrownBy(() => resolveOptions({ restart: { type: 'fixed-delay', attempts: -1, delayMs: 10 } }), 'attempts -1');
+  assert.match(error.message, 'restarts.fixedDelay.attempts');
+  assertOptionError(thrownBy(() => resolveOptions({ actorTimeoutMs: 5 }), 'actorTimeoutMs 5'), 'actorTimeoutMs', /milliseconds from 10/, 'got 5');
+});
+
+Restart.run();

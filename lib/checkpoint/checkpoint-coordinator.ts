@@ -108,6 +108,16 @@ export class CheckpointCoordinator {
     for (const id of [...this.#pending.keys()]) this.#abandon(id, reason);
   }
 
+  /**
+   * The job's attempt failed and it restarts: pending checkpoints are abandoned and no periodic one
+   * is taken until `start()` again; ids go on counting, completed checkpoints are kept.
+   */
+  pause(reason: string): void {
+    if (this.#interval !== undefined) this.#setup.clock.clearTimeout(this.#interval);
+    this.#interval = undefined;
+    for (const id of [...this.#pending.keys()]) this.#abandon(id, reason);
+  }
+
   #abandon(id: number, reason: string): void {
     const pending = this.#pending.get(id);
     if (!pending) return;

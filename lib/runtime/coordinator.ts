@@ -18,6 +18,8 @@ import type { HostLease, ThreadPool } from './thread-pool.ts';
 import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
 import { newSplitCounter } from '../checkpoint/split-claims.ts';
+import { JobSupervisor, Watchdog, type RecoveredEvent, type RestartingEvent } from '../supervision/job-supervisor.ts';
+import { WorkerSupervisor } from '../supervision/worker-supervisor.ts';
 
 installErrorWire();
 
@@ -34,6 +36,8 @@ export interface CoordinatorEvents {
   cancelled(metrics: JobMetrics): void;
   checkpoint?(checkpoint: CompletedCheckpoint): void;
   checkpointAbandoned?(id: number, error: Error): void;
+  restarting?(event: RestartingEvent): void;
+  recovered?(event: RecoveredEvent): void;
 }
 
 /**
@@ -42,18 +46,35 @@ export interface CoordinatorEvents {
  * through here) and a metrics board per worker, deploys, starts, watches for completion or failure,
  * and gives every thread back and closes every port at the end. The job machine decides which of
  * these steps may happen next.
+ *
+ * A failure of the running job goes to the job supervisor: if its restart strategy allows, this
+ * attempt's hosts are shut down (a stuck one loses its thread, a dead one is replaced by the pool),
+ * its ports closed and its in-flight batches dropped, and after the strategy's delay on the job's
+ * clock the job is deployed again on fresh ports, restored from its last completed checkpoint.
+ * Callbacks of an earlier attempt are told apart by its number and ignored.
  */
 export class Coordinator {
   readonly #lifecycle = xstate.createActor(jobMachine).start();
   readonly #hosts: HostHandle[] = [];
   readonly #outputs = new Map<string, OutputStream<unknown>>();
-  readonly #boards: { buffer: SharedArrayBuffer; layout: BoardLayout }[];
+  #boards: { buffer: SharedArrayBuffer; layout: BoardLayout }[];
   readonly #startedAt: number;
   #endedAt: number | undefined;
   #leases: HostLease[] = [];
+  /** The current attempt's supervisor of each thread, by worker index. */
+  #workers: WorkerSupervisor<HostLease>[] = [];
   #failure: Error | undefined;
   /** Every wait on a host goes through it: a worker that died, or whose port was closed, never answers. */
-  readonly #calls = new CallGuard();
+  #calls = new CallGuard();
+  /** The attempt running now (0 for the first deployment); a callback of an older one is ignored. */
+  #attempt = 0;
+  readonly #supervisor: JobSupervisor;
+  readonly #watchdog: Watchdog | undefined;
+  /** Ends the wait for a restart's delay early (the job is cancelled meanwhile). */
+  #endDelay: (() => void) | undefined;
+  #delayTimer: ReturnType<Clock['setTimeout']> | undefined;
+  /** A failed attempt being torn down: the job's release waits for it (its threads go back to the pool first). */
+  #stopping: Promise<void> | undefined;
   /** The release in progress once the job fails, is cancelled or finishes. */
   #teardown: Promise<void> | undefined;
   #unsubscribeClock: () => void = () => {};
@@ -71,12 +92,12 @@ export class Coordinator {
     private readonly events: CoordinatorEvents,
   ) {
     this.#startedAt = clock.now();
-    this.#boards = Array.from({ length: plan.workers }, (_, w) => {
-      const layout = boardLayout(plan, w);
-      return { buffer: newBoard(layout), layout };
-    });
-    const restore = options.restoreFrom;
-    for (const node of graph.nodes) if (node.kind === 'source') this.#splitCounters[node.id] = newSplitCounter(restore?.splits[operatorKey(node)]);
+    this.#boards = this.#newBoards();
+    this.#resetSplitCounters(options.restoreFrom);
+    this.#supervisor = new JobSupervisor(graph.job, options.restart, clock);
+    if (options.actorTimeoutMs !== undefined) {
+      this.#watchdog = new Watchdog(plan, options.actorTimeoutMs, clock, ({ worker, error }) => this.#workers[worker]?.stuck(error));
+    }
     this.#checkpoints = new CheckpointCoordinator({
       graph,
       plan,
@@ -87,6 +108,7 @@ export class Coordinator {
       splitCounters: this.#splitCounters,
       // Complete once every actor cut its state and every record before the barrier reached the collect sinks' consumers here.
       collect: async (id) => {
+        if (this.status !== 'running') throw errors.checkpointRefused(graph.job, this.status);
         const [snapshots] = await Promise.all([
           this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.checkpoint(id)))),
           this.#calls.call(Promise.all([...this.#outputs.values()].map((o) => o.barrier(id)))),
@@ -141,43 +163,8 @@ export class Coordinator {
         for (const { api } of this.#hosts) this.#calls.call(api.advanceClock(now)).catch(() => {});
       });
     }
-    // A thread that dies under one of this job's hosts fails this job, and no other.
-    this.#leases = this.pool.lease(workers, (w, error) => void this.#fail(errors.workerDied(this.graph.job, w, error)));
-    const ports = this.#createPorts();
-    const splitCounters = this.#splitCounters;
-    for (const { control } of this.#leases) {
-      this.#hosts.push({
-        api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
-        control,
-        closed: whenClosed(control),
-      });
-    }
-
     try {
-      await this.#calls.call(
-        Promise.all(
-          this.#hosts.map(({ api }, w) => {
-            const spec: DeploySpec = {
-              moduleUrl: this.moduleUrl,
-              params: this.options.params,
-              plan: this.plan,
-              graph: this.graph.describe(),
-              fingerprint: this.graph.fingerprint(),
-              workerIndex: w,
-              batchSize: this.options.batchSize,
-              bufferTimeoutMs: this.options.bufferTimeoutMs,
-              watermarkIntervalMs: this.options.watermarkIntervalMs,
-              clock: this.clock instanceof ManualClock ? { manual: true, now: this.clock.now() } : { manual: false },
-              checkRecords: this.options.checkRecords,
-              splitCounters,
-              board: this.#boards[w]!.buffer,
-              ports: ports[w]!,
-              ...(this.options.restoreFrom ? { restore: this.options.restoreFrom } : {}),
-            };
-            return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never));
-          }),
-        ),
-      );
+      await this.#deployAttempt(this.options.restoreFrom);
       if (this.status !== 'deploying') throw this.#terminalError();
     } catch (error) {
       await this.#fail(error as Error);
@@ -186,9 +173,150 @@ export class Coordinator {
     this.#lifecycle.send({ type: 'DEPLOYED' });
     // Deployed: from here on, a failure is the job's and reaches `done`, even one that comes while
     // the hosts are still being told to start (records may already flow on the first worker).
-    void this.#watch();
-    await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.start()))).catch((error: Error) => this.#fail(error));
-    this.#checkpoints.start();
+    await this.#startAttempt();
+  }
+
+  /** Leases threads, makes the attempt's ports, boards and split counters, and deploys a host on each thread. */
+  async #deployAttempt(restore: CompletedCheckpoint | undefined): Promise<void> {
+    const attempt = this.#attempt;
+    const { workers } = this.options;
+    // A thread that dies under one of this job's hosts fails this job (this attempt of it), and no other.
+    this.#leases = this.pool.lease(workers, (w, error) => this.#workers[w]?.died(errors.workerDied(this.graph.job, w, error)));
+    this.#workers = this.#leases.map((lease, w) => new WorkerSupervisor(w, lease, (error) => this.#onFailure(attempt, error)));
+    const ports = this.#createPorts(attempt);
+    const splitCounters = this.#splitCounters;
+    for (const { control } of this.#leases) {
+      this.#hosts.push({
+        api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
+        control,
+        closed: whenClosed(control),
+      });
+    }
+    await this.#calls.call(
+      Promise.all(
+        this.#hosts.map(({ api }, w) => {
+          const spec: DeploySpec = {
+            moduleUrl: this.moduleUrl,
+            params: this.options.params,
+            plan: this.plan,
+            graph: this.graph.describe(),
+            fingerprint: this.graph.fingerprint(),
+            workerIndex: w,
+            batchSize: this.options.batchSize,
+            bufferTimeoutMs: this.options.bufferTimeoutMs,
+            watermarkIntervalMs: this.options.watermarkIntervalMs,
+            clock: this.clock instanceof ManualClock ? { manual: true, now: this.clock.now() } : { manual: false },
+            checkRecords: this.options.checkRecords,
+            splitCounters,
+            board: this.#boards[w]!.buffer,
+            ports: ports[w]!,
+            ...(restore ? { restore } : {}),
+          };
+          return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never)).then(() => this.#workers[w]?.deployed());
+        }),
+      ),
+    );
+  }
+
+  /** The attempt is deployed and `running`: watch it, start its hosts, its checkpoints and its watchdog. */
+  async #startAttempt(): Promise<void> {
+    const attempt = this.#attempt;
+    void this.#watch(attempt);
+    this.#watchdog?.start(this.#boards);
+    await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.start()))).catch((error: Error) => this.#onFailure(attempt, error));
+    if (attempt === this.#attempt && this.status === 'running') this.#checkpoints.start();
+  }
+
+  /**
+   * A failure of attempt `attempt`. While the job runs, the supervisor decides; while it restarts,
+   * the redeployment is abandoned with the error (and the supervisor decides again); before the job
+   * ever ran, the job fails.
+   */
+  #onFailure(attempt: number, error: Error): void {
+    if (attempt !== this.#attempt) return;
+    const status = this.status;
+    if (status === 'running') void this.#restart(error);
+    else if (status === 'restarting') this.#calls.abandon(error);
+    else void this.#fail(error);
+  }
+
+  /** Tears the failed attempt down and, as long as the strategy allows, deploys the job again. */
+  async #restart(error: Error): Promise<void> {
+    const failedAt = this.clock.now();
+    let cause = error;
+    for (;;) {
+      const verdict = this.#supervisor.onFailure(cause);
+      // The failed attempt is torn down either way (a stuck thread terminated at once); a job that
+      // gives up is `failing` from now on, and its release waits for this.
+      this.#stopping = this.#stopAttempt(cause);
+      if (!verdict.restart) return this.#fail(verdict.error);
+      if (this.status === 'running') this.#lifecycle.send({ type: 'RESTART' });
+      await this.#stopping;
+      this.#stopping = undefined;
+      if (this.status !== 'restarting') return;
+      const from = this.#checkpoints.completed.at(-1);
+      const restore = from ?? this.options.restoreFrom;
+      this.events.restarting?.({ attempt: verdict.attempt, cause, ...(from ? { fromCheckpoint: from.id } : {}), delayMs: verdict.delayMs });
+      await this.#delay(verdict.delayMs);
+      if (this.status !== 'restarting') return;
+      this.#boards = this.#newBoards();
+      this.#resetSplitCounters(restore);
+      try {
+        await this.#deployAttempt(restore);
+      } catch (failure) {
+        if (this.status !== 'restarting') return;
+        cause = failure as Error;
+        continue;
+      }
+      if (this.status !== 'restarting') return;
+      this.#lifecycle.send({ type: 'DEPLOYED' });
+      this.events.recovered?.({ attempt: verdict.attempt, ...(from ? { fromCheckpoint: from.id } : {}), recoveryMs: this.clock.now() - failedAt });
+      await this.#startAttempt();
+      return;
+    }
+  }
+
+  /**
+   * Ends the current attempt: its calls are abandoned, its checkpoints abandoned, its hosts told to
+   * shut down and their threads given back (the stuck one's terminated; a dead one the pool has
+   * replaced), its ports closed (batches in flight are dropped with them).
+   */
+  async #stopAttempt(cause: Error): Promise<void> {
+    this.#attempt++;
+    this.#calls.abandon(cause);
+    this.#calls = new CallGuard();
+    this.#watchdog?.stop();
+    this.#checkpoints.pause(`the job restarts after a failure: ${cause.message}`);
+    const hosts = this.#hosts.splice(0);
+    const leases = this.#leases;
+    this.#leases = [];
+    const workers = this.#workers;
+    this.#workers = [];
+    // A stuck host never answers `shutdown`: its thread is terminated at once, not after the grace.
+    const terminate = workers.filter((w) => w.stop()).map((w) => w.lease);
+    const closed = hosts.map((host) => host.closed);
+    // The control ports stay open until the hosts returned: closing one right after `shutdown` can
+    // drop the call, and the host would then keep its thread until the pool's grace period ends.
+    for (const { api } of hosts) api.shutdown().catch(() => {});
+    for (const output of this.#outputs.values()) closed.push(output.detach());
+    // Healthy hosts return within milliseconds; their grace runs on real time, so that a job clock
+    // stepped fast (tests) does not cost them their threads (a fresh thread takes long to start).
+    await this.pool.giveBack(leases, { keep: true, terminate, graceClock: systemClock });
+    for (const worker of workers) worker.returned();
+    for (const { control } of hosts) control.close();
+    await Promise.all(closed);
+  }
+
+  /** Waits `ms` on the job's clock; a cancel ends the wait early. */
+  #delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#endDelay = resolve;
+      this.#delayTimer = this.clock.setTimeout(() => {
+        this.#delayTimer = undefined;
+        this.#endDelay = undefined;
+        resolve();
+      }, ms);
+    });
   }
 
   /** Live figures, read from the workers' boards: no message, no wait, even while a worker is stuck. */
@@ -214,10 +342,11 @@ export class Coordinator {
     return this.#teardown ?? Promise.resolve();
   }
 
-  /** Waits for every host to finish and every collect sink to deliver its end of stream. */
-  async #watch(): Promise<void> {
+  /** Waits for every host of attempt `attempt` to finish and every collect sink to deliver its end of stream. */
+  async #watch(attempt: number): Promise<void> {
+    const calls = this.#calls;
     const outcomes = this.#hosts.map(({ api }) =>
-      this.#calls.call<HostOutcome>(api.completion()).then((outcome) => {
+      calls.call<HostOutcome>(api.completion()).then((outcome) => {
         if (outcome.status === 'failed') throw deserializeError(outcome.error);
       }),
     );
@@ -225,10 +354,10 @@ export class Coordinator {
       await Promise.all(outcomes);
       await Promise.all([...this.#outputs.values()].map((o) => o.whenEnded()));
     } catch (error) {
-      await this.#fail(error as Error);
+      this.#onFailure(attempt, error as Error);
       return;
     }
-    if (!this.#lifecycle.getSnapshot().can({ type: 'FINISHED' })) return;
+    if (attempt !== this.#attempt || !this.#lifecycle.getSnapshot().can({ type: 'FINISHED' })) return;
     this.#lifecycle.send({ type: 'FINISHED' });
     // The end of a bounded job is final: exactly-once collect sinks deliver what is not committed yet.
     for (const output of this.#outputs.values()) output.finish();
@@ -266,6 +395,11 @@ export class Coordinator {
   async #release(): Promise<void> {
     this.#endedAt = this.clock.now();
     this.#checkpoints.stop(`the job is ${this.status}`);
+    this.#watchdog?.stop();
+    if (this.#delayTimer !== undefined) this.clock.clearTimeout(this.#delayTimer);
+    this.#delayTimer = undefined;
+    this.#endDelay?.();
+    this.#endDelay = undefined;
     this.#unsubscribeClock();
     // A job can finish before every host has answered `start` (a tiny job, done on the first worker
     // before the second one's answer came): closing the ports below means those answers never come,
@@ -279,6 +413,8 @@ export class Coordinator {
       control.close();
     }
     for (const output of this.#outputs.values()) closed.push(output.close());
+    // Only when an attempt is being torn down: otherwise the grace period starts now, in this turn.
+    if (this.#stopping) await this.#stopping;
     await this.pool.giveBack(this.#leases);
     this.#leases = [];
     await Promise.all(closed);
@@ -286,7 +422,7 @@ export class Coordinator {
   }
 
   /** A MessagePort pair per channel the plan has cross threads; the coordinator keeps the collect sinks' ends. */
-  #createPorts(): Record<number, MessagePort>[] {
+  #createPorts(attempt: number): Record<number, MessagePort>[] {
     const { plan } = this;
     const perWorker = Array.from({ length: plan.workers }, () => ({}) as Record<number, MessagePort>);
     const egress = new Map<string, PortInputChannel[]>(this.graph.egressNames().map((name) => [name, []]));
@@ -298,10 +434,27 @@ export class Coordinator {
         perWorker[c.toWorker]![c.id] = port2;
         continue;
       }
-      const unreadable = (cause: unknown) => void this.#fail(errors.messageUnreadable(this.graph.job, `${c.fromName} to ${c.toName}`, cause));
+      const unreadable = (cause: unknown) => this.#onFailure(attempt, errors.messageUnreadable(this.graph.job, `${c.fromName} to ${c.toName}`, cause));
       egress.get((c.to as { egress: string }).egress)!.push(new PortInputChannel(port2, c.capacity, unreadable));
     }
-    for (const [name, channels] of egress) this.#outputs.set(name, new OutputStream(this.graph.job, name, channels, this.graph.egressDelivery(name)));
+    for (const [name, channels] of egress) {
+      const output = this.#outputs.get(name);
+      if (output) output.attach(channels);
+      else this.#outputs.set(name, new OutputStream(this.graph.job, name, channels, this.graph.egressDelivery(name)));
+    }
     return perWorker;
+  }
+
+  /** A metrics board per worker: each attempt has fresh ones (its figures start from zero). */
+  #newBoards(): { buffer: SharedArrayBuffer; layout: BoardLayout }[] {
+    return Array.from({ length: this.plan.workers }, (_, w) => {
+      const layout = boardLayout(this.plan, w);
+      return { buffer: newBoard(layout), layout };
+    });
+  }
+
+  /** Each source's shared split counter, as `restore` saved it (fresh without one); the checkpoint coordinator reads the same record. */
+  #resetSplitCounters(restore: CompletedCheckpoint | undefined): void {
+    for (const node of this.graph.nodes) if (node.kind === 'source') this.#splitCounters[node.id] = newSplitCounter(restore?.splits[operatorKey(node)]);
   }
 }

@@ -3,6 +3,7 @@ import type { Coordinator } from './coordinator.ts';
 import type { JobStatus } from './job-machine.ts';
 import type { JobMetrics } from './job-metrics.ts';
 import type { CheckpointSummary, CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
+import type { RecoveredEvent, RestartingEvent } from '../supervision/job-supervisor.ts';
 
 /** How a job ended, when it did not fail. */
 export interface JobResult {
@@ -24,6 +25,14 @@ export interface JobEvents {
   checkpoint: [summary: CheckpointSummary];
   /** A checkpoint was abandoned (timed out, or a subtask ended or failed first); nothing of it is kept. */
   checkpointAbandoned: [id: number, error: Error];
+  /**
+   * The running job failed and its restart strategy (`restart`) restarts it: the failed attempt is
+   * torn down, and after `delayMs` on the job's clock the job is deployed again from checkpoint
+   * `fromCheckpoint` (from the start when absent). Records already delivered by `output()` stay delivered.
+   */
+  restarting: [event: RestartingEvent];
+  /** The restarted job runs again, `recoveryMs` after the failure (on the job's clock). */
+  recovered: [event: RecoveredEvent];
 }
 
 /**

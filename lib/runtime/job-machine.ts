@@ -7,8 +7,14 @@ import { xstate } from '../util/packages.ts';
  *                      │                   ├─FAIL→ failing ─RELEASED→ failed
  *                      └──FAIL/CANCEL──────┴─CANCEL→ cancelling ─RELEASED→ cancelled
  *
+ *            running ─RESTART→ restarting ─DEPLOYED→ running   (the restart strategy allows one more attempt)
+ *                                   └─FAIL→ failing, CANCEL→ cancelling
+ *
  * `failing` and `cancelling` last until every thread, port and timer is released, so that
- * `finished`, `failed` and `cancelled` mean nothing of the job is left.
+ * `finished`, `failed` and `cancelled` mean nothing of the job is left. `restarting` lasts from a
+ * failure until the next attempt is deployed: the failed attempt's actors are torn down, the
+ * strategy's delay passes on the job's clock, and the job is deployed again from its last
+ * completed checkpoint.
  */
 export const jobMachine = xstate.createMachine({
   id: 'job',
@@ -19,13 +25,16 @@ export const jobMachine = xstate.createMachine({
       | { type: 'DEPLOYED' }
       | { type: 'FINISHED' }
       | { type: 'FAIL' }
+      | { type: 'RESTART' }
       | { type: 'CANCEL' }
       | { type: 'RELEASED' };
   },
   states: {
     created: { on: { DEPLOY: 'deploying', FAIL: 'failing', CANCEL: 'cancelling' } },
     deploying: { on: { DEPLOYED: 'running', FAIL: 'failing', CANCEL: 'cancelling' } },
-    running: { on: { FINISHED: 'finishing', FAIL: 'failing', CANCEL: 'cancelling' } },
+    running: { on: { FINISHED: 'finishing', FAIL: 'failing', RESTART: 'restarting', CANCEL: 'cancelling' } },
+    /** A failed attempt is being torn down, its delay waited out and the job deployed again. */
+    restarting: { on: { DEPLOYED: 'running', FAIL: 'failing', CANCEL: 'cancelling' } },
     /** Every subtask finished; releasing threads before reporting success. */
     finishing: { on: { RELEASED: 'finished' } },
     failing: { on: { RELEASED: 'failed' } },
@@ -36,4 +45,4 @@ export const jobMachine = xstate.createMachine({
   },
 });
 
-export type JobStatus = 'created' | 'deploying' | 'running' | 'finishing' | 'finished' | 'failing' | 'failed' | 'cancelling' | 'cancelled';
+export type JobStatus = 'created' | 'deploying' | 'running' | 'restarting' | 'finishing' | 'finished' | 'failing' | 'failed' | 'cancelling' | 'cancelled';

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { findNonJson } from '../util/json.ts';
 import type { CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
+import { restarts, type RestartStrategy } from '../supervision/restart-strategy.ts';
 
 const MiB = 1024 * 1024;
 
@@ -77,9 +78,26 @@ export interface RunOptions<P = unknown> {
    * and timers are split by key group; sources seek to their offsets (at the same parallelism).
    */
   restoreFrom?: CompletedCheckpoint;
+  /**
+   * What the job supervisor does when the running job fails (a user function throws, a worker thread
+   * dies or exceeds `workerMemoryMb`, an actor exceeds `actorTimeoutMs`): tear the attempt down, wait
+   * the strategy's delay on the job's clock, and deploy the job again from its last completed
+   * checkpoint (from the start, or `restoreFrom`, if none completed). Records already delivered to
+   * a collect sink stay delivered (at-least-once). Default: `restarts.none()`, or, when
+   * `checkpointIntervalMs` is set, `restarts.fixedDelay({ attempts: 3, delayMs: 1000 })`.
+   */
+  restart?: RestartStrategy;
+  /**
+   * An actor that stays in one step (one call into user code) longer than this many milliseconds
+   * counts as a failure: its worker thread is terminated and replaced, and `restart` applies. Steps
+   * are timed on the system clock (checked on the job's clock, every `actorTimeoutMs / 2`). Default:
+   * none (a step may take as long as it takes; `metrics()` reports it `stuck` after a second).
+   */
+  actorTimeoutMs?: number;
 }
 
-export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'params' | 'checkpointIntervalMs' | 'restoreFrom'>> & {
+export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'params' | 'checkpointIntervalMs' | 'restoreFrom' | 'actorTimeoutMs'>> & {
+  actorTimeoutMs: number | undefined;
   workerMemoryMb: number | undefined;
   params: unknown;
   checkpointIntervalMs: number | undefined;
@@ -119,6 +137,8 @@ export const JOB_OPTIONS = [
   'checkpointTimeoutMs',
   'checkpointsRetained',
   'restoreFrom',
+  'restart',
+  'actorTimeoutMs',
 ] as const satisfies readonly (keyof RunOptions)[];
 
 /** Options of `run()`: a job's, and its threads' memory. */
@@ -191,8 +211,34 @@ export function resolveOptions(options: unknown, defaultWorkers = availableParal
       }
       return c as CompletedCheckpoint;
     }),
+    restart: pick('restart', o['checkpointIntervalMs'] === undefined ? restarts.none() : DEFAULT_RESTART_WITH_CHECKPOINTS, checkRestart),
+    actorTimeoutMs: pick('actorTimeoutMs', undefined as number | undefined, milliseconds('actorTimeoutMs', 10)),
     params,
   };
+}
+
+/** The restart strategy of a job that takes periodic checkpoints and sets none. */
+export const DEFAULT_RESTART_WITH_CHECKPOINTS: RestartStrategy = restarts.fixedDelay({ attempts: 3, delayMs: 1000 });
+
+/** A strategy made by `restarts.*` (or written as the same plain data): checked again by its maker. */
+function checkRestart(v: unknown): RestartStrategy {
+  const s = v as Partial<RestartStrategy> | null;
+  const allowed = 'a restart strategy: restarts.none(), restarts.fixedDelay({ attempts, delayMs }), restarts.exponentialBackoff({ ... }) or restarts.failureRate({ ... })';
+  if (typeof s !== 'object' || s === null) throw errors.invalidOption('restart', v, allowed);
+  const { type, ...rest } = s as RestartStrategy & Record<string, unknown>;
+  switch (type) {
+    case 'none':
+      if (Object.keys(rest).length > 0) throw errors.invalidOption('restart', v, allowed);
+      return restarts.none();
+    case 'fixed-delay':
+      return restarts.fixedDelay(rest as Parameters<typeof restarts.fixedDelay>[0]);
+    case 'exponential-backoff':
+      return restarts.exponentialBackoff(rest as Parameters<typeof restarts.exponentialBackoff>[0]);
+    case 'failure-rate':
+      return restarts.failureRate(rest as Parameters<typeof restarts.failureRate>[0]);
+    default:
+      throw errors.invalidOption('restart', v, allowed);
+  }
 }
 
 /** A number of milliseconds of the job's clock, from `min` to a day. */

@@ -21,7 +21,7 @@ import type { Delivery } from '../operator/sink.ts';
  * able to come), so up to a checkpoint interval of output waits here in memory.
  */
 export class OutputStream<T> {
-  readonly #channels: readonly InputChannel[];
+  #channels: readonly InputChannel[];
   /** Batches taken from channels, with the channel to credit once consumed. */
   readonly #batches: { records: T[]; channel: InputChannel | undefined }[] = [];
   /** Per channel, with exactly-once delivery: its transactions. */
@@ -35,7 +35,7 @@ export class OutputStream<T> {
   #wake: (() => void) | undefined;
   #consumer: 'output()' | 'collected()' | undefined;
   #collected: Promise<T[]> | undefined;
-  readonly #ended: Promise<void>;
+  #ended: Promise<void>;
   #markEnded!: () => void;
   #portsClosed: Promise<void> = Promise.resolve();
 
@@ -64,7 +64,7 @@ export class OutputStream<T> {
   }
 
   /** Per channel: the last checkpoint barrier it delivered (Infinity once it ended). */
-  readonly #barriers: number[];
+  #barriers: number[];
   readonly #barrierWaits: { id: number; resolve: () => void }[] = [];
 
   /**
@@ -134,6 +134,30 @@ export class OutputStream<T> {
       log.abortUncommitted();
     }
     return n;
+  }
+
+  /**
+   * The job restarts (supervision): the failed attempt's channels are closed, batches already taken
+   * stay for the consumer (at-least-once; with exactly-once delivery what is not committed is
+   * aborted, see `abortUncommitted`), and `attach` gives the next attempt's channels to the same
+   * stream, so an iterator over it goes on. Resolves once the old ports are closed.
+   */
+  detach(): Promise<void> {
+    this.abortUncommitted();
+    const old = this.#channels;
+    this.#channels = [];
+    for (const wait of this.#barrierWaits.splice(0)) wait.resolve();
+    return Promise.all(old.map((channel) => channel.close())).then(() => {});
+  }
+
+  /** The next attempt's channels, one per sink subtask (see `detach`). */
+  attach(channels: readonly InputChannel[]): void {
+    this.#channels = channels;
+    this.#open = channels.length;
+    this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
+    if (this.#open === 0) this.#markEnded();
+    this.#barriers = channels.map(() => 0);
+    channels.forEach((channel, i) => (channel.onMessage = () => this.#pull(channel, i)));
   }
 
   /** True once every sink subtask sent its end of stream. */

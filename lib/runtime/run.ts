@@ -79,6 +79,8 @@ export async function startJob(module: string | URL, resolved: ResolvedOptions, 
       }),
     checkpoint: (checkpoint) => handle.emit('checkpoint', checkpoint.summary),
     checkpointAbandoned: (id, error) => handle.emit('checkpointAbandoned', id, error),
+    restarting: (event) => handle.emit('restarting', event),
+    recovered: (event) => handle.emit('recovered', event),
   });
   handle = new JobHandle(coordinator, done);
   await coordinator.start();

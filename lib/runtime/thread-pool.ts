@@ -100,12 +100,16 @@ export class ThreadPool {
   }
 
   /**
-   * Takes back hosts that were told to shut down. A host that has not returned within the grace
+   * Takes back hosts that were told to shut down (`terminate`: hosts whose threads are ended now;
+   * `graceClock`: the clock of the grace period, if not the pool's). A host that has not returned within the grace
    * period (stuck in user code, say) loses its thread: piscina terminates it and starts a fresh one.
    */
-  async giveBack(hosts: readonly HostLease[]): Promise<void> {
+  async giveBack(hosts: readonly HostLease[], options: { keep?: boolean; terminate?: readonly HostLease[]; graceClock?: Clock } = {}): Promise<void> {
     const leases = hosts as readonly Lease[];
-    if (this.closeWhenIdle && this.#leased === leases.length) {
+    // A host the supervisor gave up on (stuck past actorTimeoutMs) loses its thread at once; piscina starts a fresh one.
+    for (const lease of (options.terminate ?? []) as readonly Lease[]) if (!lease.returned) lease.abort.abort();
+    // `keep`: the job takes threads again at once (a restart), so a one-off pool is not destroyed.
+    if (this.closeWhenIdle && !options.keep && this.#leased === leases.length) {
       this.#leased = 0;
       await this.destroy();
       return;
@@ -113,9 +117,10 @@ export class ThreadPool {
     let timer: ReturnType<Clock['setTimeout']> | undefined;
     let endGrace!: () => void;
     const grace = new Promise<void>((resolve) => (endGrace = resolve));
-    timer = this.clock.setTimeout(endGrace, SHUTDOWN_GRACE_MS);
+    const clock = options.graceClock ?? this.clock;
+    timer = clock.setTimeout(endGrace, SHUTDOWN_GRACE_MS);
     await Promise.race([Promise.all(leases.map((l) => l.task)), grace]);
-    this.clock.clearTimeout(timer);
+    clock.clearTimeout(timer);
     for (const lease of leases) if (!lease.returned) lease.abort.abort();
     await Promise.all(leases.map((l) => l.task));
     this.#leased -= leases.length;
