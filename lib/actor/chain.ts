@@ -44,6 +44,7 @@ function withBarriers(body: StageBody, next: Downstream, cut: (checkpointId: num
     },
     ...(body.processingTime ? { processingTime: (now: number) => body.processingTime!(now) } : {}),
     ...(body.nextProcessingTime ? { nextProcessingTime: () => body.nextProcessingTime!() } : {}),
+    ...(body.eventTime ? { eventTime: () => body.eventTime!() } : {}),
   };
 }
 

@@ -58,6 +58,9 @@ EventTime('timers fire once per key and time, in time order, after the watermark
         assert.equal(times, [...times].sort((a, b) => a - b), `expected sensor ${sensor}'s timers in time order`);
       }
       for (const f of fired) assert.ok(f.watermarkAtFire >= f.time, `expected a timer at ${f.time} to fire once the watermark passed it (watermark ${f.watermarkAtFire})`);
+      // The metrics show event time (the progress line reads them): the newest timestamp the assigner gave.
+      const { operators } = (await h.done).metrics;
+      assert.is(Math.max(...operators.map((op) => op.eventTime)), Math.max(...rs.map((r) => r.ts)), 'expected the newest timestamp in metrics');
     }),
     { numRuns: 15 },
   );
