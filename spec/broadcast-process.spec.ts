@@ -18,6 +18,7 @@ import { expected, rules, trades } from './fixtures/broadcast-reference.ts';
 import { limitAlerts, receivedState, versionsState, type Out, type Params, type Rule, type Trade } from './fixtures/broadcast-rules.ts';
 import { WindowHarness } from './fixtures/window-harness.ts';
 import { assertSameMultiset } from './helpers.ts';
+import { refusal } from './refusal.ts';
 
 /** A record of either input, as the harness (a one-input driver) carries it. */
 type Tagged<A, B> = { readonly input: 0; readonly record: A } | { readonly input: 1; readonly record: B };
@@ -214,16 +215,6 @@ Timers('both inputs register one processing time for a key: one onTimer when the
 Timers.run();
 
 const Misuse = suite('co-process and broadcast: malformed use is refused when the graph is built');
-
-function refusal(define: Parameters<typeof job>[1]): WeirError {
-  try {
-    buildGraph(job('misuse', define), undefined);
-  } catch (error) {
-    assert.instance(error, WeirError);
-    return error as WeirError;
-  }
-  throw new assert.Assertion({ message: 'expected build() to be refused', operator: 'throws', actual: 'built', expects: 'an error' });
-}
 
 Misuse('a broadcast process function without processElement', () => {
   const error = refusal((env) => {

@@ -2,7 +2,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildGraph, job } from '../lib/api/job.ts';
-import { sinks, sources, WeirError, windows, type KeyedStream, type StreamEnvironment as Environment } from '../lib/index.ts';
+import { sinks, sources, windows, type KeyedStream, type StreamEnvironment as Environment } from '../lib/index.ts';
+import { refusal } from './refusal.ts';
 
 interface R {
   k: string;
@@ -10,17 +11,6 @@ interface R {
 }
 
 const Misuse = suite('joins and set operations: malformed use is refused when the graph is built, naming the call');
-
-/** The error building `define`'s graph throws. */
-function refusal(define: (env: Environment) => void): WeirError {
-  try {
-    buildGraph(job('misuse', define), undefined);
-  } catch (error) {
-    assert.instance(error, WeirError);
-    return error as WeirError;
-  }
-  throw new assert.Assertion({ message: 'expected build() to be refused', operator: 'throws', actual: 'built', expects: 'an error' });
-}
 
 const timed = (env: Environment) => env.from(sources.fromArray<R>([{ k: 'a', ts: 1 }])).withTimestamps((r) => r.ts);
 const untimed = (env: Environment) => env.from(sources.fromArray<R>([{ k: 'a', ts: 1 }]));

@@ -2,20 +2,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildGraph, job } from '../lib/api/job.ts';
-import { OutputTag, sinks, sources, WeirError, windows } from '../lib/index.ts';
+import { OutputTag, sinks, sources, windows } from '../lib/index.ts';
+import { refusal } from './refusal.ts';
 
 const Misuse = suite('windows: malformed use is refused when the graph is built, naming the call');
-
-/** The error building `define`'s graph throws. */
-function refusal(define: Parameters<typeof job>[1]): WeirError {
-  try {
-    buildGraph(job('misuse', define), undefined);
-  } catch (error) {
-    assert.instance(error, WeirError);
-    return error as WeirError;
-  }
-  throw new assert.Assertion({ message: 'expected build() to be refused', operator: 'throws', actual: 'built', expects: 'an error' });
-}
 
 Misuse('an event-time window on a stream without timestamps', () => {
   const error = refusal((env) => {
