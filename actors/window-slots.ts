@@ -37,7 +37,7 @@ export interface KeyWindows {
  * A key's windows, none yet. Their table is a dictionary from the start (an object without
  * prototype, which V8 keeps in dictionary mode): window ids are new property names all the time,
  * and an ordinary object would take a new hidden class for each, making every lookup of a window
- * megamorphic. It is still plain data (JSON and structured clone copy it as any object).
+ * megamorphic. It is still plain data (JSON and structured clone copy it like other objects).
  */
 export const noWindows = (): KeyWindows => ({ w: Object.create(null) as Record<string, WindowSlot> });
 
