@@ -11,11 +11,12 @@
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { restarts, type JobHandle, type ManualClock, type RecoveredEvent, type RestartingEvent, type Runtime } from 'weir';
 import { GOLDEN_OUTPUTS, type GoldenParams } from './golden-jobs.ts';
 
-export const GOLDEN_MODULE = new URL('./golden-jobs.ts', import.meta.url);
+/** The golden jobs' module next to this one: .ts under tsx (the specs), .js compiled (`npm run chaos`). */
+export const GOLDEN_MODULE = new URL(`./golden-jobs${extname(new URL(import.meta.url).pathname)}`, import.meta.url);
 
 /** How the job's clock moves per step of a paced run. */
 const STEP_MS = 10;
@@ -30,8 +31,6 @@ export interface GoldenRun {
   clock?: ManualClock;
   /** Records per batch (small ones spread a short job over many checkpoints). Default 4. */
   batchSize?: number;
-  /** The job module (the compiled one for the chaos script). Default: spec/golden-jobs.ts. */
-  module?: URL;
   /** A run that has not finished after this many ms of real time fails as hung. Default 120000. */
   hangMs?: number;
 }
@@ -71,7 +70,7 @@ export async function runGolden(runtime: Runtime, run: GoldenRun): Promise<Golde
   const markers = faults.length > 0 ? mkdtempSync(join(tmpdir(), 'weir-golden-')) : undefined;
   try {
     const params: GoldenParams = { ...run.params, ticks: run.clock !== undefined, ...(markers ? { markers } : {}) };
-    const h = await runtime.run(run.module ?? GOLDEN_MODULE, {
+    const h = await runtime.run(GOLDEN_MODULE, {
       parallelism: run.params.parallelism,
       workers: run.workers,
       batchSize: run.batchSize ?? 4,

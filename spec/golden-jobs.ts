@@ -156,7 +156,7 @@ function from<T extends { id: number }>(env: StreamEnvironment, p: GoldenParams,
 }
 
 /** With `p.ticks`: the ids of the sources' records to `ticks`, at once (a test paces the job by reading them). */
-function ticks(p: GoldenParams, first: DataStream<{ id: number }>, ...more: DataStream<{ id: number }>[]): void {
+function ticks<T extends { id: number }>(p: GoldenParams, first: DataStream<T>, ...more: DataStream<T>[]): void {
   if (p.ticks) first.union(...more).map((r) => r.id).name('ticks').to(sinks.collect<number>('ticks'));
 }
 
