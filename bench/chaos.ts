@@ -21,6 +21,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Runtime } from 'weir';
+import { wholeArg } from './args.ts';
 import { FAULT_KINDS, GOLDEN_JOBS, GOLDEN_OUTPUTS, type Fault, type GoldenJob } from '../spec/golden-jobs.ts';
 import { difference, runGolden, type GoldenOutcome } from '../spec/golden-harness.ts';
 
@@ -33,19 +34,11 @@ const { values } = parseArgs({
     seed: { type: 'string' },
   },
 });
-const wholeArg = (name: string, value: string | undefined, fallback: number, min: number): number => {
-  const n = Number(value ?? fallback);
-  if (!Number.isSafeInteger(n) || n < min) {
-    console.error(`chaos: --${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
-};
-const FAILURES = wholeArg('failures', values.failures, 1000, 1);
-const RECORDS = wholeArg('records', values.records, 20_000, 100);
-const PER_RUN = wholeArg('per-run', values['per-run'], 10, 1);
-const CHECKPOINT_MS = wholeArg('checkpoint-ms', values['checkpoint-ms'], 20, 1);
-const SEED = wholeArg('seed', values.seed, 1, 0);
+const FAILURES = wholeArg('chaos', 'failures', values.failures, 1000, 1);
+const RECORDS = wholeArg('chaos', 'records', values.records, 20_000, 100);
+const PER_RUN = wholeArg('chaos', 'per-run', values['per-run'], 10, 1);
+const CHECKPOINT_MS = wholeArg('chaos', 'checkpoint-ms', values['checkpoint-ms'], 20, 1);
+const SEED = wholeArg('chaos', 'seed', values.seed, 1, 0);
 
 /** mulberry32: the runs' random choices, the same for the same seed. */
 function random(seed: number): () => number {

@@ -18,10 +18,11 @@
  * worker thread, or allocates until the thread is over its memory limit (`workerMemoryMb` of the
  * runtime). A restarted attempt that reads the record again passes it.
  */
-import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { job, sinks, sources, windows, type DataStream, type KeyedStream, type StreamEnvironment } from 'weir';
 import { marketOf, noise, tradeAt, type Market, type Trade } from '../examples/stock-market.ts';
+import type { Candle } from '../examples/stock-vwap.ts';
+import { firstTime } from './fixtures/first-time.ts';
 
 export type GoldenJob = 'keyed-reduce' | 'candles' | 'window-join';
 export const GOLDEN_JOBS: readonly GoldenJob[] = ['keyed-reduce', 'candles', 'window-join'];
@@ -73,17 +74,6 @@ export interface Total {
   sum: number;
 }
 
-export interface Candle {
-  symbol: string;
-  start: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  trades: number;
-}
-
 export interface Sma {
   symbol: string;
   end: number;
@@ -106,16 +96,6 @@ export const eventAt = (i: number): Event => ({ id: i, key: `k${Math.floor(noise
 /** A quiet market of 10 symbols, 50 trades a second: a few trades per candle. */
 export const goldenMarket = (records: number): Market => marketOf({ trades: records, symbols: 10, rate: 0.05 });
 
-/** True for the first caller across threads and attempts: it creates the fault's marker file. */
-function firstTime(markers: string, fault: number): boolean {
-  try {
-    closeSync(openSync(join(markers, `fault-${fault}`), 'wx'));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Fails as `kind` says, at record `id`. */
 function fail(kind: FaultKind, id: number, where: string): never {
   if (kind === 'exit') process.exit(5);
@@ -135,7 +115,7 @@ function injector(p: GoldenParams, place: 'source' | 'keyed'): (id: number) => v
   if (here.size === 0) return () => {};
   return (id) => {
     const fault = here.get(id);
-    if (fault && firstTime(p.markers!, fault.index)) fail(fault.kind, id, place);
+    if (fault && firstTime(join(p.markers!, `fault-${fault.index}`))) fail(fault.kind, id, place);
   };
 }
 
