@@ -112,13 +112,15 @@ export class Panes implements KeyedValuesView {
 /**
  * The results of one window that fired, for `collectAll`: pulled key by key, so that where the
  * output runs out of credit the rest waits unread (a window of 100,000 keys never sits in memory as
- * 100,000 results). A key's results (a process function may emit any number) go through `buffer`.
+ * 100,000 results). A key's results (a process function may emit any number) go through `#buffer`.
  * One `IteratorResult` serves every `next()`, changed each time: weir's `collectAll` is the only
  * reader, and reads each result before it asks for the next.
  */
 export class PaneResults<T, O, K extends Key> implements IterableIterator<O>, Collector<O> {
   #key = 0;
+  /** A key's results, `#count` of them from the start, read up to `#read`; refilled in place (setting an array's length is a runtime call). */
   readonly #buffer: O[] = [];
+  #count = 0;
   #read = 0;
   readonly #step: { done: boolean; value: O | undefined } = { done: false, value: undefined };
 
@@ -128,21 +130,20 @@ export class PaneResults<T, O, K extends Key> implements IterableIterator<O>, Co
   ) {}
 
   next(): IteratorResult<O> {
-    const buffer = this.#buffer;
     const step = this.#step;
-    while (this.#read === buffer.length) {
-      const { keys, held } = this.pane;
+    const { keys, held, window } = this.pane;
+    while (this.#read === this.#count) {
       if (this.#key === keys.length) {
         step.done = true;
         step.value = undefined;
         return step as IteratorResult<O>;
       }
-      buffer.length = 0;
+      this.#count = 0;
       this.#read = 0;
       const k = this.#key++;
-      this.contents.emit(held[k], keys[k] as K, this.pane.window, this, false);
+      this.contents.emit(held[k], keys[k] as K, window, this, false);
     }
-    step.value = buffer[this.#read++];
+    step.value = this.#buffer[this.#read++];
     return step as IteratorResult<O>;
   }
 
@@ -152,10 +153,10 @@ export class PaneResults<T, O, K extends Key> implements IterableIterator<O>, Co
 
   /** Where `emit` puts a key's results. */
   collect(record: O): void {
-    this.#buffer.push(record);
+    this.#buffer[this.#count++] = record;
   }
 
   collectAll(records: Iterable<O>): void {
-    for (const record of records) this.#buffer.push(record);
+    for (const record of records) this.collect(record);
   }
 }
