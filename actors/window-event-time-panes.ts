@@ -93,7 +93,8 @@ export function eventTimePanes<T, O, K extends Key>(
       },
 
       // Kept small, so that V8 inlines it into the chain's loop: a record for the window the last one
-      // went to (tumbling windows only: a sliding window's record goes to several); the rest, `assign`.
+      // went to (tumbling windows only: a sliding window's record goes to several), which is open,
+      // so the record is not late; the rest, `assign`.
       process(record) {
         const pane = current;
         const timestamp = ctx.timestamp;
@@ -101,10 +102,9 @@ export function eventTimePanes<T, O, K extends Key>(
         if (tumbling && timestamp >= pane.window.start && timestamp < pane.window.end) {
           const key = ctx.key;
           const i = pane.index.get(key);
-          if (i !== undefined) {
-            pane.held[i] = contents.add(pane.held[i], record, false);
-            return;
-          }
+          if (i !== undefined) pane.held[i] = contents.add(pane.held[i], record, false);
+          else pane.put(key, contents.first(record, false));
+          return;
         }
         assign(record);
       },
