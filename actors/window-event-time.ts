@@ -19,9 +19,10 @@ import type { UnboxedWindowContents } from './window-functions.ts';
 export type KeyStarts = unknown[];
 
 /**
- * The window operator's path for the most common windowing: tumbling or sliding windows of event
- * time with the default trigger (fire when the watermark reaches `maxTimestamp`, again for each
- * record within the allowed lateness; state goes at `maxTimestamp + lateness`). It computes what
+ * The window operator's path for tumbling or sliding windows of event time with the default trigger
+ * and an allowed lateness (fire when the watermark reaches `maxTimestamp`, again for each record
+ * within the allowed lateness; state goes at `maxTimestamp + lateness`); without lateness, the
+ * window-by-window path (`eventTimePanes`) keeps the same state with no timers. It computes what
  * the general path (`windowOperator`) does, with the same results, timestamps and late records,
  * and keeps per key only what it cannot compute (`KeyStarts`): the trigger's timers and the
  * cleanup time of a window follow from its bounds, and the window a timer is for follows from the
@@ -32,8 +33,8 @@ export type KeyStarts = unknown[];
  *
  * @example
  * ```ts
- * // windowOperator takes this path by itself for keyBy(...).window(windows.tumbling(...)) without .trigger():
- * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), unboxedWindowContents(fn), 0, undefined));
+ * // windowOperator takes this path by itself for keyBy(...).window(windows.tumbling(...)).allowedLateness(...) without .trigger():
+ * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), unboxedWindowContents(fn), 5_000, undefined));
  * ```
  */
 export function eventTimeWindows<T, O, K extends Key>(
