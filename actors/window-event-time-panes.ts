@@ -1,9 +1,8 @@
-import { errors } from '../lib/errors.ts';
 import type { KeyedOperatorContext, KeyedOperatorFactory } from '../lib/operator/operator.ts';
 import type { OutputTag } from '../lib/operator/output-tag.ts';
 import type { Key } from '../lib/state/key-groups.ts';
 import { attachKeyedState } from '../lib/state/keyed-values-view.ts';
-import type { SlidingWindows, TumblingWindows } from '../lib/window/assigners.ts';
+import { latestStartOf, type SlidingWindows, type TumblingWindows } from '../lib/window/assigners.ts';
 import type { UnboxedWindowContents } from './window-functions.ts';
 import { Pane, PaneResults, Panes } from './window-panes.ts';
 
@@ -58,15 +57,9 @@ export function eventTimePanes<T, O, K extends Key>(
     /** Every record the hot path in `process` does not take: the windows of its time, earliest first (as assignWindows). */
     const assign = (record: T): void => {
       const timestamp = ctx.timestamp;
-      if (timestamp !== timestamp) {
-        throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
-      }
-      const watermark = ctx.watermark;
+      const latest = latestStartOf(timestamp, offset, slide);
       const t = Math.floor(timestamp);
-      // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
-      let latest = Math.floor((t - offset) / slide) * slide + offset;
-      if (latest > t) latest -= slide;
-      else if (latest + slide <= t) latest += slide;
+      const watermark = ctx.watermark;
       let assigned = 0;
       let taken = 0;
       for (let start = latest - Math.floor((size - 1 - (t - latest)) / slide) * slide; start <= latest; start += slide) {

@@ -1,9 +1,8 @@
-import { errors } from '../lib/errors.ts';
 import type { Collector, KeyedOperatorContext, KeyedOperatorFactory } from '../lib/operator/operator.ts';
 import type { OutputTag } from '../lib/operator/output-tag.ts';
 import type { Key } from '../lib/state/key-groups.ts';
 import { state, type ValueState } from '../lib/state/state-descriptors.ts';
-import type { SlidingWindows, TumblingWindows } from '../lib/window/assigners.ts';
+import { latestStartOf, type SlidingWindows, type TumblingWindows } from '../lib/window/assigners.ts';
 import type { TimeWindow } from '../lib/window/windows.ts';
 import type { UnboxedWindowContents } from './window-functions.ts';
 
@@ -124,16 +123,10 @@ export function eventTimeWindows<T, O, K extends Key>(
     /** Every record the hot path in `process` does not take: the whole computation (`stored`: the key's windows, as read). */
     const assign = (record: T, out: Collector<O>, stored: KeyStarts | undefined): void => {
       const timestamp = ctx.timestamp;
-      if (timestamp !== timestamp) {
-        throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
-      }
+      const latest = latestStartOf(timestamp, offset, slide);
+      const t = Math.floor(timestamp);
       const held = stored ?? [];
       const watermark = ctx.watermark;
-      const t = Math.floor(timestamp);
-      // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
-      let latest = Math.floor((t - offset) / slide) * slide + offset;
-      if (latest > t) latest -= slide;
-      else if (latest + slide <= t) latest += slide;
       let taken = 0;
       if (slide === size) {
         // `add` written out: times are doubles beyond small integers, and each one passed to a
