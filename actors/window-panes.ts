@@ -43,9 +43,10 @@ export class Pane {
  * first. They are the operator's keyed state: the backend sees them through the `KeyedValuesView`
  * they implement, as one value per key in the form the key-by-key path keeps (`KeyStarts`: the
  * key's windows by slot, each with what it holds), so a snapshot is cut, split by key group and
- * restored at any parallelism like any value state. A snapshot of the key-by-key path restores into
- * panes (its timers then fire to no effect: panes fire on the watermark); not the other way round,
- * as panes keep no timers for that path to fire.
+ * restored at any parallelism like any value state. A snapshot of the key-by-key path of windows
+ * without lateness (what weir used for them before panes) restores into panes, its timers firing to
+ * no effect (panes fire on the watermark); not the other way round, as panes keep no timers for
+ * that path to fire.
  *
  * @example
  * ```ts
