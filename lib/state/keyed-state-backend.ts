@@ -1,5 +1,6 @@
 import { errors, type SubtaskLocation } from '../errors.ts';
 import { keyGroupOf, keyGroupRange, type Key } from './key-groups.ts';
+import type { KeyedValuesView } from './keyed-values-view.ts';
 import { decodeEntry, decodeKey, encodeEntry, encodeKey, type KeyedStateSnapshot, type SnapshotKey } from './keyed-state-snapshot.ts';
 import { AggregatingStateHandle, ListStateHandle, MapStateHandle, ReducingStateHandle, ValueStateHandle } from './plain-state-handles.ts';
 import { describeDeclaration, type Declaration, type StateDescriptor, type StateKind, type TtlSettings } from './state-descriptors.ts';
@@ -8,6 +9,7 @@ import { TtlAggregatingStateHandle, TtlListStateHandle, TtlMapStateHandle, TtlRe
 
 export type { KeyedStateSnapshot } from './keyed-state-snapshot.ts';
 export type { TtlTime } from './state-ttl.ts';
+export type { KeyedValuesView } from './keyed-values-view.ts';
 
 /** The key a keyed operator is processing: set by its stage before every call, read by its state handles. */
 export interface KeyContext {
@@ -25,6 +27,8 @@ interface StateTable {
   /** Now, on the ttl's time line (tables with a ttl). */
   clock: (() => number) | undefined;
   readonly values: Map<Key, unknown>;
+  /** Where an attached state's entries live instead of `values` (see `attach`). */
+  view?: KeyedValuesView;
 }
 
 /**
@@ -101,6 +105,26 @@ export class KeyedStateBackend {
   }
 
   /**
+   * Hands state `id` to the operator's own structure (see `KeyedValuesView`): from now on snapshots,
+   * restores and key listings go through `view`; entries restored before are moved into it now.
+   * No handle can be taken on it, and it has no ttl.
+   */
+  attach(id: string, view: KeyedValuesView, at: SubtaskLocation): void {
+    const table = this.#tables.get(id);
+    if (table === undefined) {
+      this.#tables.set(id, { kind: 'value', stamping: undefined, declared: true, ttl: undefined, clock: undefined, values: new Map(), view });
+      return;
+    }
+    if (table.declared || table.kind !== 'value' || table.stamping !== undefined) {
+      throw errors.stateKindClash(at, id, describeDeclaration(table.kind, table.ttl), 'a state of its own structure (a value state without ttl)');
+    }
+    for (const [key, stored] of table.values) view.restore(key, stored);
+    table.values.clear();
+    table.declared = true;
+    table.view = view;
+  }
+
+  /**
    * Every key holding live state in a state whose id starts with `prefix` (an operator's states),
    * each once; as it iterates it sets `keys.key` (the operator's current key), so that handles read
    * that key's values. An iterator of its own rather than a generator: it runs once per key at the
@@ -110,8 +134,8 @@ export class KeyedStateBackend {
     const tables = [...this.#tables].filter(([id]) => id.startsWith(prefix)).map(([, t]) => t);
     // Expired entries are invisible: reclaim them first, so that no key is listed for them alone.
     for (const table of tables) if (table.ttl !== undefined) this.#reclaimAll(table);
-    const source: Iterator<Key> =
-      tables.length === 1 ? tables[0]!.values.keys() : new Set(tables.flatMap((table) => [...table.values.keys()])).values();
+    const keysOf = (table: StateTable): IterableIterator<Key> => table.view?.keys() ?? table.values.keys();
+    const source: Iterator<Key> = tables.length === 1 ? keysOf(tables[0]!) : new Set(tables.flatMap((table) => [...keysOf(table)])).values();
     const iterator: IterableIterator<Key> = {
       next(): IteratorResult<Key> {
         const next = source.next();
@@ -126,7 +150,7 @@ export class KeyedStateBackend {
   /** Keys held, summed over states (a metric); expired entries count until a sweep or a read drops them. */
   get keyCount(): number {
     let n = 0;
-    for (const table of this.#tables.values()) n += table.values.size;
+    for (const table of this.#tables.values()) n += table.view?.size ?? table.values.size;
     return n;
   }
 
@@ -188,7 +212,7 @@ export class KeyedStateBackend {
         live = (e) => !hasExpired(e, now, ttl.ms);
       }
       const groups: Record<number, [SnapshotKey, unknown][]> = {};
-      for (const [key, stored] of table.values) {
+      for (const [key, stored] of table.view?.entries() ?? table.values) {
         const encoded = encodeEntry(kind, stored, stamped, live);
         if (encoded !== undefined) (groups[keyGroupOf(key, this.maxParallelism)] ??= []).push([encodeKey(key), encoded]);
       }
@@ -215,7 +239,11 @@ export class KeyedStateBackend {
       for (const [group, entries] of Object.entries(groups)) {
         const g = Number(group);
         if (g < start || g >= end) continue;
-        for (const [key, encoded] of entries) table.values.set(decodeKey(key), restamp(kind, decodeEntry(kind, encoded, from !== undefined), from, to, now));
+        for (const [key, encoded] of entries) {
+          const value = restamp(kind, decodeEntry(kind, encoded, from !== undefined), from, to, now);
+          if (table.view) table.view.restore(decodeKey(key), value);
+          else table.values.set(decodeKey(key), value);
+        }
       }
     }
   }
@@ -228,6 +256,7 @@ export class KeyedStateBackend {
     if (!table) {
       this.#tables.set(id, (table = { kind: d.kind, stamping: ttl?.time, declared: true, ttl, clock, values: new Map() }));
     } else if (table.declared) {
+      if (table.view) throw errors.stateKindClash(at, id, 'a state of its own structure', describeDeclaration(d.kind, ttl));
       if (table.kind !== d.kind || !sameTtl(table.ttl, ttl)) throw errors.stateKindClash(at, id, describeDeclaration(table.kind, table.ttl), describeDeclaration(d.kind, ttl));
       return table;
     } else {
