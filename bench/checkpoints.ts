@@ -90,7 +90,7 @@ export function checkpointFigures(pairs: readonly CheckpointPair[]) {
     plainRecordsPerSec: Math.round(median(pairs.map((p) => p.plain))),
     checkpointedRecordsPerSec: Math.round(median(pairs.map((p) => p.checkpointed))),
     checkpoints: median(pairs.map((p) => p.checkpoints)),
-    maxCheckpointMs: Math.max(...pairs.map((p) => p.maxCheckpointMs)),
+    maxCheckpointMs: Math.round(Math.max(...pairs.map((p) => p.maxCheckpointMs))),
     maxBytes: Math.max(...pairs.map((p) => p.maxBytes)),
   };
 }
@@ -149,9 +149,9 @@ export async function recoveryRun(runtime: Runtime, keys: number, how: MillionKe
 /** The runs of the recovery case, by how the job failed: medians. */
 export function recoveryFigures(runs: readonly Recovery[]) {
   return {
-    recoveryMs: median(runs.map((r) => r.recoveryMs)),
+    recoveryMs: Math.round(median(runs.map((r) => r.recoveryMs))),
     askedToRecoveredMs: Math.round(median(runs.map((r) => r.askedToRecoveredMs))),
-    checkpointMs: median(runs.map((r) => r.checkpointMs)),
+    checkpointMs: Math.round(median(runs.map((r) => r.checkpointMs))),
     checkpointBytes: median(runs.map((r) => r.checkpointBytes)),
   };
 }
