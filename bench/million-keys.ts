@@ -6,7 +6,7 @@
  * the end only after the bench saw the job running again.
  */
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { job, sinks, state, type KeyedOperatorContext, type Source, type ValueState } from 'weir';
+import { job, sinks, state, type KeyedOperatorContext, type ReducingState, type Source } from 'weir';
 
 export interface MillionKeysParams {
   /** Keys in all, dealt out over the source's subtasks (key `i` from subtask `i % parallelism`). */
@@ -67,27 +67,24 @@ export default job('million-keys', (env, p: MillionKeysParams) => {
     .from(keys(p))
     .keyBy((key) => key)
     .transform<HeldKeys>('hold', () => {
+      type Total = { count: number; sum: number };
       let ctx: KeyedOperatorContext<number>;
-      let totals: ValueState<{ count: number; sum: number } | undefined>;
+      let totals: ReducingState<Total>;
       return {
         open(context) {
           ctx = context;
-          totals = ctx.keyedState('totals', state.value<{ count: number; sum: number }>());
+          // The bid totals' shape: a count and a sum per key (each key comes once here).
+          totals = ctx.keyedState('totals', state.reducing<Total>((a, b) => ({ count: a.count + b.count, sum: a.sum + b.sum })));
         },
         process(key) {
-          const t = totals.value();
-          if (t === undefined) totals.update({ count: 1, sum: key });
-          else {
-            t.count++;
-            t.sum += key;
-          }
+          totals.add({ count: 1, sum: key });
         },
         close(out) {
           let held = 0;
           let count = 0;
           for (const _ of ctx.keys()) {
             held++;
-            count += totals.value()!.count;
+            count += totals.get()!.count;
           }
           out.collect({ keys: held, count });
         },
