@@ -1,6 +1,6 @@
 import { BatchDecoder, BatchEncoder, type EncodedBatch } from '../codec/batch-codec.ts';
 import type { SnapshotKey } from '../state/keyed-state-snapshot.ts';
-import type { KeyedStateColumns, StateColumns } from '../state/keyed-state-columns.ts';
+import { setState, type KeyedStateColumns, type StateColumns } from '../state/keyed-state-columns.ts';
 
 /**
  * Keyed state as a serialized stage carries it: each state's key and entry columns run through the
@@ -19,13 +19,13 @@ export type PackedKeyedState = Record<string, PackedStateColumns>;
 export function packKeyed(columns: KeyedStateColumns): PackedKeyedState {
   const out: PackedKeyedState = {};
   // Fresh encoders: each column decodes on its own (an encoder's string table spans its batches).
-  for (const [name, c] of Object.entries(columns)) out[name] = { ...c, keys: new BatchEncoder().encode(c.keys).batch, entries: new BatchEncoder().encode(c.entries).batch };
+  for (const [name, c] of Object.entries(columns)) setState(out, name, { ...c, keys: new BatchEncoder().encode(c.keys).batch, entries: new BatchEncoder().encode(c.entries).batch });
   return out;
 }
 
 /** The columns `packKeyed` packed. */
 export function unpackKeyed(packed: PackedKeyedState): KeyedStateColumns {
   const out: KeyedStateColumns = {};
-  for (const [name, p] of Object.entries(packed)) out[name] = { ...p, keys: new BatchDecoder().decode(p.keys) as SnapshotKey[], entries: new BatchDecoder().decode(p.entries) };
+  for (const [name, p] of Object.entries(packed)) setState<StateColumns>(out, name, { ...p, keys: new BatchDecoder().decode(p.keys) as SnapshotKey[], entries: new BatchDecoder().decode(p.entries) });
   return out;
 }

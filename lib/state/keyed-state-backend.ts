@@ -1,7 +1,7 @@
 import { errors, type SubtaskLocation } from '../errors.ts';
 import { keyGroupOf, keyGroupRange, type Key } from './key-groups.ts';
 import { decodeEntry, decodeKey, encodeEntry, encodeKey, type KeyedStateSnapshot, type SnapshotKey } from './keyed-state-snapshot.ts';
-import { byKeyGroup, columnsToSnapshot, snapshotToColumns, type KeyedStateColumns } from './keyed-state-columns.ts';
+import { byKeyGroup, columnsToSnapshot, setState, snapshotToColumns, type KeyedStateColumns } from './keyed-state-columns.ts';
 import { AggregatingStateHandle, ListStateHandle, MapStateHandle, ReducingStateHandle, ValueStateHandle } from './plain-state-handles.ts';
 import { describeDeclaration, type Declaration, type StateDescriptor, type StateKind, type TtlSettings } from './state-descriptors.ts';
 import { hasExpired, reclaim, restamp, systemTtlTime, type Stamped, type Stamping, type TtlTime } from './state-ttl.ts';
@@ -205,7 +205,7 @@ export class KeyedStateBackend {
         entries.push(encoded);
         groupOf.push(keyGroupOf(key, this.maxParallelism));
       }
-      out[id.slice(prefix.length)] = byKeyGroup(stamped ? { kind, ttl: stamping } : { kind }, keys, entries, groupOf, this.maxParallelism);
+      setState(out, id.slice(prefix.length), byKeyGroup(stamped ? { kind, ttl: stamping } : { kind }, keys, entries, groupOf, this.maxParallelism));
     }
     return out;
   }

@@ -26,6 +26,11 @@ export interface StateColumns {
 /** State name → its columns. */
 export type KeyedStateColumns = Record<string, StateColumns>;
 
+/** Sets `record[name]` as an own property whatever the name: a state named `__proto__` is a state, not a prototype. */
+export function setState<T>(record: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /**
  * Columns of entries given in any order, each with its key group: a counting sort by group (two
  * passes, stable, so a group keeps its entries' order).
@@ -72,7 +77,7 @@ export function columnsToSnapshot(columns: KeyedStateColumns, keep: (group: numb
       }
       start = end;
     });
-    out[name] = ttl === undefined ? { kind, groups: byGroup } : { kind, ttl, groups: byGroup };
+    setState(out, name, ttl === undefined ? { kind, groups: byGroup } : { kind, ttl, groups: byGroup });
   }
   return out;
 }
@@ -92,7 +97,7 @@ export function snapshotToColumns(snapshot: KeyedStateSnapshot): KeyedStateColum
       ends.push(keys.length);
     }
     const columns = { kind: table.kind, groups, ends, keys, entries };
-    out[name] = table.ttl === undefined ? columns : { ...columns, ttl: table.ttl };
+    setState<StateColumns>(out, name, table.ttl === undefined ? columns : { ...columns, ttl: table.ttl });
   }
   return out;
 }
