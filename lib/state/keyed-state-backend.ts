@@ -2,6 +2,7 @@ import { errors, type SubtaskLocation } from '../errors.ts';
 import { keyGroupOf, keyGroupRange, type Key } from './key-groups.ts';
 import type { KeyedValuesView } from './keyed-values-view.ts';
 import { decodeEntry, decodeKey, encodeEntry, encodeKey, type KeyedStateSnapshot, type SnapshotKey } from './keyed-state-snapshot.ts';
+import { byKeyGroup, columnsToSnapshot, setState, snapshotToColumns, type KeyedStateColumns } from './keyed-state-columns.ts';
 import { AggregatingStateHandle, ListStateHandle, MapStateHandle, ReducingStateHandle, ValueStateHandle } from './plain-state-handles.ts';
 import { describeDeclaration, type Declaration, type StateDescriptor, type StateKind, type TtlSettings } from './state-descriptors.ts';
 import { hasExpired, reclaim, restamp, systemTtlTime, type Stamped, type Stamping, type TtlTime } from './state-ttl.ts';
@@ -201,7 +202,12 @@ export class KeyedStateBackend {
    * With `prefix` (an operator's, `3/`), only the states whose id starts with it, named without it.
    */
   snapshot(prefix = ''): KeyedStateSnapshot {
-    const out: KeyedStateSnapshot = {};
+    return columnsToSnapshot(this.snapshotColumns(prefix));
+  }
+
+  /** What `snapshot` gives, as columns (see `StateColumns`): what a checkpoint cuts at its barrier. */
+  snapshotColumns(prefix = ''): KeyedStateColumns {
+    const out: KeyedStateColumns = {};
     for (const [id, table] of this.#tables) {
       if (!id.startsWith(prefix)) continue;
       const { kind, stamping, ttl, clock } = table;
@@ -211,12 +217,19 @@ export class KeyedStateBackend {
         const now = clock!();
         live = (e) => !hasExpired(e, now, ttl.ms);
       }
-      const groups: Record<number, [SnapshotKey, unknown][]> = {};
+      const keys: SnapshotKey[] = [];
+      const entries: unknown[] = [];
+      const groupOf: number[] = [];
+      // Bare single values are their own encoding: the common case skips encodeEntry's dispatch.
+      const asIs = !stamped && kind !== 'list' && kind !== 'map';
       for (const [key, stored] of table.view?.entries() ?? table.values) {
-        const encoded = encodeEntry(kind, stored, stamped, live);
-        if (encoded !== undefined) (groups[keyGroupOf(key, this.maxParallelism)] ??= []).push([encodeKey(key), encoded]);
+        const encoded = asIs ? stored : encodeEntry(kind, stored, stamped, live);
+        if (encoded === undefined) continue;
+        keys.push(encodeKey(key));
+        entries.push(encoded);
+        groupOf.push(keyGroupOf(key, this.maxParallelism));
       }
-      out[id.slice(prefix.length)] = stamped ? { kind, ttl: stamping, groups } : { kind, groups };
+      setState(out, id.slice(prefix.length), byKeyGroup(stamped ? { kind, ttl: stamping } : { kind }, keys, entries, groupOf, this.maxParallelism));
     }
     return out;
   }
@@ -228,22 +241,34 @@ export class KeyedStateBackend {
    * in front of every state's name (an operator's, for what `snapshot(prefix)` cut).
    */
   restore(snapshot: KeyedStateSnapshot, prefix = ''): void {
+    this.restoreColumns(snapshotToColumns(snapshot), prefix);
+  }
+
+  /** What `restore` does, from columns (see `StateColumns`). */
+  restoreColumns(columns: KeyedStateColumns, prefix = ''): void {
     const { start, end } = this.#range;
-    for (const [name, { kind, ttl: from, groups }] of Object.entries(snapshot)) {
+    for (const [name, { kind, ttl: from, groups, ends, keys, entries }] of Object.entries(columns)) {
       const id = prefix + name;
       let table = this.#tables.get(id);
       if (!table) this.#tables.set(id, (table = { kind, stamping: from, declared: false, ttl: undefined, clock: undefined, values: new Map() }));
       else if (table.kind !== kind) throw errors.restoredKindClash(id, describeDeclaration(table.kind, table.ttl), `${kind} state`);
       const to = table.stamping;
       const now = from === to ? NaN : this.#now(table);
-      for (const [group, entries] of Object.entries(groups)) {
-        const g = Number(group);
-        if (g < start || g >= end) continue;
-        for (const [key, encoded] of entries) {
-          const value = restamp(kind, decodeEntry(kind, encoded, from !== undefined), from, to, now);
-          if (table.view) table.view.restore(decodeKey(key), value);
-          else table.values.set(decodeKey(key), value);
+      const { values, view } = table;
+      // Bare single values stored as they came: the common case, and a million keys cost only their Map.set.
+      const asIs = from === undefined && to === undefined && kind !== 'list' && kind !== 'map';
+      let first = 0;
+      for (let i = 0; i < groups.length; i++) {
+        const g = groups[i]!;
+        const last = ends[i]!;
+        if (g >= start && g < end) {
+          for (let j = first; j < last; j++) {
+            const value = asIs ? entries[j] : restamp(kind, decodeEntry(kind, entries[j], from !== undefined), from, to, now);
+            if (view) view.restore(decodeKey(keys[j]!), value);
+            else values.set(decodeKey(keys[j]!), value);
+          }
         }
+        first = last;
       }
     }
   }
