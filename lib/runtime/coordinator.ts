@@ -19,6 +19,7 @@ import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
 import { newSplitCounter } from '../checkpoint/split-claims.ts';
 import { JobSupervisor, Watchdog, type RecoveredEvent, type RestartingEvent } from '../supervision/job-supervisor.ts';
+import type { DeadLetter } from '../supervision/poison-records.ts';
 import { WorkerSupervisor } from '../supervision/worker-supervisor.ts';
 
 installErrorWire();
@@ -57,6 +58,8 @@ export class Coordinator {
   readonly #lifecycle = xstate.createActor(jobMachine).start();
   readonly #hosts: HostHandle[] = [];
   readonly #outputs = new Map<string, OutputStream<unknown>>();
+  /** Poison records the job skipped (`poison.policy: 'skip'`), sent here when the supervisor names them: once each, however often they are replayed. */
+  readonly #deadLetters: OutputStream<DeadLetter>;
   #boards: { buffer: SharedArrayBuffer; layout: BoardLayout }[];
   readonly #startedAt: number;
   #endedAt: number | undefined;
@@ -94,7 +97,8 @@ export class Coordinator {
     this.#startedAt = clock.now();
     this.#boards = this.#newBoards();
     this.#resetSplitCounters(options.restoreFrom);
-    this.#supervisor = new JobSupervisor(graph.job, options.restart, clock);
+    this.#supervisor = new JobSupervisor(graph.job, options.restart, clock, options.poison);
+    this.#deadLetters = new OutputStream<DeadLetter>(graph.job, 'dead letters', []);
     if (options.actorTimeoutMs !== undefined) {
       this.#watchdog = new Watchdog(plan, options.actorTimeoutMs, clock, ({ worker, error }) => this.#workers[worker]?.stuck(error));
     }
@@ -148,6 +152,11 @@ export class Coordinator {
     return stream;
   }
 
+  /** The poison records the job skipped, with their errors (see `JobHandle.deadLetters`). */
+  deadLetters(): OutputStream<DeadLetter> {
+    return this.#deadLetters;
+  }
+
   /** Deploys and starts the job; rejects (after releasing everything) if deployment fails. */
   async start(): Promise<void> {
     this.#lifecycle.send({ type: 'DEPLOY' });
@@ -185,6 +194,7 @@ export class Coordinator {
     this.#workers = this.#leases.map((lease, w) => new WorkerSupervisor(w, lease, (error) => this.#onFailure(attempt, error)));
     const ports = this.#createPorts(attempt);
     const splitCounters = this.#splitCounters;
+    const poison = this.#supervisor.skipped;
     for (const { control } of this.#leases) {
       this.#hosts.push({
         api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
@@ -211,6 +221,7 @@ export class Coordinator {
             board: this.#boards[w]!.buffer,
             ports: ports[w]!,
             ...(restore ? { restore } : {}),
+            ...(Object.keys(poison).length > 0 ? { poison } : {}),
           };
           return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never)).then(() => this.#workers[w]?.deployed());
         }),
@@ -250,6 +261,7 @@ export class Coordinator {
       // gives up is `failing` from now on, and its release waits for this.
       this.#stopping = this.#stopAttempt(cause);
       if (!verdict.restart) return this.#fail(verdict.error);
+      if (verdict.deadLetter) this.#deadLetters.push([verdict.deadLetter]);
       if (this.status === 'running') this.#lifecycle.send({ type: 'RESTART' });
       await this.#stopping;
       this.#stopping = undefined;
@@ -375,6 +387,7 @@ export class Coordinator {
       this.#failure = error;
       this.#calls.abandon(error);
       for (const output of this.#outputs.values()) output.fail(error);
+      this.#deadLetters.fail(error);
       this.#teardown = (async () => {
         await this.#release();
         this.#lifecycle.send({ type: 'RELEASED' });
@@ -419,6 +432,7 @@ export class Coordinator {
     this.#leases = [];
     await Promise.all(closed);
     for (const output of this.#outputs.values()) output.settle();
+    this.#deadLetters.settle();
   }
 
   /** A MessagePort pair per channel the plan has cross threads; the coordinator keeps the collect sinks' ends. */

@@ -160,6 +160,17 @@ export class OutputStream<T> {
     channels.forEach((channel, i) => (channel.onMessage = () => this.#pull(channel, i)));
   }
 
+  /**
+   * Records the coordinator itself produces (the dead letters), for a stream made with no channels:
+   * they wait here for the consumer with no credit to return. Each is a poison record the job then
+   * restarted without, so the restart strategy bounds how many can wait.
+   */
+  push(records: T[]): void {
+    if (this.#dropping || this.#closed) return;
+    this.#batches.push({ records, channel: undefined });
+    this.#notify();
+  }
+
   /** True once every sink subtask sent its end of stream. */
   get ended(): boolean {
     return this.#open === 0;
