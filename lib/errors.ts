@@ -235,7 +235,7 @@ export const errors = {
     new WeirError(
       'WEIR_E_POISON_RECORD',
       `Job "${job}" failed: record ${truncateRecord(last.record?.value)} failed operator "${last.operator}" (last on subtask ${last.subtask}) ` +
-        `on ${attempts} attempts in a row, so it is treated as a poison record and the job is not restarted again. Last failure: ${causeMessage(last.cause ?? last)} ` +
+        `on ${attempts} attempts in a row, so it is treated as a poison record and the job is not restarted again. Last failure: ${causeMessage(last.cause ?? last).replace(/\.$/, '')}. ` +
         "Fix the operator (or the data), or run with poison: { policy: 'skip' } to send such records to the dead letters (handle.deadLetters()) and go on.",
       { cause: last, job, ...(last.operator === undefined ? {} : { operator: last.operator }), ...(last.subtask === undefined ? {} : { subtask: last.subtask }), ...(last.record ? { record: last.record } : {}) },
     ),
