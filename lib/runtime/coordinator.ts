@@ -454,7 +454,8 @@ export class Coordinator {
     for (const [name, channels] of egress) {
       const output = this.#outputs.get(name);
       if (output) output.attach(channels);
-      else this.#outputs.set(name, new OutputStream(this.graph.job, name, channels, this.graph.egressDelivery(name)));
+      // Exactly-once output waiting for its checkpoint holds credit only if periodic checkpoints will free it.
+      else this.#outputs.set(name, new OutputStream(this.graph.job, name, channels, this.graph.egressDelivery(name), this.options.checkpointIntervalMs !== undefined));
     }
     return perWorker;
   }
