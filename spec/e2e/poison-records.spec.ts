@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { ManualClock, restarts, WeirError, type DeadLetter, type JobHandle, type RestartingEvent } from 'weir';
 
 import type { Checked, Params, Rec } from '../fixtures/poison.ts';
-import { assertSameMultiset, fixture, rejectionOf, Runtime, watchdog } from '../helpers.ts';
+import { advanceUntil, assertSameMultiset, fixture, rejectionOf, Runtime, watchdog } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weir-poison-'));
 let dirs = 0;
@@ -31,20 +31,11 @@ function expected(records: Params['records'], keyed: boolean, without: readonly 
   return out;
 }
 
-/** Steps the job's clock 50 ms per turn of the event loop until the job settled (a restart waits for threads in real time). */
+/** Steps the job's clock until the job settled (a restart waits for threads in real time, between steps). */
 async function stepUntilSettled(clock: ManualClock, h: JobHandle): Promise<void> {
   let settled = false;
   h.done.then(() => (settled = true), () => (settled = true));
-  await watchdog(
-    (async () => {
-      while (!settled) {
-        clock.advance(50);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    })(),
-    `job ${h.name} settled`,
-    120_000,
-  );
+  await advanceUntil(clock, () => settled, `job ${h.name} settled`);
 }
 
 const recordsArb = fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c'), v: fc.integer({ min: 0, max: 100 }) }), { minLength: 2, maxLength: 40 });
