@@ -1,6 +1,6 @@
 import type { InputChannel } from '../channel/channel.ts';
 import { errors } from '../errors.ts';
-import { TransactionLog, type TwoPhaseCommit } from '../operator/two-phase-commit.ts';
+import { collectTransactions, TransactionLog, type TwoPhaseCommit } from '../operator/two-phase-commit.ts';
 import type { Delivery } from '../operator/sink.ts';
 
 /**
@@ -109,21 +109,13 @@ export class OutputStream<T> {
    * are being closed: the next attempt has its own).
    */
   #batchTransactions(): TwoPhaseCommit<Taken<T>, Taken<T>[]> {
-    return {
-      begin: () => [],
-      write: (txn, batches) => {
-        for (const b of batches) txn.push(b);
-      },
-      prepare: () => {},
-      commit: (txn) => {
-        for (const taken of txn.splice(0)) {
-          taken.committed = true;
-          if (!this.#dropping) this.#batches.push(taken);
-          else if (!this.#closed) taken.channel?.release();
-        }
-      },
-      abort: (txn) => void (txn.length = 0),
-    };
+    return collectTransactions<Taken<T>>((batches) => {
+      for (const taken of batches) {
+        taken.committed = true;
+        if (!this.#dropping) this.#batches.push(taken);
+        else if (!this.#closed) taken.channel?.release();
+      }
+    });
   }
 
   #barrierPassed(): void {
