@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ManualClock, restarts, WeirError, type DeadLetter, type JobHandle, type RestartingEvent } from 'weir';
+import { ManualClock, restarts, WeirError, type DeadLetter, type JobHandle, type RestartingEvent, type RunOptions } from 'weir';
 
 import type { Checked, Params, Rec } from '../fixtures/poison.ts';
 import { advanceUntil, assertSameMultiset, fixture, rejectionOf, Runtime, watchdog } from '../helpers.ts';
@@ -37,6 +37,18 @@ async function stepUntilSettled(clock: ManualClock, h: JobHandle): Promise<void>
   h.done.then(() => (settled = true), () => (settled = true));
   await advanceUntil(clock, () => settled, `job ${h.name} settled`);
 }
+
+/** Checked by `npm run typecheck`, never run: the option's words, and a dead letter's record type. */
+export const typed = async (h: JobHandle): Promise<number> => {
+  const ok: RunOptions = { poison: { after: 2, policy: 'skip' } };
+  // @ts-expect-error a policy is 'fail' or 'skip'
+  const wrong: RunOptions = { poison: { policy: 'drop' } };
+  let sum = ok === wrong ? 0 : 1;
+  for await (const letter of h.deadLetters<Rec>()) sum += letter.record.v + letter.error.attempts;
+  // @ts-expect-error the record is a Rec: it has no field "value"
+  for (const letter of await h.collectedDeadLetters<Rec>()) sum += letter.record.value;
+  return sum;
+};
 
 const recordsArb = fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c'), v: fc.integer({ min: 0, max: 100 }) }), { minLength: 2, maxLength: 40 });
 
