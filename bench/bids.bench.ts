@@ -21,6 +21,7 @@
  */
 import { parseArgs } from 'node:util';
 import { run, Runtime, type JobOptions } from 'weir';
+import { wholeArg } from './args.ts';
 import { loop, type AuctionTotal } from './bids.ts';
 import { twoThreadLoop } from './two-thread-loop.ts';
 import { windowLoop, type WindowTotal } from './windowed-bids.ts';
@@ -32,17 +33,9 @@ interface Figures {
 }
 
 const { values } = parseArgs({ options: { records: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' } } });
-const wholeArg = (name: string, value: string | undefined, fallback: number, min: number): number => {
-  const n = Number(value ?? fallback);
-  if (!Number.isSafeInteger(n) || n < min) {
-    console.error(`bench: --${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
-};
-const RECORDS = wholeArg('records', values.records, 10_000_000, 1);
-const ROUNDS = wholeArg('rounds', values.rounds, 5, 1);
-const WARMUP = wholeArg('warmup', values.warmup, 1, 0);
+const RECORDS = wholeArg('bench', 'records', values.records, 10_000_000, 1);
+const ROUNDS = wholeArg('bench', 'rounds', values.rounds, 5, 1);
+const WARMUP = wholeArg('bench', 'warmup', values.warmup, 1, 0);
 const JOB = new URL('./bids.js', import.meta.url);
 const WINDOW_JOB = new URL('./windowed-bids.js', import.meta.url);
 

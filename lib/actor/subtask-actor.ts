@@ -129,6 +129,13 @@ export class SubtaskActor implements Schedulable {
   #finishedAtRestore = false;
   /** A source's offset when it ended: what checkpoints taken after that record for it. */
   #finalOffset: JsonValue | undefined;
+  /**
+   * Set by `start`. Until then the actor does no work, though a wake-up may come (the periodic
+   * watermark of a `withTimestamps` stage is armed at `open`): a source that read then would run
+   * user code while other workers still deploy, before the job is running, where a failure skips
+   * the restart strategy (a first deployment fails the job) and checkpoints have not begun.
+   */
+  #started = false;
 
   constructor(setup: ActorSetup) {
     this.#setup = setup;
@@ -226,6 +233,7 @@ export class SubtaskActor implements Schedulable {
 
   /** Sources begin reading; other actors wait for input. */
   start(): void {
+    this.#started = true;
     if (this.runnable()) this.#setup.scheduler.schedule(this);
   }
 
@@ -242,7 +250,7 @@ export class SubtaskActor implements Schedulable {
 
   runnable(): boolean {
     const status = this.status;
-    if ((status !== 'running' && status !== 'finishing') || this.#outputs.flow.stalled !== 0) return false;
+    if (!this.#started || (status !== 'running' && status !== 'finishing') || this.#outputs.flow.stalled !== 0) return false;
     if (this.#chain.pending || this.#wake.due) return true;
     if (status === 'finishing') return false;
     if (this.#inject.length > 0) return true;
@@ -251,7 +259,7 @@ export class SubtaskActor implements Schedulable {
 
   step(): void {
     const status = this.status;
-    if (status !== 'running' && status !== 'finishing') return;
+    if (!this.#started || (status !== 'running' && status !== 'finishing')) return;
     try {
       if (this.#chain.resume() && this.#processingTime() && status === 'running') {
         if (this.#inject.length > 0) this.#injectBarriers();
