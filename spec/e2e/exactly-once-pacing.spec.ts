@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { ManualClock, type JobHandle, type JobMetrics } from 'weir';
 
 import type { Params } from '../fixtures/paced-collect.ts';
-import { advanceUntil, fixture, Runtime, watchdog } from '../helpers.ts';
+import { fixture, Runtime, stepUntil, watchdog } from '../helpers.ts';
 
 const BATCH = 8;
 const CAPACITY = 2;
@@ -46,7 +46,7 @@ async function start(options: { checkpointIntervalMs?: number }): Promise<{ h: J
   })();
   // Steps the clock (each 1000 ms: a periodic checkpoint) until the job settled, then its output ended.
   const finish = async () => {
-    await advanceUntil(clock, () => settled, `job ${h.name} settled`);
+    await stepUntil(clock, () => settled, `job ${h.name} settled`);
     await h.done;
     await reading;
   };

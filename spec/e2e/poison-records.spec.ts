@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { ManualClock, restarts, WeirError, type DeadLetter, type JobHandle, type RestartingEvent, type RunOptions } from 'weir';
 
 import type { Checked, Params, Rec } from '../fixtures/poison.ts';
-import { advanceUntil, assertSameMultiset, fixture, rejectionOf, Runtime, watchdog } from '../helpers.ts';
+import { assertSameMultiset, fixture, rejectionOf, Runtime, stepUntil, watchdog } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weir-poison-'));
 let dirs = 0;
@@ -35,7 +35,7 @@ function expected(records: Params['records'], keyed: boolean, without: readonly 
 async function stepUntilSettled(clock: ManualClock, h: JobHandle): Promise<void> {
   let settled = false;
   h.done.then(() => (settled = true), () => (settled = true));
-  await advanceUntil(clock, () => settled, `job ${h.name} settled`);
+  await stepUntil(clock, () => settled, `job ${h.name} settled`);
 }
 
 /** Checked by `npm run typecheck`, never run: the option's words, and a dead letter's record type. */
@@ -110,7 +110,7 @@ Skip('the dead letters hold exactly the poison records, and the rest of the outp
         assert.is(restarting.length, 2 * poison.length, 'restarts: two per poison record');
       },
     ),
-    { numRuns: 10 },
+    { numRuns: 10, includeErrorInReport: true },
   );
 });
 
