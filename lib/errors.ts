@@ -30,6 +30,8 @@ export class WeirError extends Error {
   readonly operator?: string;
   /** `index/parallelism` of the failing subtask, e.g. `1/4`. */
   readonly subtask?: string;
+  /** The record a user function failed on, where one is to blame (see `FailedRecord`). */
+  readonly record?: FailedRecord;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -38,7 +40,20 @@ export class WeirError extends Error {
     if (details.job !== undefined) this.job = details.job;
     if (details.operator !== undefined) this.operator = details.operator;
     if (details.subtask !== undefined) this.subtask = details.subtask;
+    if (details.record !== undefined) this.record = details.record;
   }
+}
+
+/**
+ * The record a user function failed on. `value` is the record itself in the worker that failed; in
+ * your process it is a copy, or its JSON text if it cannot cross threads. `stage` (the operator's
+ * uid or place in the graph) and `id` (a digest of the value, set when the error leaves its worker)
+ * are what the supervisor counts poison records by.
+ */
+export interface FailedRecord {
+  readonly value: unknown;
+  readonly stage: string;
+  readonly id?: string;
 }
 
 export interface ErrorDetails {
@@ -46,6 +61,7 @@ export interface ErrorDetails {
   job?: string;
   operator?: string;
   subtask?: string;
+  record?: FailedRecord;
 }
 
 /** Every code weir's errors carry; each names one kind of failure, and one kind only. */
@@ -85,7 +101,9 @@ export type ErrorCode =
   /** The job failed and its restart strategy gave up: the error names the last failure and lists the earlier ones. */
   | 'WEIR_E_RESTARTS_EXHAUSTED'
   /** An actor stayed in one step longer than `actorTimeoutMs` (user code in an endless loop, say): its thread was terminated. */
-  | 'WEIR_E_ACTOR_TIMEOUT';
+  | 'WEIR_E_ACTOR_TIMEOUT'
+  /** The same record failed the same operator on `poison.after` attempts in a row, and `poison.policy` is `fail`. */
+  | 'WEIR_E_POISON_RECORD';
 
 /** Where a record was being processed when a user function failed. */
 export interface SubtaskLocation {
@@ -95,6 +113,8 @@ export interface SubtaskLocation {
   parallelism: number;
   /** What the operator was doing when no record is to blame, e.g. `reading`, `opening`. */
   while?: string;
+  /** The operator's key in checkpoints (its uid, or its place in the graph): where a poison record is counted and skipped. */
+  stage?: string;
 }
 
 /**
@@ -104,7 +124,8 @@ export interface SubtaskLocation {
  */
 export function userError(cause: unknown, at: SubtaskLocation, record?: { value: unknown }): WeirError {
   if (cause instanceof WeirError && (cause.code === 'WEIR_E_USER_FUNCTION' || cause.code === 'WEIR_E_NOT_CLONEABLE' || cause.code === 'WEIR_E_STATE')) return cause;
-  return errors.userFunction(at, record?.value, cause, record !== undefined);
+  const failed = record !== undefined && at.stage !== undefined ? { value: record.value, stage: at.stage } : undefined;
+  return errors.userFunction(at, record?.value, cause, record !== undefined, failed);
 }
 
 const describeValue = (value: unknown): string => {
@@ -201,12 +222,22 @@ export const errors = {
       { job },
     ),
 
-  userFunction: (at: SubtaskLocation, record: unknown, cause: unknown, hasRecord: boolean) =>
+  userFunction: (at: SubtaskLocation, record: unknown, cause: unknown, hasRecord: boolean, failed?: FailedRecord) =>
     new WeirError(
       'WEIR_E_USER_FUNCTION',
       `Job "${at.job}" failed: operator "${at.operator}" (subtask ${at.subtaskIndex + 1}/${at.parallelism}) threw` +
         `${hasRecord ? ` on record ${truncateRecord(record)}` : at.while ? ` while ${at.while}` : ''}: ${causeMessage(cause)}`,
-      { cause, job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}` },
+      { cause, job: at.job, operator: at.operator, subtask: `${at.subtaskIndex + 1}/${at.parallelism}`, ...(failed ? { record: failed } : {}) },
+    ),
+
+  /** `last` is the record's latest failure (a WEIR_E_USER_FUNCTION naming operator, subtask and record). */
+  poisonRecord: (job: string, last: WeirError, attempts: number) =>
+    new WeirError(
+      'WEIR_E_POISON_RECORD',
+      `Job "${job}" failed: record ${truncateRecord(last.record?.value)} failed operator "${last.operator}" (last on subtask ${last.subtask}) ` +
+        `on ${attempts} attempts in a row, so it is treated as a poison record and the job is not restarted again. Last failure: ${causeMessage(last.cause ?? last).replace(/\.$/, '')}. ` +
+        "Fix the operator (or the data), or run with poison: { policy: 'skip' } to send such records to the dead letters (handle.deadLetters()) and go on.",
+      { cause: last, job, ...(last.operator === undefined ? {} : { operator: last.operator }), ...(last.subtask === undefined ? {} : { subtask: last.subtask }), ...(last.record ? { record: last.record } : {}) },
     ),
 
   notCloneable: (at: SubtaskLocation, target: string, record: unknown, cause: unknown) =>

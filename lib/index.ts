@@ -76,3 +76,5 @@ export type { Delivery } from './operator/sink.ts';
 export { TransactionLog, collectTransactions, type TwoPhaseCommit } from './operator/two-phase-commit.ts';
 export { restarts, type RestartStrategy, type NoRestart, type FixedDelay, type ExponentialBackoff, type FailureRate } from './supervision/restart-strategy.ts';
 export type { RestartingEvent, RecoveredEvent } from './supervision/job-supervisor.ts';
+export type { DeadLetter, PoisonOptions, PoisonPolicy } from './supervision/poison-records.ts';
+export type { FailedRecord } from './errors.ts';

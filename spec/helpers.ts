@@ -129,6 +129,24 @@ export async function advanceUntil(clock: ManualClock, done: () => boolean | Pro
 }
 
 /**
+ * Steps a job's clock `ms` per turn of the event loop until `done`. Unlike `advanceUntil`, no cap on
+ * the steps: a restart waits for threads in real time, and a loaded machine turns the loop thousands
+ * of times meanwhile; the watchdog (in real time) guards against a hang.
+ */
+export async function stepUntil(clock: ManualClock, done: () => boolean, what: string, ms = 50): Promise<void> {
+  await watchdog(
+    (async () => {
+      while (!done()) {
+        clock.advance(ms);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })(),
+    what,
+    120_000,
+  );
+}
+
+/**
  * Records in the order they would arrive: sorted by `arrival` (a record's time plus its delay), so
  * that each comes at most its delay after records with later times. Stable: ties keep their order.
  */

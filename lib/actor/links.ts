@@ -8,6 +8,7 @@ import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import { OperatorStore } from '../state/operator-state-store.ts';
 import { TimerQueue } from '../state/timer-queue.ts';
 import { claimSplit } from '../checkpoint/split-claims.ts';
+import { operatorKey } from '../checkpoint/checkpoint.ts';
 import type { Clock } from '../util/clock.ts';
 import type { ChainLink } from './chain.ts';
 import { keyedOperatorContext, operatorContext, type ContextBase } from './operator-context.ts';
@@ -63,7 +64,8 @@ export function openLinks(setup: LinkSetup): Links {
     } else {
       // Side outputs exist for the chain's last operator (one with a side consumer ends its chain).
       const last = position === chain.links.length - 1;
-      links.push(openOperator(setup, node, at, link.keyedBy, link.fused === 'hash', last));
+      // A record that fails an operator is counted (and skipped, if poison) by the operator's key.
+      links.push(openOperator(setup, node, { ...at, stage: operatorKey(node) }, link.keyedBy, link.fused === 'hash', last));
     }
   });
   return { links, ...(source ? { source } : {}), assigns: links.some((l) => l.kind === 'assigner') };

@@ -10,6 +10,7 @@ import type { OperatorStore } from '../state/operator-state-store.ts';
 import type { TimerQueue } from '../state/timer-queue.ts';
 import { specialize } from '../util/specialize.ts';
 import type { RecordTime } from './pending-input.ts';
+import { skipPoison } from './poison-skip.ts';
 import type { Downstream, StageBody } from './stage.ts';
 
 /** A stage's input watermark, which its operator's context reads. */
@@ -49,6 +50,8 @@ export interface OperatorLink {
     readonly check: boolean;
     readonly timers: KeyedTimers;
   };
+  /** Digests of the poison records this operator passes over (see poison-skip.ts); absent: none. */
+  readonly poison?: ReadonlySet<string>;
 }
 
 type Blame = (cause: unknown, record: unknown) => WeirError;
@@ -97,9 +100,10 @@ const keyedStageProcess =
 export function operatorBody(link: OperatorLink, next: Downstream, flow: Flow, time: RecordTime): StageBody {
   const { operator, at, keyed, watermark } = link;
   const blame: Blame = (cause, record) => userError(cause, at, { value: record });
-  const process = keyed
+  const plain = keyed
     ? specialize(keyedStageProcess, operator, next, blame, keyed.keyOf, keyed.check ? checkKey : trusted, (cause, record) => userError(cause, keyed.at, { value: record }), keyed.keys)
     : specialize(stageProcess, operator, next, blame);
+  const process = link.poison ? skipPoison(plain, link.poison) : plain;
 
   /** Fires the timers of `queue` due by `upTo`; false if an output stalled first. */
   const fire = (queue: TimerQueue, domain: TimeDomain, upTo: number): boolean => {

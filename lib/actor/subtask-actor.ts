@@ -62,6 +62,8 @@ export interface ActorSetup {
   readonly restore?: WireCheckpoint;
   /** The actor's snapshot for a checkpoint, once the barrier passed its whole chain. */
   readonly onCheckpoint?: (snapshot: ActorSnapshot) => void;
+  /** Poison records to pass over: their digests by operator key (see actor/poison-skip.ts). */
+  readonly poison?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The size of a snapshot as JSON; 0 for one JSON cannot write (a bigint in an operator's own snapshot): it is still taken. */
@@ -178,7 +180,7 @@ export class SubtaskActor implements Schedulable {
     try {
       const { graph, chain } = this.#setup;
       const outputs = this.#outputs;
-      const { links, source, assigns } = openLinks({
+      const { links: opened, source, assigns } = openLinks({
         graph,
         chain,
         at: this.#at,
@@ -193,6 +195,8 @@ export class SubtaskActor implements Schedulable {
         wakeAt: (time) => this.#wake.at(time),
         late: () => void this.#lateRecords++,
       });
+      const poison = this.#setup.poison;
+      const links = poison ? opened.map((l) => (l.kind === 'operator' && l.at.stage && poison[l.at.stage] ? { ...l, poison: new Set(poison[l.at.stage]) } : l)) : opened;
       const nodes = chain.links.map((l) => l.node).filter((node) => graph.node(node).kind !== 'source');
       this.#links = links.map((link, i) => ({ link, node: nodes[i]! }));
       this.#chain = new Chain(links, {

@@ -38,6 +38,8 @@ export interface DeploySpec {
   readonly ports: Readonly<Record<number, MessagePort>>;
   /** The checkpoint the job starts from: each actor takes its share. */
   readonly restore?: WireCheckpoint;
+  /** Poison records the actors pass over: digests of their values by operator key (see supervision/poison-records.ts). */
+  readonly poison?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** How a host's share of the job ended. */

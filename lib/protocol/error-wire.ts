@@ -6,7 +6,8 @@
  */
 import type { TransferHandler } from 'comlink';
 import { comlink } from '../util/packages.ts';
-import { WeirError, type ErrorCode } from '../errors.ts';
+import { truncateRecord, WeirError, type ErrorCode, type FailedRecord } from '../errors.ts';
+import { recordIdentity } from '../util/record-identity.ts';
 
 /** An error as plain data. */
 export interface SerializedError {
@@ -17,12 +18,14 @@ export interface SerializedError {
   job?: string;
   operator?: string;
   subtask?: string;
+  /** The record a user function failed on: a copy, or its JSON text if it cannot be cloned; its digest set (see record-identity.ts). */
+  record?: Required<FailedRecord>;
   cause?: SerializedError;
 }
 
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const e = error as Error & Partial<Pick<WeirError, 'code' | 'job' | 'operator' | 'subtask'>>;
+  const e = error as Error & Partial<Pick<WeirError, 'code' | 'job' | 'operator' | 'subtask' | 'record'>>;
   return {
     name: e.name,
     message: e.message,
@@ -32,8 +35,25 @@ export function serializeError(error: unknown): SerializedError {
     ...(e.job === undefined ? {} : { job: e.job }),
     ...(e.operator === undefined ? {} : { operator: e.operator }),
     ...(e.subtask === undefined ? {} : { subtask: e.subtask }),
+    ...(e.record === undefined ? {} : { record: travelling(e.record) }),
     ...(e.cause === undefined ? {} : { cause: serializeError(e.cause) }),
   };
+}
+
+/**
+ * A failed record ready to leave its thread: its digest is taken here, on the value the operator was
+ * given (a copy in another thread may differ: a class instance loses its prototype), and a record
+ * that cannot be cloned travels as its text, so that the error itself always arrives.
+ */
+function travelling(record: FailedRecord): Required<FailedRecord> {
+  const id = record.id ?? recordIdentity(record.value);
+  let value: unknown;
+  try {
+    value = structuredClone(record.value);
+  } catch {
+    value = truncateRecord(record.value, 10_000);
+  }
+  return { value, stage: record.stage, id };
 }
 
 export function deserializeError(data: SerializedError): Error {
@@ -45,6 +65,7 @@ export function deserializeError(data: SerializedError): Error {
       ...(data.job === undefined ? {} : { job: data.job }),
       ...(data.operator === undefined ? {} : { operator: data.operator }),
       ...(data.subtask === undefined ? {} : { subtask: data.subtask }),
+      ...(data.record === undefined ? {} : { record: data.record }),
     });
   } else {
     error = new Error(data.message, cause === undefined ? undefined : { cause });

@@ -20,6 +20,7 @@ import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
 import { toWire } from '../checkpoint/serialized-stage.ts';
 import { newSplitCounter } from '../checkpoint/split-claims.ts';
 import { JobSupervisor, Watchdog, type RecoveredEvent, type RestartingEvent } from '../supervision/job-supervisor.ts';
+import type { DeadLetter } from '../supervision/poison-records.ts';
 import { WorkerSupervisor } from '../supervision/worker-supervisor.ts';
 
 installErrorWire();
@@ -58,6 +59,8 @@ export class Coordinator {
   readonly #lifecycle = xstate.createActor(jobMachine).start();
   readonly #hosts: HostHandle[] = [];
   readonly #outputs = new Map<string, OutputStream<unknown>>();
+  /** Poison records the job skipped (`poison.policy: 'skip'`), sent here when the supervisor names them: once each, however often they are replayed. */
+  readonly #deadLetters: OutputStream<DeadLetter>;
   #boards: { buffer: SharedArrayBuffer; layout: BoardLayout }[];
   readonly #startedAt: number;
   #endedAt: number | undefined;
@@ -95,7 +98,8 @@ export class Coordinator {
     this.#startedAt = clock.now();
     this.#boards = this.#newBoards();
     this.#resetSplitCounters(options.restoreFrom);
-    this.#supervisor = new JobSupervisor(graph.job, options.restart, clock);
+    this.#supervisor = new JobSupervisor(graph.job, options.restart, clock, options.poison);
+    this.#deadLetters = new OutputStream<DeadLetter>(graph.job, 'dead letters', []);
     if (options.actorTimeoutMs !== undefined) {
       this.#watchdog = new Watchdog(plan, options.actorTimeoutMs, clock, ({ worker, error }) => this.#workers[worker]?.stuck(error));
     }
@@ -149,6 +153,11 @@ export class Coordinator {
     return stream;
   }
 
+  /** The poison records the job skipped, with their errors (see `JobHandle.deadLetters`). */
+  deadLetters(): OutputStream<DeadLetter> {
+    return this.#deadLetters;
+  }
+
   /** Deploys and starts the job; rejects (after releasing everything) if deployment fails. */
   async start(): Promise<void> {
     this.#lifecycle.send({ type: 'DEPLOY' });
@@ -188,6 +197,7 @@ export class Coordinator {
     const splitCounters = this.#splitCounters;
     // Stages as the coordinator keeps them, serialized: each worker decodes what it owns, nothing is decoded here.
     const wire = restore ? toWire(restore) : undefined;
+    const poison = this.#supervisor.skipped;
     for (const { control } of this.#leases) {
       this.#hosts.push({
         api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
@@ -214,6 +224,7 @@ export class Coordinator {
             board: this.#boards[w]!.buffer,
             ports: ports[w]!,
             ...(wire ? { restore: wire } : {}),
+            ...(Object.keys(poison).length > 0 ? { poison } : {}),
           };
           return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never)).then(() => this.#workers[w]?.deployed());
         }),
@@ -253,6 +264,7 @@ export class Coordinator {
       // gives up is `failing` from now on, and its release waits for this.
       this.#stopping = this.#stopAttempt(cause);
       if (!verdict.restart) return this.#fail(verdict.error);
+      if (verdict.deadLetter) this.#deadLetters.push([verdict.deadLetter]);
       if (this.status === 'running') this.#lifecycle.send({ type: 'RESTART' });
       await this.#stopping;
       this.#stopping = undefined;
@@ -378,6 +390,7 @@ export class Coordinator {
       this.#failure = error;
       this.#calls.abandon(error);
       for (const output of this.#outputs.values()) output.fail(error);
+      this.#deadLetters.fail(error);
       this.#teardown = (async () => {
         await this.#release();
         this.#lifecycle.send({ type: 'RELEASED' });
@@ -422,6 +435,7 @@ export class Coordinator {
     this.#leases = [];
     await Promise.all(closed);
     for (const output of this.#outputs.values()) output.settle();
+    this.#deadLetters.settle();
   }
 
   /** A MessagePort pair per channel the plan has cross threads; the coordinator keeps the collect sinks' ends. */
@@ -443,7 +457,8 @@ export class Coordinator {
     for (const [name, channels] of egress) {
       const output = this.#outputs.get(name);
       if (output) output.attach(channels);
-      else this.#outputs.set(name, new OutputStream(this.graph.job, name, channels, this.graph.egressDelivery(name)));
+      // Exactly-once output waiting for its checkpoint holds credit only if periodic checkpoints will free it.
+      else this.#outputs.set(name, new OutputStream(this.graph.job, name, channels, this.graph.egressDelivery(name), this.options.checkpointIntervalMs !== undefined));
     }
     return perWorker;
   }

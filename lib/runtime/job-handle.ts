@@ -4,6 +4,7 @@ import type { JobStatus } from './job-machine.ts';
 import type { JobMetrics } from './job-metrics.ts';
 import type { CheckpointSummary, CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 import type { RecoveredEvent, RestartingEvent } from '../supervision/job-supervisor.ts';
+import type { DeadLetter } from '../supervision/poison-records.ts';
 
 /** How a job ended, when it did not fail. */
 export interface JobResult {
@@ -130,6 +131,27 @@ export class JobHandle extends EventEmitter<JobEvents> {
    */
   output<T = unknown>(name: string): AsyncIterableIterator<T> {
     return this.#coordinator.output(name).iterate() as AsyncIterableIterator<T>;
+  }
+
+  /**
+   * The poison records the job skipped (`poison: { policy: 'skip' }`), each with its error, as the
+   * supervisor names them: once each, however often a restart replays them. Ends when the job ends
+   * (throws if it failed), like `output()`. One consumer; `T` is the type of the records at the
+   * operator that failed on them.
+   *
+   * @example
+   * ```ts
+   * const handle = await run(module, { restart: restarts.fixedDelay({ attempts: 5, delayMs: 100 }), poison: { policy: 'skip' } });
+   * for await (const { record, error } of handle.deadLetters<Order>()) log.warn(`${error.operator}: ${error.message}`, record);
+   * ```
+   */
+  deadLetters<T = unknown>(): AsyncIterableIterator<DeadLetter<T>> {
+    return this.#coordinator.deadLetters().iterate() as AsyncIterableIterator<DeadLetter<T>>;
+  }
+
+  /** All dead letters (see `deadLetters`), once the job has finished and released its threads. */
+  collectedDeadLetters<T = unknown>(): Promise<DeadLetter<T>[]> {
+    return this.#coordinator.deadLetters().collected() as Promise<DeadLetter<T>[]>;
   }
 
   /**

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../util/clock.ts';
 import { findNonJson } from '../util/json.ts';
 import type { CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 import { restarts, type RestartStrategy } from '../supervision/restart-strategy.ts';
+import type { PoisonOptions, ResolvedPoison } from '../supervision/poison-records.ts';
 
 const MiB = 1024 * 1024;
 
@@ -94,9 +95,18 @@ export interface RunOptions<P = unknown> {
    * none (a step may take as long as it takes; `metrics()` reports it `stuck` after a second).
    */
   actorTimeoutMs?: number;
+  /**
+   * Poison records: a record that fails the same operator (its user function throws on it) on
+   * `after` attempts in a row is poison. `policy: 'fail'` fails the job at once with
+   * WEIR_E_POISON_RECORD, naming the record, whatever restarts are left; `policy: 'skip'` restarts
+   * the job once more, its actors passing over every record equal to it at that operator, and sends
+   * it with its error to `handle.deadLetters()`. Default `{ after: 3, policy: 'fail' }`.
+   */
+  poison?: PoisonOptions;
 }
 
-export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'params' | 'checkpointIntervalMs' | 'restoreFrom' | 'actorTimeoutMs'>> & {
+export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'params' | 'checkpointIntervalMs' | 'restoreFrom' | 'actorTimeoutMs' | 'poison'>> & {
+  poison: ResolvedPoison;
   actorTimeoutMs: number | undefined;
   workerMemoryMb: number | undefined;
   params: unknown;
@@ -139,6 +149,7 @@ export const JOB_OPTIONS = [
   'restoreFrom',
   'restart',
   'actorTimeoutMs',
+  'poison',
 ] as const satisfies readonly (keyof RunOptions)[];
 
 /** Options of `run()`: a job's, and its threads' memory. */
@@ -169,6 +180,7 @@ export function resolveOptions(options: unknown, defaultWorkers = availableParal
   const parallelism = pick('parallelism', workers, (v) => wholeNumber('parallelism', v, 1, maxParallelism));
   const params = o['params'];
   if (params !== undefined) checkParams(params);
+  const restart = pick('restart', o['checkpointIntervalMs'] === undefined ? restarts.none() : DEFAULT_RESTART_WITH_CHECKPOINTS, checkRestart);
   return {
     parallelism,
     workers,
@@ -211,8 +223,9 @@ export function resolveOptions(options: unknown, defaultWorkers = availableParal
       }
       return c as CompletedCheckpoint;
     }),
-    restart: pick('restart', o['checkpointIntervalMs'] === undefined ? restarts.none() : DEFAULT_RESTART_WITH_CHECKPOINTS, checkRestart),
+    restart,
     actorTimeoutMs: pick('actorTimeoutMs', undefined as number | undefined, milliseconds('actorTimeoutMs', 10)),
+    poison: pick('poison', { after: 3, policy: 'fail' } as ResolvedPoison, (v) => checkPoison(v, restart)),
     params,
   };
 }
@@ -239,6 +252,18 @@ function checkRestart(v: unknown): RestartStrategy {
     default:
       throw errors.invalidOption('restart', v, allowed);
   }
+}
+
+/** `poison`: its two options checked; skipping needs a restart, so a job without restarts cannot skip. */
+function checkPoison(v: unknown, restart: RestartStrategy): ResolvedPoison {
+  const o = checkOptionsObject(v, ['after', 'policy'], "{ after: 3, policy: 'skip' }");
+  const after = o['after'] === undefined ? 3 : wholeNumber('poison.after', o['after'], 1, 1000);
+  const policy = o['policy'] ?? 'fail';
+  if (policy !== 'fail' && policy !== 'skip') throw errors.invalidOption('poison.policy', policy, "'fail' or 'skip'");
+  if (policy === 'skip' && restart.type === 'none') {
+    throw errors.invalidOption('poison.policy', policy, "'fail', or 'skip' with a restart strategy (e.g. restart: restarts.fixedDelay({ attempts: 5, delayMs: 100 })): a poison record is skipped by restarting the job without it");
+  }
+  return { after, policy };
 }
 
 /** A number of milliseconds of the job's clock, from `min` to a day. */

@@ -1,6 +1,6 @@
 import type { InputChannel } from '../channel/channel.ts';
 import { errors } from '../errors.ts';
-import { collectTransactions, TransactionLog } from '../operator/two-phase-commit.ts';
+import { collectTransactions, TransactionLog, type TwoPhaseCommit } from '../operator/two-phase-commit.ts';
 import type { Delivery } from '../operator/sink.ts';
 
 /**
@@ -17,15 +17,34 @@ import type { Delivery } from '../operator/sink.ts';
  * two-phase-commit.ts), prepared when a checkpoint's barrier comes on its channel and committed
  * (handed to the consumer) when the coordinator says the checkpoint completed (`commit`), or when
  * the job ended successfully (`finish`); a restart from a checkpoint aborts what is not committed
- * (`abortUncommitted`). Their credit is returned as they arrive (the barrier behind them must be
- * able to come), so up to a checkpoint interval of output waits here in memory.
+ * (`abortUncommitted`).
+ *
+ * Paced (`paced`: the job takes periodic checkpoints), an exactly-once batch keeps its credit until
+ * the consumer has taken it, committed: what waits for its checkpoint counts against the same
+ * bounds (`collectCapacity`, `collectBytes`), so a job whose checkpoints are slow waits for them
+ * instead of buffering here without bound. The barrier must still be able to come, behind records
+ * that hold every credit: while a checkpoint asked for (`barrier`) has not come on a channel, that
+ * channel's uncommitted batches give their credit back, and so do those that arrive until it comes.
+ * So at most the bounds plus what the job had in flight before the barrier waits here. Unpaced (no
+ * periodic checkpoint would ever free the credit), credit is returned as batches arrive, and up to
+ * the job's whole output may wait for its end.
  */
+/** A batch taken from a channel, with the channel to credit once it is consumed (undefined: credited already). */
+interface Taken<T> {
+  readonly records: T[];
+  channel: InputChannel | undefined;
+  /** With exactly-once delivery: its checkpoint completed, it waits for the consumer only. */
+  committed?: boolean;
+}
+
 export class OutputStream<T> {
   #channels: readonly InputChannel[];
-  /** Batches taken from channels, with the channel to credit once consumed. */
-  readonly #batches: { records: T[]; channel: InputChannel | undefined }[] = [];
-  /** Per channel, with exactly-once delivery: its transactions. */
-  readonly #transactions: TransactionLog<T, T[]>[] | undefined;
+  /** Batches taken from channels (committed ones, with exactly-once delivery), for the consumer. */
+  readonly #batches: Taken<T>[] = [];
+  /** Per channel, with exactly-once delivery: its transactions, of batches. */
+  readonly #transactions: TransactionLog<Taken<T>, Taken<T>[]>[] | undefined;
+  /** Per channel, paced: its uncommitted batches that still hold their credit. */
+  #withheld: Taken<T>[][] = [];
   #open: number;
   #failure: Error | undefined;
   #closed = false;
@@ -44,18 +63,12 @@ export class OutputStream<T> {
     readonly name: string,
     channels: readonly InputChannel[],
     readonly delivery: Delivery = 'at-least-once',
+    /** Exactly-once batches keep their credit until consumed: only for a job with periodic checkpoints (see above). */
+    readonly paced = false,
   ) {
     this.#channels = channels;
-    this.#transactions =
-      delivery === 'exactly-once'
-        ? channels.map(() =>
-            new TransactionLog(
-              collectTransactions<T>((records) => {
-                if (!this.#dropping) this.#batches.push({ records, channel: undefined });
-              }),
-            ),
-          )
-        : undefined;
+    this.#transactions = delivery === 'exactly-once' ? channels.map(() => new TransactionLog(this.#batchTransactions())) : undefined;
+    this.#withheld = channels.map(() => []);
     this.#open = channels.length;
     this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
     if (this.#open === 0) this.#markEnded();
@@ -73,7 +86,36 @@ export class OutputStream<T> {
    */
   barrier(id: number): Promise<void> {
     if (this.#barriers.every((b) => b >= id)) return Promise.resolve();
+    // Uncommitted batches may hold every credit of a channel the barrier has still to come on.
+    this.#barriers.forEach((b, i) => {
+      if (b < id) this.#creditWithheld(i);
+    });
     return new Promise((resolve) => this.#barrierWaits.push({ id, resolve }));
+  }
+
+  /** Gives back the credit of channel `i`'s uncommitted batches: they wait on without it. */
+  #creditWithheld(i: number): void {
+    const withheld = this.#withheld[i];
+    if (!withheld || withheld.length === 0) return;
+    for (const taken of withheld.splice(0)) {
+      if (!taken.committed && !this.#closed) taken.channel?.release();
+      if (!taken.committed) taken.channel = undefined;
+    }
+  }
+
+  /**
+   * Exactly-once transactions of whole batches, so that each keeps the channel it owes credit to:
+   * committing hands them to the consumer (who credits them), aborting drops them (their channels
+   * are being closed: the next attempt has its own).
+   */
+  #batchTransactions(): TwoPhaseCommit<Taken<T>, Taken<T>[]> {
+    return collectTransactions<Taken<T>>((batches) => {
+      for (const taken of batches) {
+        taken.committed = true;
+        if (!this.#dropping) this.#batches.push(taken);
+        else if (!this.#closed) taken.channel?.release();
+      }
+    });
   }
 
   #barrierPassed(): void {
@@ -94,7 +136,16 @@ export class OutputStream<T> {
   commit(id: number): void {
     if (!this.#transactions) return;
     for (const log of this.#transactions) log.committed(id);
+    this.#pruneWithheld();
     this.#notify();
+  }
+
+  /** Committed batches are the consumer's to credit now. */
+  #pruneWithheld(): void {
+    for (let i = 0; i < this.#withheld.length; i++) {
+      const withheld = this.#withheld[i]!;
+      if (withheld.some((t) => t.committed)) this.#withheld[i] = withheld.filter((t) => !t.committed);
+    }
   }
 
   /**
@@ -110,6 +161,7 @@ export class OutputStream<T> {
   finish(): void {
     if (!this.#transactions) return;
     for (const log of this.#transactions) log.finish();
+    this.#pruneWithheld();
     this.#notify();
   }
 
@@ -133,6 +185,8 @@ export class OutputStream<T> {
       n += log.pending;
       log.abortUncommitted();
     }
+    // Their channels are the failed attempt's: nothing is credited to them any more.
+    this.#withheld = this.#channels.map(() => []);
     return n;
   }
 
@@ -158,6 +212,17 @@ export class OutputStream<T> {
     if (this.#open === 0) this.#markEnded();
     this.#barriers = channels.map(() => 0);
     channels.forEach((channel, i) => (channel.onMessage = () => this.#pull(channel, i)));
+  }
+
+  /**
+   * Records the coordinator itself produces (the dead letters), for a stream made with no channels:
+   * they wait here for the consumer with no credit to return. Each is a poison record the job then
+   * restarted without, so the restart strategy bounds how many can wait.
+   */
+  push(records: T[]): void {
+    if (this.#dropping || this.#closed) return;
+    this.#batches.push({ records, channel: undefined });
+    this.#notify();
   }
 
   /** True once every sink subtask sent its end of stream. */
@@ -262,6 +327,7 @@ export class OutputStream<T> {
   #stopReading(): void {
     this.#dropping = true;
     for (const { channel } of this.#batches.splice(0)) if (!this.#closed) channel?.release();
+    this.#withheld.forEach((_, i) => this.#creditWithheld(i));
   }
 
   #pull(channel: InputChannel, i: number): void {
@@ -269,9 +335,16 @@ export class OutputStream<T> {
       const log = this.#transactions?.[i];
       if (message.type === 'batch') {
         if (log) {
-          // Credit back at once: the barrier behind these records must be able to come.
-          if (!this.#dropping) log.write(message.batch as T[]);
-          channel.release();
+          if (this.#dropping) {
+            channel.release();
+            continue;
+          }
+          // Paced, the batch keeps its credit until consumed, unless a checkpoint's barrier is awaited behind it.
+          const keep = this.paced && !this.#barrierAwaited(i);
+          const taken: Taken<T> = { records: message.batch as T[], channel: keep ? channel : undefined };
+          if (keep) this.#withheld[i]!.push(taken);
+          else channel.release();
+          log.write([taken]);
         } else if (this.#dropping) channel.release();
         else this.#batches.push({ records: message.batch as T[], channel });
       } else {
@@ -286,6 +359,12 @@ export class OutputStream<T> {
       }
     }
     this.#notify();
+  }
+
+  /** A checkpoint asked for (`barrier`) whose barrier has not come on channel `i` yet. */
+  #barrierAwaited(i: number): boolean {
+    for (const wait of this.#barrierWaits) if (wait.id > this.#barriers[i]!) return true;
+    return false;
   }
 
   #notify(): void {

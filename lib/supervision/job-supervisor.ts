@@ -5,6 +5,7 @@ import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import { subtaskName } from '../plan/physical-plan.ts';
 import { systemClock, type Clock, type Timer } from '../util/clock.ts';
 import { RestartPolicy, type RestartStrategy } from './restart-strategy.ts';
+import { PoisonRecords, type DeadLetter, type ResolvedPoison } from './poison-records.ts';
 
 /** `restarting` on a job handle: an attempt failed and the job is deployed again after `delayMs`. */
 export interface RestartingEvent {
@@ -26,14 +27,22 @@ export interface RecoveredEvent {
   readonly recoveryMs: number;
 }
 
-/** The decision for one failure: restart after a delay, or the error the job fails with. */
-export type Verdict = { readonly restart: true; readonly attempt: number; readonly delayMs: number } | { readonly restart: false; readonly error: Error };
+/**
+ * The decision for one failure: restart after a delay (without a poison record, which goes to the
+ * dead letters, when the failure made one), or the error the job fails with.
+ */
+export type Verdict =
+  | { readonly restart: true; readonly attempt: number; readonly delayMs: number; readonly deadLetter?: DeadLetter }
+  | { readonly restart: false; readonly error: Error };
 
 /**
  * The job's supervisor (DESIGN.md, the supervisor tree): it hears every failure of a running job,
  * keeps them, and asks the restart strategy (with the time of the job's clock) whether to restart;
  * when the strategy gives up, the job's error names the last failure and lists the earlier ones.
  * It also runs the watchdog: an actor in one step longer than `actorTimeoutMs` is a failure.
+ * Poison records are counted first (see poison-records.ts): with the `fail` policy one fails the job
+ * at once, whatever restarts the strategy has left; with `skip` the restart that passes over it is
+ * still the strategy's to allow.
  *
  * @example
  * ```ts
@@ -45,13 +54,21 @@ export type Verdict = { readonly restart: true; readonly attempt: number; readon
 export class JobSupervisor {
   readonly #policy: RestartPolicy;
   readonly #failures: Error[] = [];
+  readonly #poison: PoisonRecords;
 
   constructor(
     readonly job: string,
     readonly strategy: RestartStrategy,
     private readonly clock: Clock,
+    poison: ResolvedPoison = { after: 3, policy: 'fail' },
   ) {
     this.#policy = new RestartPolicy(strategy);
+    this.#poison = new PoisonRecords(job, poison);
+  }
+
+  /** The poison records every later attempt passes over, by operator key (see `PoisonRecords.skipped`). */
+  get skipped(): Readonly<Record<string, readonly string[]>> {
+    return this.#poison.skipped;
   }
 
   /** Every failure so far, oldest first. */
@@ -61,8 +78,13 @@ export class JobSupervisor {
 
   onFailure(error: Error): Verdict {
     this.#failures.push(error);
+    const poison = this.#poison.onFailure(error);
+    if (poison.kind === 'fail') return { restart: false, error: poison.error };
     const decision = this.#policy.onFailure(this.clock.now());
-    if (decision.restart) return { restart: true, attempt: decision.attempt, delayMs: decision.delayMs };
+    if (decision.restart) {
+      const verdict = { restart: true, attempt: decision.attempt, delayMs: decision.delayMs } as const;
+      return poison.kind === 'skip' ? { ...verdict, deadLetter: poison.deadLetter } : verdict;
+    }
     // With no strategy the job fails with its own error, as it always did.
     if (this.strategy.type === 'none') return { restart: false, error };
     return { restart: false, error: errors.restartsExhausted(this.job, decision.reason, this.#failures) };

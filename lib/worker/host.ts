@@ -99,6 +99,7 @@ export class Host implements HostApi {
           board: board.actor(i),
           onDone: this.#onActorDone,
           ...(spec.restore ? { restore: spec.restore } : {}),
+          ...(spec.poison ? { poison: spec.poison } : {}),
           onCheckpoint: this.#onSnapshot,
         }),
       );

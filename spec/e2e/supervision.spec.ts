@@ -166,6 +166,8 @@ Recovery('a job that fails on every attempt gives up after the fixed delay’s a
     workers: 2,
     clock,
     restart: restarts.fixedDelay({ attempts: 2, delayMs: 100 }),
+    // The same record fails every attempt: not counted as poison here, so that the strategy runs out.
+    poison: { after: 10 },
     params: { records, mode: 'throw', once: false, failAt: 7, marker: tempPath('marker'), keyedParallelism: 2 } satisfies Params,
   });
   const events = listen(h);
@@ -219,6 +221,7 @@ Recovery('exponential backoff: each restart waits its delay on the job’s clock
     workers: 1,
     clock,
     restart: restarts.exponentialBackoff({ initialMs: 100, maxMs: 300, multiplier: 2, jitter: 0, resetAfterMs: 60_000, attempts: 3 }),
+    poison: { after: 10 },
     params: { records, mode: 'throw', once: false, failAt: 3, marker: tempPath('marker'), keyedParallelism: 1 } satisfies Params,
   });
   const events = listen(h);
