@@ -145,6 +145,9 @@ Checkpoints('checkpoints taken every few milliseconds do not change results, at 
         batchSize: 2,
         collectCapacity: 1,
         checkpointIntervalMs: 20,
+        // The test steps the clock 50 ms a turn of its event loop, thousands of turns while a loaded
+        // machine's workers take a barrier through: a timeout on that clock would abandon them all.
+        checkpointTimeoutMs: 86_400_000,
         params: { records, sourceParallelism, keyedParallelism, maxOutOfOrderMs: MAX_OUT_OF_ORDER } satisfies Params,
       });
       const completed: number[] = [];
