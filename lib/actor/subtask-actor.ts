@@ -117,6 +117,9 @@ export class SubtaskActor implements Schedulable {
   #links: { link: ChainLink; node: number }[] = [];
   /** Barriers a source was asked to inject, injected at its next step. */
   readonly #inject: number[] = [];
+  /** The checkpoint after whose barrier this source stops reading (stop with a savepoint), and whether it has. */
+  #stopAt: number | undefined;
+  #stopped = false;
   /** The last checkpoint this source injected a barrier for (logged with the splits it claims). */
   #injected = 0;
   /** Holds the channels whose barrier came until it came on every channel (timed on the system clock, as steps are). */
@@ -242,7 +245,7 @@ export class SubtaskActor implements Schedulable {
     if (this.#chain.pending || this.#wake.due) return true;
     if (status === 'finishing') return false;
     if (this.#inject.length > 0) return true;
-    return this.#source ? !this.#source.exhausted : this.#setup.gate.hasInput();
+    return this.#source ? !this.#source.exhausted && !this.#stopped : this.#setup.gate.hasInput();
   }
 
   step(): void {
@@ -251,8 +254,9 @@ export class SubtaskActor implements Schedulable {
     try {
       if (this.#chain.resume() && this.#processingTime() && status === 'running') {
         if (this.#inject.length > 0) this.#injectBarriers();
-        if (this.#source) this.#readSource();
-        else this.#takeInput();
+        if (this.#source) {
+          if (!this.#stopped) this.#readSource();
+        } else this.#takeInput();
       }
       this.#maybeFinished();
     } catch (error) {
@@ -356,6 +360,8 @@ export class SubtaskActor implements Schedulable {
       const node = this.#setup.chain.links[0]!.node;
       const n = this.#setup.graph.node(node);
       this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: structuredClone(source.offset()) } }]);
+      // Nothing is read after a final checkpoint's barrier: the savepoint holds everything emitted.
+      if (id === this.#stopAt) this.#stopped = true;
     }
   }
 
@@ -386,11 +392,20 @@ export class SubtaskActor implements Schedulable {
    * Asks a source subtask to inject checkpoint `id`'s barrier at its next step (after the
    * processing-time work that came due, before it reads on). False if it no longer reads.
    */
-  injectBarrier(id: number): boolean {
+  injectBarrier(id: number, stop = false): boolean {
     if (!this.#source || this.status !== 'running' || this.#source.exhausted || this.#finishedAtRestore) return false;
     this.#inject.push(id);
+    if (stop) this.#stopAt = id;
     this.#setup.scheduler.schedule(this);
     return true;
+  }
+
+  /** The final checkpoint `id` failed (stop with a savepoint did not complete): this source reads on. */
+  resumeReading(id: number): void {
+    if (this.#stopAt !== id) return;
+    this.#stopAt = undefined;
+    this.#stopped = false;
+    if (this.runnable()) this.#setup.scheduler.schedule(this);
   }
 
   /**

@@ -58,7 +58,12 @@ export interface HostApi {
    * every actor of the worker once each has cut its state. Rejects if a subtask can no longer take
    * part (a source that has stopped reading, an actor that finished before its barrier came).
    */
-  checkpoint(id: number): Promise<ActorSnapshot[]>;
+  checkpoint(id: number, stop?: boolean): Promise<ActorSnapshot[]>;
+  /**
+   * With `stop`, checkpoint `id` is final (stop with a savepoint): each source subtask reads nothing
+   * after injecting its barrier. If it does not complete, `resumeSources(id)` makes them read on.
+   */
+  resumeSources(id: number): void;
   /** The coordinator abandoned checkpoint `id`: snapshots of it, now or later, are dropped. */
   abortCheckpoint(id: number): void;
 }
