@@ -169,8 +169,11 @@ export const errors = {
   savepointIncompatible: (path: string, problem: string, todo: string) =>
     new WeirError('WEIR_E_SAVEPOINT', `Savepoint ${path} cannot be restored here: ${problem}; ${todo}.`),
 
-  savepointNotWritten: (job: string, path: string, problem: string) =>
-    new WeirError('WEIR_E_SAVEPOINT', `Job "${job}": no savepoint was written to ${path}: ${problem}. The job runs on.`, { job }),
+  /** Without `job`: the target was checked before any job ran (`weir run --savepoint-on-stop`). */
+  savepointNotWritten: (job: string | undefined, path: string, problem: string) =>
+    job === undefined
+      ? new WeirError('WEIR_E_SAVEPOINT', `No savepoint can be written to ${path}: ${problem}.`)
+      : new WeirError('WEIR_E_SAVEPOINT', `Job "${job}": no savepoint was written to ${path}: ${problem}. The job runs on.`, { job }),
 
   invalidOption: (option: string, value: unknown, allowed: string) =>
     new WeirError('WEIR_E_OPTION', `Invalid option "${option}": got ${describeValue(value)}; allowed: ${allowed}.`),

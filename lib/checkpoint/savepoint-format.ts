@@ -63,9 +63,10 @@ export interface SavepointInfo {
 
 /**
  * Refuses a target that already holds something: a savepoint is never written over another one (or
- * over unrelated files). Checked before a job is stopped, so that a wrong path costs nothing.
+ * over unrelated files). Checked before a job is stopped (`job`: its name) or started (the CLI), so
+ * that a wrong path costs nothing; resolves with the absolute path.
  */
-export async function checkSavepointTarget(job: string, dir: string): Promise<string> {
+export async function checkSavepointTarget(job: string | undefined, dir: string): Promise<string> {
   const path = resolve(dir);
   let entries: string[];
   try {
