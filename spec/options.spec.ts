@@ -70,6 +70,7 @@ Resolve('keeps valid values as given', () => {
     restoreFrom: { format: 'weir-checkpoint', version: 1, job: 'j', id: 1, triggeredAt: 0, completedAt: 0, maxParallelism: 64, operators: {}, splits: {}, summary: { id: 1, durationMs: 0, bytes: 0, alignmentMs: {} } } as const,
     restart: { type: 'exponential-backoff', initialMs: 10, maxMs: 100, multiplier: 2, jitter: 0.5, resetAfterMs: 1000, attempts: 4 } as const,
     actorTimeoutMs: 30_000,
+    allowNonRestoredState: true,
   };
   assert.equal({ ...resolveOptions(given) }, given, 'expected every valid option to be kept');
 });
