@@ -15,7 +15,7 @@ import type { RecordTime } from './pending-input.ts';
 import type { Schedulable, Scheduler } from './scheduler.ts';
 import { SourceDriver } from './source-driver.ts';
 import { WakeUps } from './wake-ups.ts';
-import { operatorKey, type ActorSnapshot, type CompletedCheckpoint, type SubtaskState } from '../checkpoint/checkpoint.ts';
+import { operatorKey, type ActorSnapshot, type CompletedCheckpoint, type OperatorCheckpoint, type SubtaskState } from '../checkpoint/checkpoint.ts';
 import { restoreStage, snapshotStage } from './stage-state.ts';
 import { BarrierAligner, type Aligned } from '../channel/barrier-aligner.ts';
 import { systemClock } from '../util/clock.ts';
@@ -120,6 +120,8 @@ export class SubtaskActor implements Schedulable {
   /** The checkpoint after whose barrier this source stops reading (stop with a savepoint), and whether it has. */
   #stopAt: number | undefined;
   #stopped = false;
+  /** Unfinished splits of an earlier run dealt to this source subtask, taken by its reader's `resumeSplit`. */
+  readonly #resumable: JsonValue[] = [];
   /** The last checkpoint this source injected a barrier for (logged with the splits it claims). */
   #injected = 0;
   /** Holds the channels whose barrier came until it came on every channel (timed on the system clock, as steps are). */
@@ -184,6 +186,7 @@ export class SubtaskActor implements Schedulable {
         clock: this.#setup.clock,
         splitCounters: this.#setup.splitCounters,
         checkpointEpoch: () => this.#injected,
+        resumeSplit: () => this.#resumable.shift(),
         side: (tag) => outputs.side(tag),
         wakeAt: (time) => this.#wake.at(time),
         late: () => void this.#lateRecords++,
@@ -359,7 +362,8 @@ export class SubtaskActor implements Schedulable {
       this.#injected = id;
       const node = this.#setup.chain.links[0]!.node;
       const n = this.#setup.graph.node(node);
-      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: structuredClone(source.offset()) } }]);
+      const pending = this.#resumable.length > 0 ? { pending: structuredClone(this.#resumable) } : {};
+      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: structuredClone(source.offset()), ...pending } }]);
       // Nothing is read after a final checkpoint's barrier: the savepoint holds everything emitted.
       if (id === this.#stopAt) this.#stopped = true;
     }
@@ -431,17 +435,8 @@ export class SubtaskActor implements Schedulable {
     const { graph, chain, index, maxParallelism } = this.#setup;
     const { start, end } = keyGroupRange(index, chain.parallelism, maxParallelism);
     const owns = (g: number) => g >= start && g < end;
-    if (source) {
-      const saved = checkpoint.operators[operatorKey(graph.node(chain.links[0]!.node))]?.subtasks[index];
-      if (saved?.kind === 'source') {
-        if (saved.finished) this.#finishedAtRestore = true;
-        try {
-          source.reader.seek(saved.offset);
-        } catch (cause) {
-          throw userError(cause, { ...source.at, while: 'seeking to its checkpointed offset' });
-        }
-      }
-    }
+    const savedSource = source && checkpoint.operators[operatorKey(graph.node(chain.links[0]!.node))];
+    if (savedSource) this.#restoreSource(savedSource, source);
     for (const { link, node } of this.#links) {
       const saved = checkpoint.operators[operatorKey(graph.node(node))];
       if (!saved) continue;
@@ -451,6 +446,32 @@ export class SubtaskActor implements Schedulable {
       }
       const from = saved.subtasks.map((s) => (s?.kind === 'stage' ? s.stage : undefined));
       restoreStage({ link, node, keyed: this.#keyed, maxParallelism }, from, link.at, owns);
+    }
+  }
+
+  /**
+   * A source subtask's position: at the same parallelism its own offset (and the unfinished splits
+   * dealt to it earlier); at another (a rescalable source, see restore-check.ts) no offset of its
+   * own, but every unfinished split of the earlier subtasks, dealt out round-robin, for its reader
+   * to resume before it claims new ones. The split counter is the source's, whatever the parallelism.
+   */
+  #restoreSource(saved: OperatorCheckpoint, source: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation }): void {
+    const { index, chain } = this.#setup;
+    const states = saved.subtasks.flatMap((s) => (s?.kind === 'source' ? [s] : []));
+    if (saved.parallelism !== chain.parallelism) {
+      if (states.length === saved.parallelism && states.every((s) => s.finished)) this.#finishedAtRestore = true;
+      const unfinished = states.filter((s) => !s.finished).flatMap((s) => [s.offset, ...(s.pending ?? [])]);
+      this.#resumable.push(...unfinished.filter((_, i) => i % chain.parallelism === index));
+      return;
+    }
+    const mine = saved.subtasks[index];
+    if (mine?.kind !== 'source') return;
+    if (mine.finished) this.#finishedAtRestore = true;
+    this.#resumable.push(...(mine.pending ?? []));
+    try {
+      source.reader.seek(mine.offset);
+    } catch (cause) {
+      throw userError(cause, { ...source.at, while: 'seeking to its checkpointed offset' });
     }
   }
 

@@ -7,7 +7,7 @@ import { operatorKey, type CompletedCheckpoint } from './checkpoint.ts';
  * Checks, before anything is deployed, that `checkpoint` fits the job: the same job and number of
  * key groups, every operator with state in it present in the job (matched by `uid`, else by its
  * place in the graph; with `allowNonRestored`, the state of one that is not is dropped), sources
- * where sources were and at the parallelism their offsets were taken. Throws a WEIR_E_CHECKPOINT
+ * where sources were and at the parallelism their offsets were taken (any, for a `rescalable` one). Throws a WEIR_E_CHECKPOINT
  * error naming what does not fit.
  */
 export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint: CompletedCheckpoint, allowNonRestored = false): void {
@@ -50,7 +50,8 @@ export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint
       }
       continue;
     }
-    if (chain.parallelism !== saved.parallelism) {
+    // A rescalable source's offsets are unfinished splits, dealt out again at any parallelism.
+    if (chain.parallelism !== saved.parallelism && node.source?.rescalable !== true) {
       throw errors.checkpointMismatch(
         job,
         `source "${displayName(node)}" read at parallelism ${saved.parallelism} and its subtasks' offsets are for that parallelism; run it at parallelism ${saved.parallelism} (keyed operators may change theirs)`,
