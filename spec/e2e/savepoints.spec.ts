@@ -14,6 +14,7 @@ import * as assert from 'uvu/assert';
 import { ManualClock, type JobHandle, type JobMetrics } from 'weir';
 
 import { SOURCES, type Params, type Rec } from '../fixtures/savepointed.ts';
+import type { Params as SplitParams, Sum as SplitSum } from '../fixtures/split-sums.ts';
 import { advanceUntil, assertSameMultiset, fixture, rejectionOf, Runtime, watchdog } from '../helpers.ts';
 
 type WindowResult = { key: string; start: number; n: number; sum: number };
@@ -115,6 +116,58 @@ Savepoints('sources read nothing after the final checkpoint\'s barrier: the reco
   assert.is(sourceRecords(result.metrics), covered, 'records the sources emitted, in all');
   assert.is((await sums).length, covered, 'a rolling sum per record, each delivered once');
 });
+
+const SPLITS = { count: 3000, keys: 7, keyedParallelism: 2 };
+const splitOptions = { batchSize: 8, mailboxCapacity: 1, collectCapacity: 1, workers: 3 };
+
+/**
+ * Runs split-sums at source parallelism `p` (from `from`, if given), reading its ticks at the test's
+ * pace, and stops it with a savepoint in `dir` once `at` ticks were read: its sources are in the
+ * middle of their splits then.
+ */
+async function stopSplits(count: number, p: number, at: number, dir: string, from?: string): Promise<void> {
+  const h = await runtime.run(fixture('split-sums'), { ...splitOptions, ...(from ? { restoreFrom: from } : {}), params: { ...SPLITS, count, sourceParallelism: p } satisfies SplitParams });
+  const sums = h.collected<SplitSum>('sums');
+  let stopping: ReturnType<JobHandle['stop']> | undefined;
+  let read = 0;
+  for await (const _ of h.output<number>('ticks')) if (read++ === at) stopping = h.stop({ savepoint: dir });
+  const result = await watchdog(stopping!, 'stop with a savepoint');
+  assert.is(result.status, 'stopped');
+  assert.ok(read < count, `stopped before the end: ${read} ticks`);
+  assert.equal(await sums, [], 'sums come at the end only');
+}
+
+for (const [before, after, then] of [
+  [2, 3, undefined],
+  [3, 1, undefined],
+  [2, 1, 3],
+] as const) {
+  Savepoints(`a source that claims splits on demand, stopped at parallelism ${before} while it reads, resumes at ${after}${then ? `, stopped again at once and resumes at ${then}` : ''}: every record counted once`, async () => {
+    // Splits of 1563 records in the chained case: far more than a subtask reads before credit runs out.
+    const count = then === undefined ? SPLITS.count : 100_000;
+    const dir = join(scratch, `splits-${before}-${after}`);
+    await stopSplits(count, before, 500, dir);
+    let last = dir;
+    if (then !== undefined) {
+      // One subtask took both earlier readers' unfinished splits; stopped at once, it is still in the
+      // first: the second waits in its snapshot, to be dealt out again.
+      last = join(scratch, `splits-${before}-${after}-${then}`);
+      await stopSplits(count, after, 0, last, dir);
+      const state = JSON.parse(await readFile(join(last, 'state.json'), 'utf8')) as { operators: Record<string, { subtasks: { pending?: unknown[] }[] }> };
+      assert.is(state.operators['uid:records']!.subtasks[0]!.pending?.length, 1, 'one unfinished split pending');
+    }
+    const second = await runtime.run(fixture('split-sums'), { ...splitOptions, restoreFrom: last, params: { ...SPLITS, count, sourceParallelism: then ?? after } satisfies SplitParams });
+    second.collected<number>('ticks').catch(() => {});
+    const sums = await watchdog(second.collected<SplitSum>('sums'), 'the resumed run');
+    const want = new Map<string, SplitSum>();
+    for (let i = 0; i < count; i++) {
+      const key = `k${i % SPLITS.keys}`;
+      const s = want.get(key) ?? { key, n: 0, sum: 0 };
+      want.set(key, { key, n: s.n + 1, sum: s.sum + i });
+    }
+    assertSameMultiset(sums, [...want.values()], 'every record counted once');
+  });
+}
 
 Savepoints('stop() without a savepoint is a graceful stop whose final checkpoint resumes the job', async () => {
   const want = await straight(2);
