@@ -75,7 +75,8 @@ export interface RunOptions<P = unknown> {
   /**
    * Start from a completed checkpoint (as `handle.checkpoint()` resolved it, or one of
    * `handle.checkpoints()`), of this job, at any parallelism of its keyed operators: their state
-   * and timers are split by key group; sources seek to their offsets (at the same parallelism).
+   * and timers are split by key group; sources seek to their offsets (at the same parallelism, or
+   * at any for a rescalable source such as `sources.generate`: its unfinished splits are dealt out again).
    * A string is the directory of a savepoint (as `handle.stop({ savepoint })` wrote it): it is read
    * and checked (checksum, job, format version) before anything is deployed.
    */
