@@ -169,6 +169,25 @@ for (const [before, after, then] of [
   });
 }
 
+Savepoints('a stop whose final checkpoint is abandoned leaves the job running: its sources read on', async () => {
+  const clock = new ManualClock(0);
+  const h = await runtime.run(fixture('savepointed'), { ...options(clock, 2), checkpointTimeoutMs: 100, params: { count: 1e9, keyedParallelism: 2 } satisfies Params });
+  h.collected('sums').catch(() => {});
+  h.collected('windows').catch(() => {});
+  await untilRead(h, 1000);
+  // The timeout runs on the job's clock: moved past it at once, the final checkpoint is abandoned before it can complete.
+  const stopping = h.stop();
+  clock.advance(150);
+  const error = await rejectionOf(stopping, 'the stop');
+  assert.is(error.code, 'WEIR_E_CHECKPOINT');
+  assert.match(error.message, /checkpoint 1 was abandoned: not complete within checkpointTimeoutMs/);
+  assert.is(h.status, 'running');
+  await untilRead(h, sourceRecords(await h.metrics()) + 1000);
+  const result = await watchdog(h.stop(), 'the second stop');
+  assert.is(result.status, 'stopped');
+  assert.is(result.checkpoint.id, 2);
+});
+
 Savepoints('stop() without a savepoint is a graceful stop whose final checkpoint resumes the job', async () => {
   const want = await straight(2);
   const clock = new ManualClock(0);
