@@ -102,7 +102,8 @@ export class JobHandle extends EventEmitter<JobEvents> {
    * { restoreFrom: dir })`) to fire. Exactly-once collect sinks have delivered everything the
    * checkpoint covers. If the checkpoint is abandoned or cannot be written, the sources read on,
    * the job keeps running, and the promise rejects (WEIR_E_CHECKPOINT, WEIR_E_SAVEPOINT). A job
-   * that finishes meanwhile resolves with status `finished`.
+   * that ends meanwhile ends as it would have (`done` says how): `stop()` then resolves with that
+   * status if its checkpoint completed first, and rejects if not.
    *
    * @example
    * ```ts

@@ -8,6 +8,7 @@ import { readSavepoint } from '../checkpoint/savepoint-format.ts';
 import { JobHandle, type JobResult } from './job-handle.ts';
 import { resolveOptions, type LoadedOptions, type ResolvedOptions, type RunOptions } from './options.ts';
 import type { ThreadPool } from './thread-pool.ts';
+import type { JobMetrics } from './job-metrics.ts';
 
 /** A file URL for a module given as a URL, a file URL string, or a path (relative to the working directory). */
 export function moduleUrl(module: string | URL): string {
@@ -60,27 +61,19 @@ export async function startJob(module: string | URL, options: ResolvedOptions, p
   let returned = false;
   const early: (() => void)[] = [];
   const end = (send: () => void) => (returned ? send() : early.push(send));
+  // How the job ended, when it did not fail: `done` resolves with it, and the event of that name follows.
+  const ended = (status: JobResult['status']) => (metrics: JobMetrics) =>
+    end(() => {
+      const result: JobResult = { job: graph.job, status, metrics };
+      settle.resolve(result);
+      handle.emit(status, result);
+    });
   // Loaded here, not at the top (as the thread pool): job modules import weir in every worker, which needs none of it.
   const { Coordinator } = await import('./coordinator.ts');
   const coordinator = new Coordinator(url, graph, plan, resolved, await pool(), resolved.clock, {
-    finished: (metrics) =>
-      end(() => {
-        const result: JobResult = { job: graph.job, status: 'finished', metrics };
-        settle.resolve(result);
-        handle.emit('finished', result);
-      }),
-    cancelled: (metrics) =>
-      end(() => {
-        const result: JobResult = { job: graph.job, status: 'cancelled', metrics };
-        settle.resolve(result);
-        handle.emit('cancelled', result);
-      }),
-    stopped: (metrics) =>
-      end(() => {
-        const result: JobResult = { job: graph.job, status: 'stopped', metrics };
-        settle.resolve(result);
-        handle.emit('stopped', result);
-      }),
+    finished: ended('finished'),
+    cancelled: ended('cancelled'),
+    stopped: ended('stopped'),
     failed: (error) =>
       end(() => {
         settle.reject(error);
