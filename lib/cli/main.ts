@@ -96,7 +96,6 @@ export async function main(args: readonly string[], flags: CliFlags): Promise<nu
 async function runWithProgress(module: string, options: RunOptions, live: boolean, savepoint: string | undefined): Promise<number> {
   const cpuAtStart = process.cpuUsage();
   const handle = await run(module, options);
-  if (savepoint !== undefined) process.stdout.write(`${handle.name} running; Ctrl-C stops it with a savepoint in ${savepoint}\n`);
   const tty = process.stdout.isTTY === true;
   let previous = { at: 0, records: 0 };
   let lastPrinted = 0;
@@ -124,6 +123,8 @@ async function runWithProgress(module: string, options: RunOptions, live: boolea
     });
   };
   process.on('SIGINT', stop);
+  // Said only once the handler is in place: a Ctrl-C that follows the line never meets Node's default (exit at once).
+  if (savepoint !== undefined) process.stdout.write(`${handle.name} running; Ctrl-C stops it with a savepoint in ${savepoint}\n`);
   // Collect sinks must be consumed, or the job waits for credit; keep a count and the last rows.
   const outputs = handle.outputNames.map((name) => drain(handle.output(name)).then((seen) => [name, seen] as const));
   try {
