@@ -60,6 +60,8 @@ export function windowedDistinctOperator<T, K extends Key>(assigner: TimeWindowA
       },
       process: (v, out) => inner.process({ t: ctx.timestamp, v }, out),
       onTimer: (time, domain, out) => inner.onTimer?.(time, domain, out),
+      // Windows without lateness fire on the watermark, not on timers (see eventTimePanes).
+      onWatermark: (watermark, out) => inner.onWatermark?.(watermark, out),
       close: (out) => inner.close?.(out),
     };
   };

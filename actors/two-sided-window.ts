@@ -31,6 +31,10 @@ export function wrappedAssigner<T, W extends { v: T }>(assigner: TimeWindowAssig
   return { ...assigner, gap: (record: W) => gap(record.v) };
 }
 
+function* withoutNull<O>(records: Iterable<O | null>): Generator<O> {
+  for (const record of records) if (record !== null) yield record;
+}
+
 /**
  * A collector that passes on what is not `null`: an incremental window function that decides at
  * the end whether its window gives a result (intersect, except) returns `null` for "none".
@@ -39,9 +43,8 @@ const skippingNull = <O>(out: Collector<O>): Collector<O | null> => ({
   collect: (record) => {
     if (record !== null) out.collect(record);
   },
-  collectAll: (records) => {
-    for (const record of records) if (record !== null) out.collect(record);
-  },
+  // Lazily, so that what the window pulls as credit allows (see collectAll) is still pulled so.
+  collectAll: (records) => out.collectAll(withoutNull(records)),
 });
 
 /**
@@ -75,6 +78,8 @@ export function twoSidedWindowOperator<A, B, O, K extends Key>(
       process1: (v, out) => inner.process({ s: 0, t: ctx.timestamp, v }, skippingNull(out)),
       process2: (v, out) => inner.process({ s: 1, t: ctx.timestamp, v }, skippingNull(out)),
       onTimer: (time, domain, out) => inner.onTimer?.(time, domain, skippingNull(out)),
+      // Windows without lateness fire on the watermark, not on timers (see eventTimePanes).
+      onWatermark: (watermark, out) => inner.onWatermark?.(watermark, skippingNull(out)),
       close: (out) => inner.close?.(skippingNull(out)),
     };
   };

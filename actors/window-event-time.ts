@@ -1,9 +1,8 @@
-import { errors } from '../lib/errors.ts';
 import type { Collector, KeyedOperatorContext, KeyedOperatorFactory } from '../lib/operator/operator.ts';
 import type { OutputTag } from '../lib/operator/output-tag.ts';
 import type { Key } from '../lib/state/key-groups.ts';
 import { state, type ValueState } from '../lib/state/state-descriptors.ts';
-import type { SlidingWindows, TumblingWindows } from '../lib/window/assigners.ts';
+import { latestStartOf, type SlidingWindows, type TumblingWindows } from '../lib/window/assigners.ts';
 import type { TimeWindow } from '../lib/window/windows.ts';
 import type { UnboxedWindowContents } from './window-functions.ts';
 
@@ -19,9 +18,10 @@ import type { UnboxedWindowContents } from './window-functions.ts';
 export type KeyStarts = unknown[];
 
 /**
- * The window operator's path for the most common windowing: tumbling or sliding windows of event
- * time with the default trigger (fire when the watermark reaches `maxTimestamp`, again for each
- * record within the allowed lateness; state goes at `maxTimestamp + lateness`). It computes what
+ * The window operator's path for tumbling or sliding windows of event time with the default trigger
+ * and an allowed lateness (fire when the watermark reaches `maxTimestamp`, again for each record
+ * within the allowed lateness; state goes at `maxTimestamp + lateness`); without lateness, the
+ * window-by-window path (`eventTimePanes`) keeps the same state with no timers. It computes what
  * the general path (`windowOperator`) does, with the same results, timestamps and late records,
  * and keeps per key only what it cannot compute (`KeyStarts`): the trigger's timers and the
  * cleanup time of a window follow from its bounds, and the window a timer is for follows from the
@@ -32,8 +32,8 @@ export type KeyStarts = unknown[];
  *
  * @example
  * ```ts
- * // windowOperator takes this path by itself for keyBy(...).window(windows.tumbling(...)) without .trigger():
- * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), unboxedWindowContents(fn), 0, undefined));
+ * // windowOperator takes this path by itself for keyBy(...).window(windows.tumbling(...)).allowedLateness(...) without .trigger():
+ * keyed.transform('per-10s', eventTimeWindows(windows.tumbling({ seconds: 10 }), unboxedWindowContents(fn), 5_000, undefined));
  * ```
  */
 export function eventTimeWindows<T, O, K extends Key>(
@@ -123,16 +123,10 @@ export function eventTimeWindows<T, O, K extends Key>(
     /** Every record the hot path in `process` does not take: the whole computation (`stored`: the key's windows, as read). */
     const assign = (record: T, out: Collector<O>, stored: KeyStarts | undefined): void => {
       const timestamp = ctx.timestamp;
-      if (timestamp !== timestamp) {
-        throw errors.invalidWindowing('window()', 'event-time windows need records with timestamps: assign them (withTimestamps) before window(), or use time: "processing".');
-      }
+      const latest = latestStartOf(timestamp, offset, slide);
+      const t = Math.floor(timestamp);
       const held = stored ?? [];
       const watermark = ctx.watermark;
-      const t = Math.floor(timestamp);
-      // Division, not %: the remainder of doubles (times are above 2^31) is a call, the quotient an instruction.
-      let latest = Math.floor((t - offset) / slide) * slide + offset;
-      if (latest > t) latest -= slide;
-      else if (latest + slide <= t) latest += slide;
       let taken = 0;
       if (slide === size) {
         // `add` written out: times are doubles beyond small integers, and each one passed to a

@@ -160,10 +160,10 @@ export function windowContents<T, O, K extends Key, W extends Window>(fn: Window
 }
 
 /**
- * How windows hold what they were given where a window is never empty: the event-time path
- * (`eventTimeWindows`) creates a window with its first record, so it needs no "nothing yet", and
- * keeps the reduced value or the accumulator itself, not in a box: one object fewer per key and
- * window. `add` and `emit` see what `first` and `add` returned, `undefined` included.
+ * How windows hold what they were given where a window is never empty: the event-time paths
+ * (`eventTimePanes`, `eventTimeWindows`) create a window with its first record, so they need no
+ * "nothing yet", and keep the reduced value or the accumulator itself, not in a box: one object
+ * fewer per key and window. `add` and `emit` see what `first` and `add` returned, `undefined` included.
  *
  * @example
  * ```ts

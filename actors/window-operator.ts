@@ -8,6 +8,7 @@ import { mergeWindow, mergedIntoItself, type Merge } from '../lib/window/merging
 import type { TriggerResult } from '../lib/window/triggers.ts';
 import { byEnd, maxTimestamp, windowId, windowOfId, type TimeWindow, type Window } from '../lib/window/windows.ts';
 import { eventTimeWindows } from './window-event-time.ts';
+import { eventTimePanes } from './window-event-time-panes.ts';
 import { unboxedWindowContents, windowContents } from './window-functions.ts';
 import { noWindows, SlotTriggerContext, WindowSlots, type KeyWindows, type WindowSlot } from './window-slots.ts';
 import { settleWindowing, type WindowOperatorSpec } from './window-spec.ts';
@@ -26,7 +27,8 @@ export type { WindowOperatorSpec } from './window-spec.ts';
  * point (`maxTimestamp + allowedLateness <= watermark`): it goes to `lateTag` if given, and is
  * counted (`lateRecords`) either way. The final watermark (+Infinity) fires every window left.
  * Tumbling and sliding event-time windows with the default trigger take a path of their own
- * (`eventTimeWindows`), with the same results and state.
+ * (`eventTimePanes` without allowed lateness, `eventTimeWindows` with it), with the same results
+ * and state.
  * Processing time: windows by the clock at arrival, fired when the clock reaches their `end`
  * (the results still carry `maxTimestamp`), and the ones left when the input ends fire then.
  *
@@ -50,8 +52,10 @@ export function windowOperator<T, O, K extends Key, W extends Window = Window>(s
    * Infinity: never (count and global windows go when their trigger purges them).
    */
   const cleanupTime = (window: Window): number => (!timeWindows ? Infinity : eventTime ? maxTimestamp(window) + lateness : window.end);
-  // The common case has a path of its own, which computes the timers a window needs instead of keeping them.
+  // The common case has paths of their own: without lateness, window by window (no timers at all);
+  // with it, key by key, computing the timers a window needs instead of keeping them.
   if (eventTime && spec.trigger === undefined && (assigner.kind === 'tumbling' || assigner.kind === 'sliding')) {
+    if (lateness === 0) return eventTimePanes<T, O, K>(assigner, unboxedWindowContents(spec.fn), lateTag);
     return eventTimeWindows<T, O, K>(assigner, unboxedWindowContents(spec.fn), lateness, lateTag);
   }
 

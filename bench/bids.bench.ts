@@ -16,14 +16,20 @@
  * A warm-up round runs first and is not counted (as JMH's warm-up iterations): the first job of each
  * kind on the runtime's threads, and the loop's first call, include V8 compiling them.
  *
- *   npm run bench                       # 10M records, 1 warm-up round, 5 rounds
- *   npm run bench -- --records 2000000 --rounds 5 --warmup 0
+ * Each counted round also runs the keyed and the windowed job at parallelism 2 with a checkpoint
+ * every second and without, over `--checkpoint-records` bids (long enough for several checkpoints),
+ * and after the rounds a 2-worker job holding 1M keys is failed and recovered (`checkpoints.ts`).
+ *
+ *   npm run bench                       # 10M records, 1 warm-up round, 5 rounds, 20M with checkpoints
+ *   npm run bench -- --records 2000000 --rounds 5 --warmup 0 --checkpoint-records 10000000
  */
 import { parseArgs } from 'node:util';
 import { run, Runtime, type JobOptions } from 'weir';
+import { wholeArg } from './args.ts';
 import { loop, type AuctionTotal } from './bids.ts';
 import { twoThreadLoop } from './two-thread-loop.ts';
 import { windowLoop, type WindowTotal } from './windowed-bids.ts';
+import { checkpointFigures, checkpointPair, recoveryFigures, recoveryRun, type CheckpointPair, type Recovery } from './checkpoints.ts';
 
 interface Figures {
   recordsPerSec: number;
@@ -31,18 +37,11 @@ interface Figures {
   steadyCpuNsPerRecord: number;
 }
 
-const { values } = parseArgs({ options: { records: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' } } });
-const wholeArg = (name: string, value: string | undefined, fallback: number, min: number): number => {
-  const n = Number(value ?? fallback);
-  if (!Number.isSafeInteger(n) || n < min) {
-    console.error(`bench: --${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
-    process.exit(2);
-  }
-  return n;
-};
-const RECORDS = wholeArg('records', values.records, 10_000_000, 1);
-const ROUNDS = wholeArg('rounds', values.rounds, 5, 1);
-const WARMUP = wholeArg('warmup', values.warmup, 1, 0);
+const { values } = parseArgs({ options: { records: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' }, 'checkpoint-records': { type: 'string' } } });
+const RECORDS = wholeArg('bench', 'records', values.records, 10_000_000, 1);
+const ROUNDS = wholeArg('bench', 'rounds', values.rounds, 5, 1);
+const WARMUP = wholeArg('bench', 'warmup', values.warmup, 1, 0);
+const CHECKPOINT_RECORDS = wholeArg('bench', 'checkpoint-records', values['checkpoint-records'], 20_000_000, 1);
 const JOB = new URL('./bids.js', import.meta.url);
 const WINDOW_JOB = new URL('./windowed-bids.js', import.meta.url);
 
@@ -148,6 +147,7 @@ const windowedOnRuntime: Start = (options) => runtime.run(WINDOW_JOB, options);
 const rounds: Record<'loop' | 'p1' | 'p2' | 'p1Unchained', Figures[]> = { loop: [], p1: [], p2: [], p1Unchained: [] };
 const windowRounds: Record<'loop' | 'p1' | 'p2', Figures[]> = { loop: [], p1: [], p2: [] };
 const twoThreadRatios: number[] = [];
+const checkpointRounds: Record<'keyed' | 'window', CheckpointPair[]> = { keyed: [], window: [] };
 const show = (f: Figures) => `${(f.recordsPerSec / 1e6).toFixed(2)}M rec/s ${f.cpuNsPerRecord.toFixed(0)} cpu ns/rec`;
 console.log(
   `bids: ${(RECORDS / 1e6).toFixed(1)}M records, ${WARMUP} warm-up and ${ROUNDS} counted rounds (the loop on 1 and 2 threads, weir p1, p2 and p1 unchained, then the windowed loop, weir p1 and p2, interleaved, on one Runtime)`,
@@ -186,8 +186,20 @@ for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
     windowLine.push(`window ${name} ${show(result.figures)}`);
   }
   console.log(`           ${windowLine.join(' │ ')}`);
+  const keyedPair = await checkpointPair(runtime, 'keyed p2', JOB, P2, CHECKPOINT_RECORDS, round % 2 === 0);
+  const windowPair = await checkpointPair(runtime, 'window p2', WINDOW_JOB, W2, CHECKPOINT_RECORDS, round % 2 === 0);
+  checkpointRounds.keyed.push(keyedPair);
+  checkpointRounds.window.push(windowPair);
+  const pair = (p: CheckpointPair) => `${(p.checkpointed / p.plain).toFixed(3)}× (${p.checkpoints} checkpoints, longest ${p.maxCheckpointMs.toFixed(0)} ms)`;
+  console.log(`           p2 with a checkpoint every second, records/s against without: keyed ${pair(keyedPair)} │ window ${pair(windowPair)}`);
 }
 await runtime.close();
+
+// Recovery: its own runtime, as a thread ended on purpose is replaced by a fresh one.
+const recoveryRuntime = new Runtime({ workers: 2 });
+const recoveries: Record<'exit' | 'throw', Recovery[]> = { exit: [], throw: [] };
+for (let round = 1; round <= ROUNDS; round++) for (const how of ['exit', 'throw'] as const) recoveries[how].push(await recoveryRun(recoveryRuntime, 1_000_000, how));
+await recoveryRuntime.close();
 
 // One-off run() calls: each starts two fresh threads, imports the job and compiles it there again.
 const coldLoop = runLoop();
@@ -216,6 +228,21 @@ console.log(`windowed (10-second tumbling event-time windows per auction, waterm
 console.log(row('window loop', wLoop, ''));
 console.log(row('window p1', wP1, `CPU ratio to loop ${ratio(wP1.cpuNsPerRecord, wLoop.cpuNsPerRecord)} (bar: ≤ 2)`));
 console.log(row('window p2', wP2, `throughput ratio to loop ${ratio(wP2.recordsPerSec, wLoop.recordsPerSec)} (bar: ≥ 0.7)`));
+const ckKeyed = checkpointFigures(checkpointRounds.keyed);
+const ckWindow = checkpointFigures(checkpointRounds.window);
+const ckRow = (name: string, f: ReturnType<typeof checkpointFigures>) =>
+  `${name.padEnd(14)} ${(f.checkpointedRecordsPerSec / 1e6).toFixed(2).padStart(6)}M records/s with, ${(f.plainRecordsPerSec / 1e6).toFixed(2)}M without: ratio ${f.ratio} (bar: ≥ 0.9; ${f.checkpoints} checkpoints a run, longest ${f.maxCheckpointMs.toFixed(0)} ms, ${(f.maxBytes / 1e6).toFixed(1)} MB)`;
+console.log(`p2 with a checkpoint every second against without, ${(CHECKPOINT_RECORDS / 1e6).toFixed(1)}M records, median of the rounds' ratios:`);
+console.log(ckRow('keyed p2', ckKeyed));
+console.log(ckRow('window p2', ckWindow));
+const recExit = recoveryFigures(recoveries.exit);
+const recThrow = recoveryFigures(recoveries.throw);
+const ms1MKeys = Math.round(Math.max(recExit.recoveryMs, recThrow.recoveryMs));
+const recRow = (name: string, r: ReturnType<typeof recoveryFigures>) =>
+  `${name.padEnd(14)} ${r.recoveryMs.toFixed(0).padStart(6)} ms failure to running again (${r.askedToRecoveredMs} ms from the bench's signal; checkpoint of ${(r.checkpointBytes / 1e6).toFixed(1)} MB took ${r.checkpointMs.toFixed(0)} ms)`;
+console.log(`recovery of a 2-worker job holding 1M keys from its checkpoint, median of ${ROUNDS} (bar: ≤ 1000 ms):`);
+console.log(recRow('thread ended', recExit));
+console.log(recRow('throwing', recThrow));
 console.log('one-off run() with fresh threads, against a loop run just before:');
 console.log(row('loop', coldLoop.figures, ''));
 console.log(row('p1 (run)', cold.p1.figures, `CPU ratio to loop ${ratio(cold.p1.figures.cpuNsPerRecord, coldLoop.figures.cpuNsPerRecord)}`));
@@ -245,5 +272,7 @@ console.log(
     twoThreadLoopRatio: Math.round(median(twoThreadRatios) * 100) / 100,
     cold: { loop: json(coldLoop.figures), p1: against(cold.p1.figures, coldLoop.figures), p2: against(cold.p2.figures, coldLoop.figures) },
     window: { loop: json(wLoop), p1: against(wP1, wLoop), p2: against(wP2, wLoop) },
+    checkpoints: { records: CHECKPOINT_RECORDS, keyed: ckKeyed, window: ckWindow },
+    recovery: { ms1MKeys, threadEnded: recExit, throwing: recThrow },
   }),
 );

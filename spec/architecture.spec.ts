@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'lib/codec': ['lib/util'],
   'lib/graph': ['lib/operator', 'lib/state', 'lib/errors.ts', 'lib/util'],
   'lib/plan': ['lib/graph', 'lib/errors.ts'],
-  'lib/checkpoint': ['lib/graph', 'lib/plan', 'lib/state', 'lib/errors.ts', 'lib/util'],
+  'lib/checkpoint': ['lib/graph', 'lib/plan', 'lib/state', 'lib/codec', 'lib/errors.ts', 'lib/util'],
   'lib/protocol': ['lib/checkpoint', 'lib/plan', 'lib/errors.ts', 'lib/util'],
   'lib/channel': ['lib/codec', 'lib/protocol', 'lib/plan', 'lib/graph', 'lib/operator', 'lib/state', 'lib/errors.ts', 'lib/util'],
   'lib/metrics': ['lib/plan'],

@@ -61,6 +61,22 @@ Delivery('the end comes only after settle, even when every channel has already e
   assert.equal(await watchdog(collected, 'collected()'), [1, 2, 3]);
 });
 
+Delivery('collected() gives every record once, in order, however many batches came, records that are arrays kept whole', async () => {
+  const { channels, output } = stream(1, 2);
+  const collected = output.collected();
+  const sent: unknown[] = [];
+  // More batches than one join takes at once (1024), fed as credit returns: the channel holds 2.
+  for (let i = 0; i < 2_500; i++) {
+    const records = i % 3 === 0 ? [[i, 'array record']] : [i, `${i}`];
+    sent.push(...records);
+    channels[0]!.send(batch(...records));
+    await settledReactions();
+  }
+  channels[0]!.send(END);
+  output.settle();
+  assert.equal(await watchdog(collected, 'collected()'), sent);
+});
+
 Delivery('the iterator ends only after settle too', async () => {
   const { channels, output } = stream(1);
   const records = output.iterate();

@@ -26,6 +26,7 @@ function asOneInput<O>(factory: TwoInputOperatorFactory<Rec, Rec, O, KeyedOperat
       open: (ctx) => op.open?.(ctx),
       process: ({ input, record }, out) => (input === 0 ? op.process1(record, out) : op.process2(record, out)),
       onTimer: (time, domain, out) => op.onTimer?.(time, domain, out),
+      onWatermark: (watermark, out) => op.onWatermark?.(watermark, out),
       close: (out) => op.close?.(out),
     };
   };

@@ -4,6 +4,7 @@ import type { OutputTag } from '../operator/output-tag.ts';
 import type { TimerService } from '../operator/timers.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { KeyContext, KeyedStateBackend } from '../state/keyed-state-backend.ts';
+import { ATTACH_KEYED_STATE, type KeyedValuesView } from '../state/keyed-values-view.ts';
 import { OperatorStore } from '../state/operator-state-store.ts';
 import type { StateDescriptor } from '../state/state-descriptors.ts';
 import type { TtlTime } from '../state/state-ttl.ts';
@@ -173,6 +174,11 @@ class KeyedContext extends Place implements KeyedOperatorContext<Key> {
 
   keys(): IterableIterator<Key> {
     return this.backend.keysOf(this.#prefix, this.current);
+  }
+
+  /** See attachKeyedState (lib/state/keyed-values-view.ts). */
+  [ATTACH_KEYED_STATE](name: string, view: KeyedValuesView): void {
+    this.backend.attach(this.#prefix + name, view, this.at);
   }
 }
 

@@ -5,6 +5,7 @@ import { decodeTime, encodeTime } from '../state/keyed-state-snapshot.ts';
 import type { StageSnapshot } from '../checkpoint/checkpoint.ts';
 import { OperatorStateBackend } from '../state/operator-state-backend.ts';
 import { BroadcastStateBackend } from '../state/broadcast-state-backend.ts';
+import { serializeStage, type SerializedStage, type StageCut } from '../checkpoint/serialized-stage.ts';
 
 /**
  * The state of one stage of a chain, cut and put back in one place: keyed state (the operator's
@@ -23,19 +24,19 @@ export interface StageState {
 }
 
 /**
- * The stage's state now, as plain data; undefined for a stage without any (a timestamp assigner, an
+ * The stage's state now, serialized; undefined for a stage without any (a timestamp assigner, an
  * operator that is neither keyed nor has a `snapshot()` hook): removing it from the job later does
  * not stop a restore.
  */
-export function snapshotStage({ link, node, keyed, maxParallelism }: StageState): StageSnapshot | undefined {
+export function snapshotStage({ link, node, keyed, maxParallelism }: StageState): SerializedStage | undefined {
   if (link.kind !== 'operator') return undefined;
   const operatorState = link.operatorState?.snapshot();
   const hasOperatorState = operatorState !== undefined && (Object.keys(operatorState.lists).length > 0 || Object.keys(operatorState.broadcast).length > 0);
   if (!link.keyed && !link.operator.snapshot && !hasOperatorState) return undefined;
-  const out: StageSnapshot = { watermark: encodeTime(link.watermark.watermark) };
+  const out: StageCut = { watermark: encodeTime(link.watermark.watermark) };
   if (hasOperatorState) out.operatorState = operatorState;
   if (link.keyed) {
-    out.keyed = keyed.snapshot(`${node}/`);
+    out.keyed = keyed.snapshotColumns(`${node}/`);
     out.timers = { event: link.keyed.timers.event.snapshot(maxParallelism), processing: link.keyed.timers.processing.snapshot(maxParallelism) };
   }
   const { operator } = link;
@@ -47,9 +48,10 @@ export function snapshotStage({ link, node, keyed, maxParallelism }: StageState)
     }
   }
   // A copy, cut now: the snapshot waits on the worker until every actor has cut its own, and state
-  // values are often objects the operator goes on changing in place (a buffer it pushes to).
+  // values are often objects the operator goes on changing in place (a buffer it pushes to). The
+  // copy is the serialized form the coordinator receives (see serialized-stage.ts).
   try {
-    return structuredClone(out);
+    return serializeStage(out);
   } catch (cause) {
     throw userError(cause, { ...link.at, while: 'copying its snapshot (state must be plain data)' });
   }
@@ -61,14 +63,14 @@ export function snapshotStage({ link, node, keyed, maxParallelism }: StageState)
  * lowest of theirs, so that no record the earlier run would have taken counts as late. An operator's
  * own `snapshot()` cannot be split: it is restored at the same parallelism only.
  */
-export function restoreStage(stage: StageState, from: readonly (StageSnapshot | undefined)[], at: SubtaskLocation, owns: (keyGroup: number) => boolean): void {
+export function restoreStage(stage: StageState, from: readonly (StageCut | undefined)[], at: SubtaskLocation, owns: (keyGroup: number) => boolean): void {
   const { link, node, keyed } = stage;
   if (link.kind !== 'operator') return;
   let watermark = Infinity;
   for (const s of from) {
     if (!s) continue;
     watermark = Math.min(watermark, decodeTime(s.watermark));
-    if (s.keyed) keyed.restore(s.keyed, `${node}/`);
+    if (s.keyed) keyed.restoreColumns(s.keyed, `${node}/`);
     if (s.timers && link.keyed) {
       link.keyed.timers.event.restore(s.timers.event, owns);
       link.keyed.timers.processing.restore(s.timers.processing, owns);

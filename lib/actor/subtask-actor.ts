@@ -15,7 +15,8 @@ import type { RecordTime } from './pending-input.ts';
 import type { Schedulable, Scheduler } from './scheduler.ts';
 import { SourceDriver } from './source-driver.ts';
 import { WakeUps } from './wake-ups.ts';
-import { operatorKey, type ActorSnapshot, type CompletedCheckpoint, type OperatorCheckpoint, type SubtaskState } from '../checkpoint/checkpoint.ts';
+import { operatorKey, type ActorSnapshot } from '../checkpoint/checkpoint.ts';
+import { restoredStage, type WireCheckpoint, type WireSubtaskState } from '../checkpoint/serialized-stage.ts';
 import { restoreStage, snapshotStage } from './stage-state.ts';
 import { BarrierAligner, type Aligned } from '../channel/barrier-aligner.ts';
 import { systemClock } from '../util/clock.ts';
@@ -58,7 +59,7 @@ export interface ActorSetup {
   /** Called once, when the actor reaches finished or failed. */
   readonly onDone: (actor: SubtaskActor, error?: Error) => void;
   /** The checkpoint to start from: each stage takes its share, the source seeks to its offset. */
-  readonly restore?: CompletedCheckpoint;
+  readonly restore?: WireCheckpoint;
   /** The actor's snapshot for a checkpoint, once the barrier passed its whole chain. */
   readonly onCheckpoint?: (snapshot: ActorSnapshot) => void;
 }
@@ -75,7 +76,7 @@ const jsonSize = (value: unknown): number => {
 /** A checkpoint the actor is cutting: its states so far, stage by stage as the barrier passes. */
 interface Cutting {
   readonly alignmentMs: number;
-  readonly states: { key: string; node: number; name: string; state: SubtaskState }[];
+  readonly states: { key: string; node: number; name: string; state: WireSubtaskState }[];
 }
 
 /**
@@ -132,6 +133,13 @@ export class SubtaskActor implements Schedulable {
   #finishedAtRestore = false;
   /** A source's offset when it ended: what checkpoints taken after that record for it. */
   #finalOffset: JsonValue | undefined;
+  /**
+   * Set by `start`. Until then the actor does no work, though a wake-up may come (the periodic
+   * watermark of a `withTimestamps` stage is armed at `open`): a source that read then would run
+   * user code while other workers still deploy, before the job is running, where a failure skips
+   * the restart strategy (a first deployment fails the job) and checkpoints have not begun.
+   */
+  #started = false;
 
   constructor(setup: ActorSetup) {
     this.#setup = setup;
@@ -228,6 +236,7 @@ export class SubtaskActor implements Schedulable {
 
   /** Sources begin reading; other actors wait for input. */
   start(): void {
+    this.#started = true;
     if (this.runnable()) this.#setup.scheduler.schedule(this);
   }
 
@@ -244,7 +253,7 @@ export class SubtaskActor implements Schedulable {
 
   runnable(): boolean {
     const status = this.status;
-    if ((status !== 'running' && status !== 'finishing') || this.#outputs.flow.stalled !== 0) return false;
+    if (!this.#started || (status !== 'running' && status !== 'finishing') || this.#outputs.flow.stalled !== 0) return false;
     if (this.#chain.pending || this.#wake.due) return true;
     if (status === 'finishing') return false;
     if (this.#inject.length > 0) return true;
@@ -253,7 +262,7 @@ export class SubtaskActor implements Schedulable {
 
   step(): void {
     const status = this.status;
-    if (status !== 'running' && status !== 'finishing') return;
+    if (!this.#started || (status !== 'running' && status !== 'finishing')) return;
     try {
       if (this.#chain.resume() && this.#processingTime() && status === 'running') {
         if (this.#inject.length > 0) this.#injectBarriers();
@@ -379,7 +388,7 @@ export class SubtaskActor implements Schedulable {
     const { link, node } = this.#links[position]!;
     const stage = snapshotStage({ link, node, keyed: this.#keyed, maxParallelism: this.#setup.maxParallelism });
     if (!cut || !stage) return;
-    cut.states.push({ key: operatorKey(this.#setup.graph.node(node)), node, name: link.at.operator, state: { kind: 'stage', stage } });
+    cut.states.push({ key: operatorKey(this.#setup.graph.node(node)), node, name: link.at.operator, state: stage });
   }
 
   /** The barrier passed the chain and left on every output: the snapshot goes to the coordinator. */
@@ -388,7 +397,8 @@ export class SubtaskActor implements Schedulable {
     if (!cut) return;
     this.#cutting.delete(id);
     const { chain, index } = this.#setup;
-    const bytes = jsonSize(cut.states);
+    let bytes = 0;
+    for (const { state } of cut.states) bytes += state.kind === 'serialized-stage' ? state.bytes.byteLength : jsonSize(state);
     this.#setup.onCheckpoint?.({ checkpointId: id, slot: this.slot, chain: chain.id, index, name: this.name, states: cut.states, alignmentMs: cut.alignmentMs, bytes });
   }
 
@@ -431,7 +441,7 @@ export class SubtaskActor implements Schedulable {
   }
 
   /** Puts back this subtask's share of `checkpoint`: each stage's state, the source's position. */
-  #restore(checkpoint: CompletedCheckpoint, source: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation } | undefined): void {
+  #restore(checkpoint: WireCheckpoint, source: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation } | undefined): void {
     const { graph, chain, index, maxParallelism } = this.#setup;
     const { start, end } = keyGroupRange(index, chain.parallelism, maxParallelism);
     const owns = (g: number) => g >= start && g < end;
@@ -444,7 +454,11 @@ export class SubtaskActor implements Schedulable {
         this.#finishedAtRestore = true;
         continue;
       }
-      const from = saved.subtasks.map((s) => (s?.kind === 'stage' ? s.stage : undefined));
+      // An old subtask none of whose key groups this one owns is not decoded (at the same parallelism, all but one).
+      const from = saved.subtasks.map((s, old) => {
+        const range = keyGroupRange(old, saved.parallelism, maxParallelism);
+        return restoredStage(s, range.start < end && range.end > start);
+      });
       restoreStage({ link, node, keyed: this.#keyed, maxParallelism }, from, link.at, owns);
     }
   }
@@ -455,7 +469,7 @@ export class SubtaskActor implements Schedulable {
    * own, but every unfinished split of the earlier subtasks, dealt out round-robin, for its reader
    * to resume before it claims new ones. The split counter is the source's, whatever the parallelism.
    */
-  #restoreSource(saved: OperatorCheckpoint, source: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation }): void {
+  #restoreSource(saved: WireCheckpoint['operators'][string], source: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation }): void {
     const { index, chain } = this.#setup;
     const states = saved.subtasks.flatMap((s) => (s?.kind === 'source' ? [s] : []));
     if (saved.parallelism !== chain.parallelism) {
@@ -481,7 +495,7 @@ export class SubtaskActor implements Schedulable {
    * and others not cannot be dealt out to another parallelism (it happens only on forward edges
    * from sources, whose parallelism cannot change anyway).
    */
-  #restoredFinished(subtasks: readonly (SubtaskState | undefined | null)[], parallelism: number, at: SubtaskLocation): boolean {
+  #restoredFinished(subtasks: readonly (WireSubtaskState | undefined | null)[], parallelism: number, at: SubtaskLocation): boolean {
     const finished = subtasks.filter((s) => s?.kind === 'finished').length;
     if (finished === 0) return false;
     if (finished === parallelism) return true;

@@ -5,6 +5,7 @@ import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { Clock, Timer } from '../util/clock.ts';
 import { operatorKey, type ActorSnapshot, type CheckpointSummary, type CompletedCheckpoint, type OperatorCheckpoint, type SplitCounterState } from './checkpoint.ts';
 import { claimsMade, splitStateAt } from './split-claims.ts';
+import { storedStage } from './serialized-stage.ts';
 
 /** What the checkpoint coordinator needs of the job's coordinator. */
 export interface CheckpointSetup {
@@ -157,7 +158,7 @@ export class CheckpointCoordinator {
       for (const { key, node, name, state } of s.states) {
         const n = graph.node(node);
         const op = (operators[key] ??= { name, node, ...(n.uid !== undefined ? { uid: n.uid } : {}), parallelism: chain.parallelism, subtasks: [] });
-        op.subtasks[s.index] = state;
+        op.subtasks[s.index] = state.kind === 'serialized-stage' ? storedStage(state) : state;
       }
     }
     const completedAt = clock.now();

@@ -3,6 +3,7 @@ import type { SnapshotTime } from '../state/keyed-state-snapshot.ts';
 import type { TimerSnapshot } from '../state/timer-queue.ts';
 import type { JsonValue } from '../util/json.ts';
 import type { OperatorStoreSnapshot } from '../state/operator-state-store.ts';
+import type { WireSubtaskState } from './serialized-stage.ts';
 
 /**
  * Checkpoints as plain data. A completed checkpoint holds, per operator (by `uid`, else `node-<id>`)
@@ -73,10 +74,10 @@ export interface ActorSnapshot {
   readonly index: number;
   readonly name: string;
   /** By operator key (`uid`, else `node-<id>`), in chain order. */
-  readonly states: readonly { readonly key: string; readonly node: number; readonly name: string; readonly state: SubtaskState }[];
+  readonly states: readonly { readonly key: string; readonly node: number; readonly name: string; readonly state: WireSubtaskState }[];
   /** Milliseconds from the first barrier to the last one on its input channels (0 with one input). */
   readonly alignmentMs: number;
-  /** Size of the snapshot as JSON, in bytes (characters). */
+  /** Size of the snapshot in bytes: its stages serialized, the rest as JSON. */
   readonly bytes: number;
 }
 
@@ -102,7 +103,7 @@ export interface CheckpointSummary {
   readonly id: number;
   /** From trigger to the last acknowledgement, on the job's clock. */
   readonly durationMs: number;
-  /** Sum of the actors' snapshot sizes. */
+  /** Sum of the actors' snapshot sizes, in bytes (stages as V8 serializes them). */
   readonly bytes: number;
   /** Per actor (e.g. `keyed-sum (2/4)`): how long it held channels while aligning barriers. */
   readonly alignmentMs: Record<string, number>;

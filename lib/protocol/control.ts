@@ -1,7 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { SerializedError } from './error-wire.ts';
-import type { ActorSnapshot, CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
+import type { ActorSnapshot } from '../checkpoint/checkpoint.ts';
+import type { WireCheckpoint } from '../checkpoint/serialized-stage.ts';
 
 /**
  * The control plane between the coordinator and a worker's host, over comlink: what the coordinator
@@ -36,7 +37,7 @@ export interface DeploySpec {
   /** This worker's end of each channel that crosses threads, by channel id. */
   readonly ports: Readonly<Record<number, MessagePort>>;
   /** The checkpoint the job starts from: each actor takes its share. */
-  readonly restore?: CompletedCheckpoint;
+  readonly restore?: WireCheckpoint;
 }
 
 /** How a host's share of the job ended. */

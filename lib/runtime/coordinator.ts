@@ -17,6 +17,7 @@ import { OutputStream } from './output-stream.ts';
 import type { HostLease, ThreadPool } from './thread-pool.ts';
 import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
+import { toWire } from '../checkpoint/serialized-stage.ts';
 import { newSplitCounter } from '../checkpoint/split-claims.ts';
 import { JobSupervisor, Watchdog, type RecoveredEvent, type RestartingEvent } from '../supervision/job-supervisor.ts';
 import { WorkerSupervisor } from '../supervision/worker-supervisor.ts';
@@ -186,6 +187,8 @@ export class Coordinator {
     this.#workers = this.#leases.map((lease, w) => new WorkerSupervisor(w, lease, (error) => this.#onFailure(attempt, error)));
     const ports = this.#createPorts(attempt);
     const splitCounters = this.#splitCounters;
+    // Stages as the coordinator keeps them, serialized: each worker decodes what it owns, nothing is decoded here.
+    const wire = restore ? toWire(restore) : undefined;
     for (const { control } of this.#leases) {
       this.#hosts.push({
         api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
@@ -211,7 +214,7 @@ export class Coordinator {
             splitCounters,
             board: this.#boards[w]!.buffer,
             ports: ports[w]!,
-            ...(restore ? { restore } : {}),
+            ...(wire ? { restore: wire } : {}),
           };
           return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never)).then(() => this.#workers[w]?.deployed());
         }),

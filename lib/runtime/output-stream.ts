@@ -200,17 +200,21 @@ export class OutputStream<T> {
   collected(): Promise<T[]> {
     if (this.#consumer === 'output()') return Promise.reject(errors.outputConsumed(this.job, this.name, 'output()'));
     this.#claim('collected()');
-    // Whole batches at a time: an async iterator would cost a promise per record.
+    // Whole batches at a time: an async iterator would cost a promise per record. The batches are
+    // kept as they came and joined once at the end: pushing each record into one growing array
+    // stores young records into an old one (large arrays live in old space), and every
+    // young-generation GC then scans those slots: ~100 ns a record more, measured on the windowed
+    // bench's results, about a third of what a result costs this process.
     this.#collected ??= (async () => {
-      const all: T[] = [];
+      const batches: T[][] = [];
       for (;;) {
         for (let next = this.#batches.shift(); next; next = this.#batches.shift()) {
-          for (const record of next.records) all.push(record);
+          batches.push(next.records);
           if (!this.#closed) next.channel?.release();
         }
         if (this.#settled) {
           if (this.#failure) throw this.#failure;
-          if (this.#batches.length === 0) return all;
+          if (this.#batches.length === 0) return joined(batches);
           continue;
         }
         await new Promise<void>((resolve) => (this.#wake = resolve));
@@ -289,4 +293,11 @@ export class OutputStream<T> {
     this.#wake = undefined;
     wake?.();
   }
+}
+
+/** The records of `batches`, in order, in one new array: concat by slices of batches, as one spread of them all could pass the engine's limit on arguments. */
+function joined<T>(batches: readonly T[][]): T[] {
+  let all: T[] = [];
+  for (let i = 0; i < batches.length; i += 1024) all = all.concat(...batches.slice(i, i + 1024));
+  return all;
 }

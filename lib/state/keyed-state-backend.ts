@@ -1,6 +1,8 @@
 import { errors, type SubtaskLocation } from '../errors.ts';
 import { keyGroupOf, keyGroupRange, type Key } from './key-groups.ts';
+import type { KeyedValuesView } from './keyed-values-view.ts';
 import { decodeEntry, decodeKey, encodeEntry, encodeKey, type KeyedStateSnapshot, type SnapshotKey } from './keyed-state-snapshot.ts';
+import { byKeyGroup, columnsToSnapshot, setState, snapshotToColumns, type KeyedStateColumns } from './keyed-state-columns.ts';
 import { AggregatingStateHandle, ListStateHandle, MapStateHandle, ReducingStateHandle, ValueStateHandle } from './plain-state-handles.ts';
 import { describeDeclaration, type Declaration, type StateDescriptor, type StateKind, type TtlSettings } from './state-descriptors.ts';
 import { hasExpired, reclaim, restamp, systemTtlTime, type Stamped, type Stamping, type TtlTime } from './state-ttl.ts';
@@ -8,6 +10,7 @@ import { TtlAggregatingStateHandle, TtlListStateHandle, TtlMapStateHandle, TtlRe
 
 export type { KeyedStateSnapshot } from './keyed-state-snapshot.ts';
 export type { TtlTime } from './state-ttl.ts';
+export type { KeyedValuesView } from './keyed-values-view.ts';
 
 /** The key a keyed operator is processing: set by its stage before every call, read by its state handles. */
 export interface KeyContext {
@@ -25,6 +28,8 @@ interface StateTable {
   /** Now, on the ttl's time line (tables with a ttl). */
   clock: (() => number) | undefined;
   readonly values: Map<Key, unknown>;
+  /** Where an attached state's entries live instead of `values` (see `attach`). */
+  view?: KeyedValuesView;
 }
 
 /**
@@ -101,6 +106,26 @@ export class KeyedStateBackend {
   }
 
   /**
+   * Hands state `id` to the operator's own structure (see `KeyedValuesView`): from now on snapshots,
+   * restores and key listings go through `view`; entries restored before are moved into it now.
+   * No handle can be taken on it, and it has no ttl.
+   */
+  attach(id: string, view: KeyedValuesView, at: SubtaskLocation): void {
+    const table = this.#tables.get(id);
+    if (table === undefined) {
+      this.#tables.set(id, { kind: 'value', stamping: undefined, declared: true, ttl: undefined, clock: undefined, values: new Map(), view });
+      return;
+    }
+    if (table.declared || table.kind !== 'value' || table.stamping !== undefined) {
+      throw errors.stateKindClash(at, id, describeDeclaration(table.kind, table.ttl), 'a state of its own structure (a value state without ttl)');
+    }
+    for (const [key, stored] of table.values) view.restore(key, stored);
+    table.values.clear();
+    table.declared = true;
+    table.view = view;
+  }
+
+  /**
    * Every key holding live state in a state whose id starts with `prefix` (an operator's states),
    * each once; as it iterates it sets `keys.key` (the operator's current key), so that handles read
    * that key's values. An iterator of its own rather than a generator: it runs once per key at the
@@ -110,8 +135,8 @@ export class KeyedStateBackend {
     const tables = [...this.#tables].filter(([id]) => id.startsWith(prefix)).map(([, t]) => t);
     // Expired entries are invisible: reclaim them first, so that no key is listed for them alone.
     for (const table of tables) if (table.ttl !== undefined) this.#reclaimAll(table);
-    const source: Iterator<Key> =
-      tables.length === 1 ? tables[0]!.values.keys() : new Set(tables.flatMap((table) => [...table.values.keys()])).values();
+    const keysOf = (table: StateTable): IterableIterator<Key> => table.view?.keys() ?? table.values.keys();
+    const source: Iterator<Key> = tables.length === 1 ? keysOf(tables[0]!) : new Set(tables.flatMap((table) => [...keysOf(table)])).values();
     const iterator: IterableIterator<Key> = {
       next(): IteratorResult<Key> {
         const next = source.next();
@@ -126,7 +151,7 @@ export class KeyedStateBackend {
   /** Keys held, summed over states (a metric); expired entries count until a sweep or a read drops them. */
   get keyCount(): number {
     let n = 0;
-    for (const table of this.#tables.values()) n += table.values.size;
+    for (const table of this.#tables.values()) n += table.view?.size ?? table.values.size;
     return n;
   }
 
@@ -177,7 +202,12 @@ export class KeyedStateBackend {
    * With `prefix` (an operator's, `3/`), only the states whose id starts with it, named without it.
    */
   snapshot(prefix = ''): KeyedStateSnapshot {
-    const out: KeyedStateSnapshot = {};
+    return columnsToSnapshot(this.snapshotColumns(prefix));
+  }
+
+  /** What `snapshot` gives, as columns (see `StateColumns`): what a checkpoint cuts at its barrier. */
+  snapshotColumns(prefix = ''): KeyedStateColumns {
+    const out: KeyedStateColumns = {};
     for (const [id, table] of this.#tables) {
       if (!id.startsWith(prefix)) continue;
       const { kind, stamping, ttl, clock } = table;
@@ -187,12 +217,19 @@ export class KeyedStateBackend {
         const now = clock!();
         live = (e) => !hasExpired(e, now, ttl.ms);
       }
-      const groups: Record<number, [SnapshotKey, unknown][]> = {};
-      for (const [key, stored] of table.values) {
-        const encoded = encodeEntry(kind, stored, stamped, live);
-        if (encoded !== undefined) (groups[keyGroupOf(key, this.maxParallelism)] ??= []).push([encodeKey(key), encoded]);
+      const keys: SnapshotKey[] = [];
+      const entries: unknown[] = [];
+      const groupOf: number[] = [];
+      // Bare single values are their own encoding: the common case skips encodeEntry's dispatch.
+      const asIs = !stamped && kind !== 'list' && kind !== 'map';
+      for (const [key, stored] of table.view?.entries() ?? table.values) {
+        const encoded = asIs ? stored : encodeEntry(kind, stored, stamped, live);
+        if (encoded === undefined) continue;
+        keys.push(encodeKey(key));
+        entries.push(encoded);
+        groupOf.push(keyGroupOf(key, this.maxParallelism));
       }
-      out[id.slice(prefix.length)] = stamped ? { kind, ttl: stamping, groups } : { kind, groups };
+      setState(out, id.slice(prefix.length), byKeyGroup(stamped ? { kind, ttl: stamping } : { kind }, keys, entries, groupOf, this.maxParallelism));
     }
     return out;
   }
@@ -204,18 +241,34 @@ export class KeyedStateBackend {
    * in front of every state's name (an operator's, for what `snapshot(prefix)` cut).
    */
   restore(snapshot: KeyedStateSnapshot, prefix = ''): void {
+    this.restoreColumns(snapshotToColumns(snapshot), prefix);
+  }
+
+  /** What `restore` does, from columns (see `StateColumns`). */
+  restoreColumns(columns: KeyedStateColumns, prefix = ''): void {
     const { start, end } = this.#range;
-    for (const [name, { kind, ttl: from, groups }] of Object.entries(snapshot)) {
+    for (const [name, { kind, ttl: from, groups, ends, keys, entries }] of Object.entries(columns)) {
       const id = prefix + name;
       let table = this.#tables.get(id);
       if (!table) this.#tables.set(id, (table = { kind, stamping: from, declared: false, ttl: undefined, clock: undefined, values: new Map() }));
       else if (table.kind !== kind) throw errors.restoredKindClash(id, describeDeclaration(table.kind, table.ttl), `${kind} state`);
       const to = table.stamping;
       const now = from === to ? NaN : this.#now(table);
-      for (const [group, entries] of Object.entries(groups)) {
-        const g = Number(group);
-        if (g < start || g >= end) continue;
-        for (const [key, encoded] of entries) table.values.set(decodeKey(key), restamp(kind, decodeEntry(kind, encoded, from !== undefined), from, to, now));
+      const { values, view } = table;
+      // Bare single values stored as they came: the common case, and a million keys cost only their Map.set.
+      const asIs = from === undefined && to === undefined && kind !== 'list' && kind !== 'map';
+      let first = 0;
+      for (let i = 0; i < groups.length; i++) {
+        const g = groups[i]!;
+        const last = ends[i]!;
+        if (g >= start && g < end) {
+          for (let j = first; j < last; j++) {
+            const value = asIs ? entries[j] : restamp(kind, decodeEntry(kind, entries[j], from !== undefined), from, to, now);
+            if (view) view.restore(decodeKey(keys[j]!), value);
+            else values.set(decodeKey(keys[j]!), value);
+          }
+        }
+        first = last;
       }
     }
   }
@@ -228,6 +281,7 @@ export class KeyedStateBackend {
     if (!table) {
       this.#tables.set(id, (table = { kind: d.kind, stamping: ttl?.time, declared: true, ttl, clock, values: new Map() }));
     } else if (table.declared) {
+      if (table.view) throw errors.stateKindClash(at, id, 'a state of its own structure', describeDeclaration(d.kind, ttl));
       if (table.kind !== d.kind || !sameTtl(table.ttl, ttl)) throw errors.stateKindClash(at, id, describeDeclaration(table.kind, table.ttl), describeDeclaration(d.kind, ttl));
       return table;
     } else {
