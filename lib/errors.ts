@@ -103,7 +103,9 @@ export type ErrorCode =
   /** An actor stayed in one step longer than `actorTimeoutMs` (user code in an endless loop, say): its thread was terminated. */
   | 'WEIR_E_ACTOR_TIMEOUT'
   /** The same record failed the same operator on `poison.after` attempts in a row, and `poison.policy` is `fail`. */
-  | 'WEIR_E_POISON_RECORD';
+  | 'WEIR_E_POISON_RECORD'
+  /** A savepoint directory cannot be written, or read back: missing, truncated, corrupted, of another job or format version. */
+  | 'WEIR_E_SAVEPOINT';
 
 /** Where a record was being processed when a user function failed. */
 export interface SubtaskLocation {
@@ -169,6 +171,30 @@ export const errors = {
 
   checkpointMismatch: (job: string, problem: string) =>
     new WeirError('WEIR_E_CHECKPOINT', `Job "${job}" cannot be restored from this checkpoint: ${problem}.`, { job }),
+
+  stopRefused: (job: string, status: string) =>
+    new WeirError('WEIR_E_CHECKPOINT', `Job "${job}" is ${status}: it cannot be stopped with a final checkpoint; stop() applies to a running job.`, { job }),
+
+  /** Nothing restorable at `path`: `problem` says what is missing. */
+  savepointNotFound: (path: string, problem: string) =>
+    new WeirError('WEIR_E_SAVEPOINT', `No savepoint at ${path}: ${problem}. Pass the directory that handle.stop({ savepoint }) or \`weir run --savepoint-on-stop\` wrote.`),
+
+  /** The savepoint at `path` was written but is damaged: a file cut short, or bytes that do not match its checksum. */
+  savepointDamaged: (path: string, problem: string) =>
+    new WeirError(
+      'WEIR_E_SAVEPOINT',
+      `Savepoint ${path} is damaged: ${problem}. Nothing was restored; restore from an intact copy of it, or from another savepoint.`,
+    ),
+
+  /** An intact savepoint this run cannot take: of another job, or written in another format version. */
+  savepointIncompatible: (path: string, problem: string, todo: string) =>
+    new WeirError('WEIR_E_SAVEPOINT', `Savepoint ${path} cannot be restored here: ${problem}; ${todo}.`),
+
+  /** Without `job`: the target was checked before any job ran (`weir run --savepoint-on-stop`). */
+  savepointNotWritten: (job: string | undefined, path: string, problem: string) =>
+    job === undefined
+      ? new WeirError('WEIR_E_SAVEPOINT', `No savepoint can be written to ${path}: ${problem}.`)
+      : new WeirError('WEIR_E_SAVEPOINT', `Job "${job}": no savepoint was written to ${path}: ${problem}. The job runs on.`, { job }),
 
   invalidOption: (option: string, value: unknown, allowed: string) =>
     new WeirError('WEIR_E_OPTION', `Invalid option "${option}": got ${describeValue(value)}; allowed: ${allowed}.`),

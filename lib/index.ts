@@ -46,7 +46,7 @@ export type { ValueState, ListState, MapState, ReducingState, AggregatingState }
 export type { Key } from './state/key-groups.ts';
 export { run } from './runtime/run.ts';
 export { Runtime, type RuntimeOptions, type JobOptions } from './runtime/runtime.ts';
-export { JobHandle, type JobEvents, type JobResult } from './runtime/job-handle.ts';
+export { JobHandle, type JobEvents, type JobResult, type StopResult } from './runtime/job-handle.ts';
 export type { RunOptions } from './runtime/options.ts';
 export type { JobMetrics, OperatorMetrics, ChannelMetrics, WorkerMetrics } from './runtime/job-metrics.ts';
 export type { JobStatus } from './runtime/job-machine.ts';
@@ -72,6 +72,7 @@ export type { JoinFunction, JoinInfo, CoGroupFunction } from '../actors/window-j
 export type { IntervalJoinFunction, IntervalJoinContext } from '../actors/interval-join.ts';
 export type { TimeWindowAssigner } from '../actors/two-sided-window.ts';
 export type { CompletedCheckpoint, CheckpointSummary, OperatorCheckpoint, SubtaskState, StageSnapshot, SplitCounterState } from './checkpoint/checkpoint.ts';
+export type { SavepointInfo, SavepointMetadata } from './checkpoint/savepoint-format.ts';
 export type { Delivery } from './operator/sink.ts';
 export { TransactionLog, collectTransactions, type TwoPhaseCommit } from './operator/two-phase-commit.ts';
 export { restarts, type RestartStrategy, type NoRestart, type FixedDelay, type ExponentialBackoff, type FailureRate } from './supervision/restart-strategy.ts';

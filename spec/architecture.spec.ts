@@ -32,7 +32,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   'lib/actor': ['lib/checkpoint', 'lib/channel', 'lib/operator', 'lib/state', 'lib/graph', 'lib/plan', 'lib/metrics', 'lib/protocol', 'lib/errors.ts', 'lib/util'],
   'lib/worker': ['lib/checkpoint', 'lib/actor', 'lib/channel', 'lib/api', 'lib/graph', 'lib/metrics', 'lib/plan', 'lib/protocol', 'lib/errors.ts', 'lib/util'],
   'lib/runtime': ['lib/supervision', 'lib/checkpoint', 'lib/api', 'lib/operator', 'lib/channel', 'lib/graph', 'lib/metrics', 'lib/plan', 'lib/protocol', 'lib/state', 'lib/errors.ts', 'lib/util'],
-  'lib/cli': ['lib/runtime', 'lib/errors.ts'],
+  'lib/cli': ['lib/runtime', 'lib/checkpoint', 'lib/errors.ts'],
   'lib/index.ts': ['*'],
 };
 

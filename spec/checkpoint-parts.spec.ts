@@ -18,6 +18,8 @@ Options('defaults: no interval, a minute of timeout, two retained, nothing resto
   assert.is(o.checkpointTimeoutMs, 60_000);
   assert.is(o.checkpointsRetained, 2);
   assert.is(o.restoreFrom, undefined);
+  assert.is(o.allowNonRestoredState, false);
+  assert.is(resolveOptions({ restoreFrom: 'savepoints/sp-1' }).restoreFrom, 'savepoints/sp-1', 'a savepoint directory, read when the job starts');
   const set = resolveOptions({ checkpointIntervalMs: 500, checkpointTimeoutMs: 2000, checkpointsRetained: 5 });
   assert.equal([set.checkpointIntervalMs, set.checkpointTimeoutMs, set.checkpointsRetained], [500, 2000, 5]);
 });
@@ -31,7 +33,9 @@ Options('bad values name the option, the value and what is allowed', () => {
     [{ checkpointsRetained: 0 }, /Invalid option "checkpointsRetained": got 0; allowed: a whole number from 1 to 100/],
     [{ checkpointsRetained: 1.5 }, /"checkpointsRetained"/],
     [{ restoreFrom: {} }, /Invalid option "restoreFrom".*allowed: a completed checkpoint, as handle.checkpoint\(\) resolves it/],
-    [{ restoreFrom: 'dir/' }, /"restoreFrom"/],
+    [{ restoreFrom: '' }, /Invalid option "restoreFrom": got ""; allowed: .* or the directory of a savepoint/],
+    [{ restoreFrom: 42 }, /"restoreFrom": got 42/],
+    [{ allowNonRestoredState: 'yes' }, /Invalid option "allowNonRestoredState": got "yes"; allowed: true or false/],
   ];
   for (const [options, message] of cases) {
     const error = thrownBy(() => resolveOptions(options), JSON.stringify(options));

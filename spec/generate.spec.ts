@@ -4,11 +4,13 @@ import * as assert from 'uvu/assert';
 import { sources, WeirError, type JsonValue, type SourceReader } from 'weir';
 import { fixture, run, thrownBy, watchdog } from './helpers.ts';
 
-/** Opens every subtask of a source as the runtime does, with one split counter shared by all of them. */
-function openAll<T>(source: ReturnType<typeof sources.generate<T>>, parallelism: number): SourceReader<T>[] {
-  let splits = 0;
-  const nextSplit = () => splits++;
-  return Array.from({ length: parallelism }, (_, subtaskIndex) => source.open({ subtaskIndex, parallelism, nextSplit }));
+/**
+ * Opens every subtask of a source as the runtime does, with one split counter shared by all of them
+ * (counting from `counter.next`), and subtask s resuming the unfinished splits `resumable[s]`.
+ */
+function openAll<T>(source: ReturnType<typeof sources.generate<T>>, parallelism: number, counter = { next: 0 }, resumable: JsonValue[][] = []): SourceReader<T>[] {
+  const nextSplit = () => counter.next++;
+  return Array.from({ length: parallelism }, (_, subtaskIndex) => source.open({ subtaskIndex, parallelism, nextSplit, resumeSplit: () => resumable[subtaskIndex]?.shift() }));
 }
 
 /** Reads `max` records from one reader; returns them and whether the reader has more. */
@@ -92,6 +94,37 @@ Generate('offset() and seek() resume a reader where another left off', () => {
     if (assign === 'round-robin') assert.equal(rest, Array.from({ length: 1_000 - 123 }, (_, k) => (123 + k) * 10), 'expected the rest in order');
     assert.equal(head.slice(-1), [1220], `${assign}: expected the first reader to stop at index 122`);
   }
+});
+
+Generate('on demand, the readers\' offsets dealt out as unfinished splits to any other parallelism read every index exactly once', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 3000 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 300 })), { maxLength: 20 }),
+      (count, before, after, schedule) => {
+        const source = sources.generate((i) => i, { count });
+        assert.ok(source.rescalable, 'on demand, generate is rescalable');
+        const counter = { next: 0 };
+        const first = openAll(source, before, counter);
+        const seen: number[] = [];
+        for (const [who, max] of schedule) seen.push(...readSome(first[who % before]!, max).records);
+        // The checkpoint: every reader's offset, and the counter; dealt out round-robin, as the actor does.
+        const offsets = first.map((r) => JSON.parse(JSON.stringify(r.offset())) as JsonValue);
+        const dealt = Array.from({ length: after }, (_, s) => offsets.filter((_, i) => i % after === s));
+        const second = openAll(source, after, counter, dealt);
+        for (const reader of second) for (let more = true; more; ) {
+          const r = readSome(reader, 500);
+          seen.push(...r.records);
+          more = r.more;
+        }
+        assert.equal(seen.sort((a, b) => a - b), Array.from({ length: count }, (_, i) => i), `count ${count}, parallelism ${before} → ${after}`);
+      },
+    ),
+    { numRuns: 200 },
+  );
+  assert.not.ok(sources.generate((i) => i, { assign: 'round-robin' }).rescalable, 'round-robin shares are fixed');
 });
 
 Generate('a wrong assign option is refused by name', () => {

@@ -71,6 +71,7 @@ Resolve('keeps valid values as given', () => {
     restart: { type: 'exponential-backoff', initialMs: 10, maxMs: 100, multiplier: 2, jitter: 0.5, resetAfterMs: 1000, attempts: 4 } as const,
     actorTimeoutMs: 30_000,
     poison: { after: 2, policy: 'skip' } as const,
+    allowNonRestoredState: true,
   };
   assert.equal({ ...resolveOptions(given) }, given, 'expected every valid option to be kept');
 });

@@ -1,4 +1,5 @@
 import type { Source, SourceReader } from '../../lib/operator/source.ts';
+import type { JsonValue } from '../../lib/util/json.ts';
 import type { Collector } from '../../lib/operator/operator.ts';
 import { errors } from '../../lib/errors.ts';
 import { specialize } from '../../lib/util/specialize.ts';
@@ -36,8 +37,10 @@ export function generate<T>(fn: (index: number) => T, options: GenerateOptions =
     name: 'generate',
     describe: { count: count === Infinity ? 'unbounded' : count, assign },
     functions: [fn],
-    open: ({ subtaskIndex, parallelism, nextSplit }) =>
-      assign === 'round-robin' ? roundRobin(fn, count, subtaskIndex, parallelism) : onDemand(fn, count, parallelism, nextSplit),
+    // On demand, a split is the same range at any parallelism, and a reader's offset is its split.
+    rescalable: assign === 'on-demand',
+    open: ({ subtaskIndex, parallelism, nextSplit, resumeSplit }) =>
+      assign === 'round-robin' ? roundRobin(fn, count, subtaskIndex, parallelism) : onDemand(fn, count, nextSplit, resumeSplit),
   };
 }
 
@@ -53,7 +56,8 @@ const readSplits =
   <T>(fn: (index: number) => T, state: SplitState, claim: () => boolean) =>
   (max: number, out: Collector<T>): boolean => {
     for (let i = 0; i < max; i++) {
-      if (state.next === state.end && (state.exhausted || !claim())) return false;
+      // A resumed split can be one its earlier reader had read to the end: claim on.
+      while (state.next === state.end) if (state.exhausted || !claim()) return false;
       out.collect(fn(state.next));
       state.next++;
     }
@@ -73,12 +77,28 @@ const readRoundRobin =
     return index < count;
   };
 
-/** Splits of at most MAX_SPLIT indexes, small enough that every subtask of a short job gets some. */
-function onDemand<T>(fn: (index: number) => T, count: number, parallelism: number, nextSplit: () => number): SourceReader<T> {
-  const size = count === Infinity ? MAX_SPLIT : Math.max(1, Math.min(MAX_SPLIT, Math.ceil(count / (parallelism * 16))));
+/**
+ * Splits of at most MAX_SPLIT indexes, small enough that every subtask of a short job gets some
+ * (64 splits in all, up to 16 per subtask at parallelism 4). Their size depends on the count only,
+ * so that split n is the same range after a restore at another parallelism.
+ */
+function onDemand<T>(fn: (index: number) => T, count: number, nextSplit: () => number, resumeSplit: () => JsonValue | undefined): SourceReader<T> {
+  const size = count === Infinity ? MAX_SPLIT : Math.max(1, Math.min(MAX_SPLIT, Math.ceil(count / 64)));
   // indexes [next, end) of the split being read remain; split -1: none claimed yet
   const state: SplitState = { split: -1, next: 0, end: 0, exhausted: false };
+  const seek = (offset: JsonValue): void => {
+    const { split, next } = offset as { split: number; next: number };
+    state.split = split;
+    state.next = next;
+    state.end = split < 0 ? 0 : Math.min((split + 1) * size, count);
+  };
   const claim = (): boolean => {
+    // Unfinished splits of an earlier run at another parallelism come first.
+    const resumed = resumeSplit();
+    if (resumed !== undefined) {
+      seek(resumed);
+      return true;
+    }
     const split = nextSplit();
     const start = split * size;
     if (start >= count) {
@@ -95,12 +115,7 @@ function onDemand<T>(fn: (index: number) => T, count: number, parallelism: numbe
   return {
     read,
     offset: () => ({ split: state.split, next: state.next }),
-    seek(offset) {
-      const { split, next } = offset as { split: number; next: number };
-      state.split = split;
-      state.next = next;
-      state.end = split < 0 ? 0 : Math.min((split + 1) * size, count);
-    },
+    seek,
   };
 }
 

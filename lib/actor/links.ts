@@ -10,6 +10,7 @@ import { TimerQueue } from '../state/timer-queue.ts';
 import { claimSplit } from '../checkpoint/split-claims.ts';
 import { operatorKey } from '../checkpoint/checkpoint.ts';
 import type { Clock } from '../util/clock.ts';
+import type { JsonValue } from '../util/json.ts';
 import type { ChainLink } from './chain.ts';
 import { keyedOperatorContext, operatorContext, type ContextBase } from './operator-context.ts';
 import type { OperatorLink } from './operator-stage.ts';
@@ -30,6 +31,8 @@ export interface LinkSetup {
   readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
   /** The last checkpoint whose barrier this subtask injected (0: none): logged with each split it claims. */
   readonly checkpointEpoch?: () => number;
+  /** The next unfinished split of an earlier run dealt to this subtask (see `SourceContext.resumeSplit`). */
+  readonly resumeSplit?: () => JsonValue | undefined;
   /** The route of a side output of the chain's last operator, if the tag has a consumer. */
   readonly side: (tag: string) => ((record: unknown) => void) | undefined;
   readonly wakeAt: (time: number) => void;
@@ -75,7 +78,12 @@ function openSource(setup: LinkSetup, node: number, source: Source<unknown>, at:
   const counter = setup.splitCounters[node]!;
   const epoch = setup.checkpointEpoch ?? (() => 0);
   try {
-    return source.open({ subtaskIndex: setup.at.subtaskIndex, parallelism: setup.at.parallelism, nextSplit: () => claimSplit(counter, epoch()) });
+    return source.open({
+      subtaskIndex: setup.at.subtaskIndex,
+      parallelism: setup.at.parallelism,
+      nextSplit: () => claimSplit(counter, epoch()),
+      resumeSplit: setup.resumeSplit ?? (() => undefined),
+    });
   } catch (cause) {
     throw userError(cause, { ...at, while: 'opening' });
   }

@@ -120,6 +120,11 @@ export class SubtaskActor implements Schedulable {
   #links: { link: ChainLink; node: number }[] = [];
   /** Barriers a source was asked to inject, injected at its next step. */
   readonly #inject: number[] = [];
+  /** The checkpoint after whose barrier this source stops reading (stop with a savepoint), and whether it has. */
+  #stopAt: number | undefined;
+  #stopped = false;
+  /** Unfinished splits of an earlier run dealt to this source subtask, taken by its reader's `resumeSplit`. */
+  readonly #resumable: JsonValue[] = [];
   /** The last checkpoint this source injected a barrier for (logged with the splits it claims). */
   #injected = 0;
   /** Holds the channels whose barrier came until it came on every channel (timed on the system clock, as steps are). */
@@ -191,6 +196,7 @@ export class SubtaskActor implements Schedulable {
         clock: this.#setup.clock,
         splitCounters: this.#setup.splitCounters,
         checkpointEpoch: () => this.#injected,
+        resumeSplit: () => this.#resumable.shift(),
         side: (tag) => outputs.side(tag),
         wakeAt: (time) => this.#wake.at(time),
         late: () => void this.#lateRecords++,
@@ -255,7 +261,7 @@ export class SubtaskActor implements Schedulable {
     if (this.#chain.pending || this.#wake.due) return true;
     if (status === 'finishing') return false;
     if (this.#inject.length > 0) return true;
-    return this.#source ? !this.#source.exhausted : this.#setup.gate.hasInput();
+    return this.#source ? !this.#source.exhausted && !this.#stopped : this.#setup.gate.hasInput();
   }
 
   step(): void {
@@ -264,8 +270,9 @@ export class SubtaskActor implements Schedulable {
     try {
       if (this.#chain.resume() && this.#processingTime() && status === 'running') {
         if (this.#inject.length > 0) this.#injectBarriers();
-        if (this.#source) this.#readSource();
-        else this.#takeInput();
+        if (this.#source) {
+          if (!this.#stopped) this.#readSource();
+        } else this.#takeInput();
       }
       this.#maybeFinished();
     } catch (error) {
@@ -368,7 +375,10 @@ export class SubtaskActor implements Schedulable {
       this.#injected = id;
       const node = this.#setup.chain.links[0]!.node;
       const n = this.#setup.graph.node(node);
-      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: structuredClone(source.offset()) } }]);
+      const pending = this.#resumable.length > 0 ? { pending: structuredClone(this.#resumable) } : {};
+      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: structuredClone(source.offset()), ...pending } }]);
+      // Nothing is read after a final checkpoint's barrier: the savepoint holds everything emitted.
+      if (id === this.#stopAt) this.#stopped = true;
     }
   }
 
@@ -400,11 +410,20 @@ export class SubtaskActor implements Schedulable {
    * Asks a source subtask to inject checkpoint `id`'s barrier at its next step (after the
    * processing-time work that came due, before it reads on). False if it no longer reads.
    */
-  injectBarrier(id: number): boolean {
+  injectBarrier(id: number, stop = false): boolean {
     if (!this.#source || this.status !== 'running' || this.#source.exhausted || this.#finishedAtRestore) return false;
     this.#inject.push(id);
+    if (stop) this.#stopAt = id;
     this.#setup.scheduler.schedule(this);
     return true;
+  }
+
+  /** The final checkpoint `id` failed (stop with a savepoint did not complete): this source reads on. */
+  resumeReading(id: number): void {
+    if (this.#stopAt !== id) return;
+    this.#stopAt = undefined;
+    this.#stopped = false;
+    if (this.runnable()) this.#setup.scheduler.schedule(this);
   }
 
   /**
@@ -430,17 +449,8 @@ export class SubtaskActor implements Schedulable {
     const { graph, chain, index, maxParallelism } = this.#setup;
     const { start, end } = keyGroupRange(index, chain.parallelism, maxParallelism);
     const owns = (g: number) => g >= start && g < end;
-    if (source) {
-      const saved = checkpoint.operators[operatorKey(graph.node(chain.links[0]!.node))]?.subtasks[index];
-      if (saved?.kind === 'source') {
-        if (saved.finished) this.#finishedAtRestore = true;
-        try {
-          source.reader.seek(saved.offset);
-        } catch (cause) {
-          throw userError(cause, { ...source.at, while: 'seeking to its checkpointed offset' });
-        }
-      }
-    }
+    const savedSource = source && checkpoint.operators[operatorKey(graph.node(chain.links[0]!.node))];
+    if (savedSource) this.#restoreSource(savedSource, source);
     for (const { link, node } of this.#links) {
       const saved = checkpoint.operators[operatorKey(graph.node(node))];
       if (!saved) continue;
@@ -454,6 +464,32 @@ export class SubtaskActor implements Schedulable {
         return restoredStage(s, range.start < end && range.end > start);
       });
       restoreStage({ link, node, keyed: this.#keyed, maxParallelism }, from, link.at, owns);
+    }
+  }
+
+  /**
+   * A source subtask's position: at the same parallelism its own offset (and the unfinished splits
+   * dealt to it earlier); at another (a rescalable source, see restore-check.ts) no offset of its
+   * own, but every unfinished split of the earlier subtasks, dealt out round-robin, for its reader
+   * to resume before it claims new ones. The split counter is the source's, whatever the parallelism.
+   */
+  #restoreSource(saved: WireCheckpoint['operators'][string], source: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation }): void {
+    const { index, chain } = this.#setup;
+    const states = saved.subtasks.flatMap((s) => (s?.kind === 'source' ? [s] : []));
+    if (saved.parallelism !== chain.parallelism) {
+      if (states.length === saved.parallelism && states.every((s) => s.finished)) this.#finishedAtRestore = true;
+      const unfinished = states.filter((s) => !s.finished).flatMap((s) => [s.offset, ...(s.pending ?? [])]);
+      this.#resumable.push(...unfinished.filter((_, i) => i % chain.parallelism === index));
+      return;
+    }
+    const mine = saved.subtasks[index];
+    if (mine?.kind !== 'source') return;
+    if (mine.finished) this.#finishedAtRestore = true;
+    this.#resumable.push(...(mine.pending ?? []));
+    try {
+      source.reader.seek(mine.offset);
+    } catch (cause) {
+      throw userError(cause, { ...source.at, while: 'seeking to its checkpointed offset' });
     }
   }
 

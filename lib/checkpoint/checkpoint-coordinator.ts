@@ -17,8 +17,8 @@ export interface CheckpointSetup {
   readonly retained: number;
   /** The shared split counter of each source node, by node id. */
   readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
-  /** Asks every worker for its actors' snapshots of checkpoint `id` (sources inject its barrier). */
-  readonly collect: (id: number) => Promise<ActorSnapshot[][]>;
+  /** Asks every worker for its actors' snapshots of checkpoint `id` (sources inject its barrier; with `stop`, they read nothing after it). */
+  readonly collect: (id: number, stop: boolean) => Promise<ActorSnapshot[][]>;
   /** Tells every worker to drop what it holds of checkpoint `id`. */
   readonly abort: (id: number) => void;
   readonly onCompleted: (checkpoint: CompletedCheckpoint) => void;
@@ -67,6 +67,11 @@ export class CheckpointCoordinator {
     return this.#completed;
   }
 
+  /** The id of the checkpoint triggered last (0: none yet). */
+  get lastId(): number {
+    return this.#lastId;
+  }
+
   /** Starts the periodic checkpoints, if an interval is set. */
   start(): void {
     const { intervalMs, clock } = this.#setup;
@@ -81,8 +86,11 @@ export class CheckpointCoordinator {
     this.#interval = clock.setTimeout(tick, intervalMs);
   }
 
-  /** Takes a checkpoint now; resolves once it completed, rejects if it was abandoned. */
-  trigger(): Promise<CompletedCheckpoint> {
+  /**
+   * Takes a checkpoint now; resolves once it completed, rejects if it was abandoned. A `stop`
+   * checkpoint is the job's final one (stop with a savepoint): the sources read nothing after it.
+   */
+  trigger(stop = false): Promise<CompletedCheckpoint> {
     const job = this.#setup.graph.job;
     if (this.#stopped) return Promise.reject(errors.checkpointAbandoned(job, this.#lastId + 1, this.#stopped.message));
     const { clock, splitCounters, timeoutMs } = this.#setup;
@@ -93,7 +101,7 @@ export class CheckpointCoordinator {
     return new Promise<CompletedCheckpoint>((resolve, reject) => {
       const timeout = clock.setTimeout(() => this.#abandon(id, `not complete within checkpointTimeoutMs (${timeoutMs} ms)`), timeoutMs);
       this.#pending.set(id, { id, triggeredAt: clock.now(), claims, timeout, resolve, reject });
-      this.#setup.collect(id).then(
+      this.#setup.collect(id, stop).then(
         (snapshots) => this.#complete(id, snapshots.flat()),
         (error: Error) => this.#abandon(id, error.message),
       );

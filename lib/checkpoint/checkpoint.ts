@@ -35,7 +35,13 @@ export interface StageSnapshot {
  */
 export type SubtaskState =
   | { readonly kind: 'stage'; readonly stage: StageSnapshot }
-  | { readonly kind: 'source'; readonly offset: JsonValue; readonly finished?: true }
+  | {
+      readonly kind: 'source';
+      readonly offset: JsonValue;
+      readonly finished?: true;
+      /** Unfinished splits of an earlier run at another parallelism, dealt to this subtask and not yet resumed (readers' offsets). */
+      readonly pending?: JsonValue[];
+    }
   | { readonly kind: 'finished' };
 
 /** One operator's state in a checkpoint. */

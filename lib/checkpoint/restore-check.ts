@@ -6,10 +6,11 @@ import { operatorKey, type CompletedCheckpoint } from './checkpoint.ts';
 /**
  * Checks, before anything is deployed, that `checkpoint` fits the job: the same job and number of
  * key groups, every operator with state in it present in the job (matched by `uid`, else by its
- * place in the graph), sources where sources were and at the parallelism their offsets were taken.
- * Throws a WEIR_E_CHECKPOINT error naming what does not fit.
+ * place in the graph; with `allowNonRestored`, the state of one that is not is dropped), sources
+ * where sources were and at the parallelism their offsets were taken (any, for a `rescalable` one). Throws a WEIR_E_CHECKPOINT
+ * error naming what does not fit.
  */
-export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint: CompletedCheckpoint): void {
+export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint: CompletedCheckpoint, allowNonRestored = false): void {
   const job = graph.job;
   if (checkpoint.version !== 1) throw errors.checkpointMismatch(job, `its format version is ${String(checkpoint.version)}; this weir reads version 1`);
   if (checkpoint.job !== job) throw errors.checkpointMismatch(job, `it is a checkpoint of job "${checkpoint.job}"`);
@@ -21,10 +22,10 @@ export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint
     const node = byKey.get(key);
     if (!node) {
       // An operator that had finished everywhere holds nothing: dropping it from the job loses nothing.
-      if (saved.subtasks.length > 0 && saved.subtasks.every((s) => s?.kind === 'finished')) continue;
+      if (allowNonRestored || (saved.subtasks.length > 0 && saved.subtasks.every((s) => s?.kind === 'finished'))) continue;
       throw errors.checkpointMismatch(
         job,
-        `operator "${saved.name}" (${key}) has state in the checkpoint, but this job has no such operator; give operators a uid() to match them across changes to the job`,
+        `operator "${saved.name}" (${key}) has state in the checkpoint, but this job has no such operator; give operators a uid() to match them across changes to the job, or pass allowNonRestoredState: true to drop its state`,
       );
     }
     const isSource = node.kind === 'source';
@@ -49,7 +50,8 @@ export function checkRestore(graph: LogicalGraph, plan: PhysicalPlan, checkpoint
       }
       continue;
     }
-    if (chain.parallelism !== saved.parallelism) {
+    // A rescalable source's offsets are unfinished splits, dealt out again at any parallelism.
+    if (chain.parallelism !== saved.parallelism && node.source?.rescalable !== true) {
       throw errors.checkpointMismatch(
         job,
         `source "${displayName(node)}" read at parallelism ${saved.parallelism} and its subtasks' offsets are for that parallelism; run it at parallelism ${saved.parallelism} (keyed operators may change theirs)`,

@@ -1,5 +1,7 @@
 import { run } from '../runtime/run.ts';
 import type { RunOptions } from '../runtime/options.ts';
+import type { StopResult } from '../runtime/job-handle.ts';
+import { checkSavepointTarget } from '../checkpoint/savepoint-format.ts';
 import { errors, WeirError } from '../errors.ts';
 import { formatCount, progressLine, sourceRecords, summary } from './progress.ts';
 
@@ -15,6 +17,12 @@ Options:
       --mailbox-capacity N   batches in flight per channel between threads (default 16)
       --buffer-timeout-ms N  flush partly filled batches after N ms (default 10)
       --no-chaining          one actor per operator: no fusing, every edge a channel
+      --savepoint-on-stop DIR
+                             Ctrl-C stops the job with a savepoint written to DIR (a new or empty
+                             directory) and exits 0; a second Ctrl-C cancels
+      --from DIR             resume from the savepoint in DIR
+      --allow-non-restored-state
+                             with --from: drop the state of operators this job no longer has
   -q, --quiet                no progress line
   -h, --help                 this text`;
 
@@ -26,6 +34,9 @@ export interface CliFlags {
   'mailbox-capacity'?: string;
   'buffer-timeout-ms'?: string;
   'no-chaining'?: boolean;
+  'savepoint-on-stop'?: string;
+  from?: string;
+  'allow-non-restored-state'?: boolean;
   quiet?: boolean;
   help?: boolean;
 }
@@ -70,14 +81,19 @@ export async function main(args: readonly string[], flags: CliFlags): Promise<nu
     if (flags['buffer-timeout-ms'] !== undefined) options.bufferTimeoutMs = numberOrText(flags['buffer-timeout-ms']) as number;
     if (flags['no-chaining']) options.chaining = false;
     if (flags.param?.length) options.params = parseParams(flags.param);
-    return await runWithProgress(module, options, !flags.quiet);
+    if (flags.from !== undefined) options.restoreFrom = flags.from;
+    if (flags['allow-non-restored-state']) options.allowNonRestoredState = true;
+    const savepoint = flags['savepoint-on-stop'];
+    // A directory that cannot take the savepoint is refused before the job runs, not at Ctrl-C.
+    if (savepoint !== undefined) await checkSavepointTarget(undefined, savepoint);
+    return await runWithProgress(module, options, !flags.quiet, savepoint);
   } catch (error) {
     process.stderr.write(`weir: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
 }
 
-async function runWithProgress(module: string, options: RunOptions, live: boolean): Promise<number> {
+async function runWithProgress(module: string, options: RunOptions, live: boolean, savepoint: string | undefined): Promise<number> {
   const cpuAtStart = process.cpuUsage();
   const handle = await run(module, options);
   const tty = process.stdout.isTTY === true;
@@ -97,8 +113,18 @@ async function runWithProgress(module: string, options: RunOptions, live: boolea
     }
   };
   const timer = live ? setInterval(() => void tick().catch(() => {}), 250) : undefined;
-  const stop = () => void handle.cancel();
-  process.once('SIGINT', stop);
+  // Ctrl-C cancels; with --savepoint-on-stop the first one stops with a savepoint (a second one, or a failed stop, cancels).
+  let stopping: Promise<StopResult | Error> | undefined;
+  const stop = () => {
+    if (savepoint === undefined || stopping) return void handle.cancel();
+    stopping = handle.stop({ savepoint }).catch((error: Error) => {
+      void handle.cancel();
+      return error;
+    });
+  };
+  process.on('SIGINT', stop);
+  // Said only once the handler is in place: a Ctrl-C that follows the line never meets Node's default (exit at once).
+  if (savepoint !== undefined) process.stdout.write(`${handle.name} running; Ctrl-C stops it with a savepoint in ${savepoint}\n`);
   // Collect sinks must be consumed, or the job waits for credit; keep a count and the last rows.
   const outputs = handle.outputNames.map((name) => drain(handle.output(name)).then((seen) => [name, seen] as const));
   try {
@@ -111,7 +137,13 @@ async function runWithProgress(module: string, options: RunOptions, live: boolea
       process.stdout.write(`  output "${name}": ${formatCount(count)} records${count ? `; last ${last.length === 1 ? 'one' : last.length}:` : ''}\n`);
       for (const record of last) process.stdout.write(`    ${fit(JSON.stringify(record) ?? String(record), 200)}\n`);
     }
-    return result.status === 'finished' ? 0 : 130;
+    const stopped = await stopping;
+    if (stopped instanceof Error) throw stopped;
+    if (stopped?.savepoint) {
+      const { path, checkpointId } = stopped.savepoint;
+      process.stdout.write(`savepoint (checkpoint ${checkpointId}) written to ${path}\n  resume with: weir run ${module} --from ${path}\n`);
+    }
+    return result.status === 'cancelled' ? 130 : 0;
   } catch (error) {
     if (tty && live) process.stdout.write('\r\x1b[K');
     throw error;

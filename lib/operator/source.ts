@@ -12,6 +12,13 @@ export interface SourceContext {
    * more (Flink's split enumerator, in its simplest form).
    */
   nextSplit(): number;
+  /**
+   * An unfinished split of an earlier run of a `rescalable` source, handed to this subtask: an
+   * offset one of that run's readers returned. Ask before claiming a new split with `nextSplit`,
+   * `seek` to it and read it to its end; undefined when no such split is left (always, unless the
+   * job was restored at another parallelism of the source).
+   */
+  resumeSplit(): JsonValue | undefined;
 }
 
 /**
@@ -62,5 +69,12 @@ export interface Source<T> {
   readonly describe: JsonValue;
   /** User functions the source calls; their text enters the graph fingerprint. */
   readonly functions?: readonly Function[];
+  /**
+   * Whether a checkpoint of it restores at another parallelism: its readers claim splits with
+   * `nextSplit` (numbered the same at any parallelism), take unfinished ones with `resumeSplit`
+   * first, and their offset names only the split being read and where in it. The readers'
+   * offsets are then dealt out again as unfinished splits. Default false: the same parallelism only.
+   */
+  readonly rescalable?: boolean;
   open(context: SourceContext): SourceReader<T>;
 }

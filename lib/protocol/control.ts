@@ -59,9 +59,13 @@ export interface HostApi {
   /**
    * Checkpoint `id`: the worker's source subtasks inject its barrier; resolves with the snapshots of
    * every actor of the worker once each has cut its state. Rejects if a subtask can no longer take
-   * part (a source that has stopped reading, an actor that finished before its barrier came).
+   * part (a source that has stopped reading, an actor that finished before its barrier came). With
+   * `stop`, it is the job's final checkpoint (`JobHandle.stop`): each source subtask reads nothing
+   * after injecting its barrier.
    */
-  checkpoint(id: number): Promise<ActorSnapshot[]>;
+  checkpoint(id: number, stop?: boolean): Promise<ActorSnapshot[]>;
+  /** The final checkpoint `id` did not complete (or was not kept): the source subtasks it stopped read on. */
+  resumeSources(id: number): void;
   /** The coordinator abandoned checkpoint `id`: snapshots of it, now or later, are dropped. */
   abortCheckpoint(id: number): void;
 }

@@ -12,7 +12,7 @@ import { deserializeError, installErrorWire } from '../protocol/error-wire.ts';
 import { CallGuard } from '../util/call-guard.ts';
 import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
 import { jobMachine, type JobStatus } from './job-machine.ts';
-import type { ResolvedOptions } from './options.ts';
+import type { LoadedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
 import type { HostLease, ThreadPool } from './thread-pool.ts';
 import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
@@ -36,6 +36,7 @@ export interface CoordinatorEvents {
   finished(metrics: JobMetrics): void;
   failed(error: Error): void;
   cancelled(metrics: JobMetrics): void;
+  stopped(metrics: JobMetrics): void;
   checkpoint?(checkpoint: CompletedCheckpoint): void;
   checkpointAbandoned?(id: number, error: Error): void;
   restarting?(event: RestartingEvent): void;
@@ -90,7 +91,7 @@ export class Coordinator {
     readonly moduleUrl: string,
     readonly graph: LogicalGraph,
     readonly plan: PhysicalPlan,
-    readonly options: ResolvedOptions,
+    readonly options: LoadedOptions,
     private readonly pool: ThreadPool,
     private readonly clock: Clock,
     private readonly events: CoordinatorEvents,
@@ -112,10 +113,10 @@ export class Coordinator {
       retained: options.checkpointsRetained,
       splitCounters: this.#splitCounters,
       // Complete once every actor cut its state and every record before the barrier reached the collect sinks' consumers here.
-      collect: async (id) => {
+      collect: async (id, stop) => {
         if (this.status !== 'running') throw errors.checkpointRefused(graph.job, this.status);
         const [snapshots] = await Promise.all([
-          this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.checkpoint(id)))),
+          this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.checkpoint(id, stop)))),
           this.#calls.call(Promise.all([...this.#outputs.values()].map((o) => o.barrier(id)))),
         ]);
         return snapshots;
@@ -345,13 +346,41 @@ export class Coordinator {
   }
 
   cancel(): Promise<void> {
-    if (this.#lifecycle.getSnapshot().can({ type: 'CANCEL' })) {
-      this.#lifecycle.send({ type: 'CANCEL' });
+    return this.#end('CANCEL', this.events.cancelled);
+  }
+
+  /**
+   * Stops the running job after a final checkpoint (see `JobHandle.stop`): the sources inject its
+   * barrier and read nothing after it; once it completed and `keep` kept it (wrote the savepoint),
+   * the job is released as `stopped`, with no end of input (windows still open stay in the
+   * checkpoint). If the checkpoint is abandoned or `keep` throws, the sources read on and the job
+   * keeps running; the error is thrown.
+   */
+  async stop(keep: (checkpoint: CompletedCheckpoint) => Promise<void>): Promise<CompletedCheckpoint> {
+    if (this.status !== 'running') throw errors.stopRefused(this.graph.job, this.status);
+    const final = this.#checkpoints.trigger(true);
+    const id = this.#checkpoints.lastId;
+    let checkpoint: CompletedCheckpoint;
+    try {
+      checkpoint = await final;
+      await keep(checkpoint);
+    } catch (error) {
+      for (const { api } of this.#hosts) this.#calls.call(api.resumeSources(id)).catch(() => {});
+      throw error;
+    }
+    await this.#end('STOP', this.events.stopped);
+    return checkpoint;
+  }
+
+  /** Ends the job by `event` (cancel or stop) once; every caller waits for the same release. */
+  #end(event: 'CANCEL' | 'STOP', report: (metrics: JobMetrics) => void): Promise<void> {
+    if (this.#lifecycle.getSnapshot().can({ type: event })) {
+      this.#lifecycle.send({ type: event });
       this.#calls.abandon(this.#terminalError());
       this.#teardown = (async () => {
         await this.#release();
         this.#lifecycle.send({ type: 'RELEASED' });
-        this.events.cancelled(this.metrics());
+        report(this.metrics());
       })();
     }
     return this.#teardown ?? Promise.resolve();
@@ -401,7 +430,7 @@ export class Coordinator {
   }
 
   #terminalError(): Error {
-    return this.#failure ?? new Error(`Job "${this.graph.job}" was cancelled.`);
+    return this.#failure ?? new Error(`Job "${this.graph.job}" was ${this.status === 'stopping' ? 'stopped' : 'cancelled'}.`);
   }
 
   /**

@@ -5,13 +5,23 @@ import type { JobMetrics } from './job-metrics.ts';
 import type { CheckpointSummary, CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 import type { RecoveredEvent, RestartingEvent } from '../supervision/job-supervisor.ts';
 import type { DeadLetter } from '../supervision/poison-records.ts';
+import { checkSavepointTarget, writeSavepoint, type SavepointInfo } from '../checkpoint/savepoint-format.ts';
+import { resolveStopOptions } from './options.ts';
 
 /** How a job ended, when it did not fail. */
 export interface JobResult {
   readonly job: string;
-  readonly status: 'finished' | 'cancelled';
+  readonly status: 'finished' | 'cancelled' | 'stopped';
   /** Final figures, taken just before the worker threads were released. */
   readonly metrics: JobMetrics;
+}
+
+/** What `stop()` resolves with: how the job ended, its final checkpoint, and where the savepoint went. */
+export interface StopResult extends JobResult {
+  /** The final checkpoint: the state after everything the sources emitted before they stopped. */
+  readonly checkpoint: CompletedCheckpoint;
+  /** With `stop({ savepoint })`: the directory it was written to (resolved), and its checkpoint id. */
+  readonly savepoint?: SavepointInfo;
 }
 
 /** Events of a running job. */
@@ -22,6 +32,8 @@ export interface JobEvents {
   /** The job failed; every thread and port is already released. */
   failed: [error: Error];
   cancelled: [result: JobResult];
+  /** The job was stopped after its final checkpoint (`stop()`); every thread and port is released. */
+  stopped: [result: JobResult];
   /** A checkpoint completed: its id, duration, size and each actor's alignment time. */
   checkpoint: [summary: CheckpointSummary];
   /** A checkpoint was abandoned (timed out, or a subtask ended or failed first); nothing of it is kept. */
@@ -80,6 +92,36 @@ export class JobHandle extends EventEmitter<JobEvents> {
   async cancel(): Promise<JobResult> {
     await this.#coordinator.cancel();
     return this.done;
+  }
+
+  /**
+   * Stops the job gracefully, as Flink's stop-with-savepoint: every source subtask injects the
+   * barrier of a final checkpoint and reads nothing after it; once that checkpoint completed (and,
+   * with `savepoint`, was written to that directory, which must not exist yet or be empty), the job
+   * is released with status `stopped`. The end of input is not signalled: event-time windows still
+   * open and timers not yet fired stay in the checkpoint, for a job restored from it (`run(module,
+   * { restoreFrom: dir })`) to fire. Exactly-once collect sinks have delivered everything the
+   * checkpoint covers. If the checkpoint is abandoned or cannot be written, the sources read on,
+   * the job keeps running, and the promise rejects (WEIR_E_CHECKPOINT, WEIR_E_SAVEPOINT). A job
+   * that ends meanwhile ends as it would have (`done` says how): `stop()` then resolves with that
+   * status if its checkpoint completed first, and rejects if not.
+   *
+   * @example
+   * ```ts
+   * const { savepoint } = await handle.stop({ savepoint: 'savepoints/vwap-1' });
+   * const resumed = await run(module, { parallelism: 3, restoreFrom: savepoint!.path });
+   * ```
+   */
+  async stop(options?: { savepoint?: string }): Promise<StopResult> {
+    const { savepoint: dir } = resolveStopOptions(options);
+    // A path that cannot take the savepoint is refused before the job is touched.
+    if (dir !== undefined) await checkSavepointTarget(this.name, dir);
+    let savepoint: SavepointInfo | undefined;
+    const checkpoint = await this.#coordinator.stop(async (c) => {
+      if (dir !== undefined) savepoint = await writeSavepoint(dir, c);
+    });
+    const result = await this.done;
+    return { ...result, checkpoint, ...(savepoint ? { savepoint } : {}) };
   }
 
   /**

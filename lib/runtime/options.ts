@@ -76,9 +76,18 @@ export interface RunOptions<P = unknown> {
   /**
    * Start from a completed checkpoint (as `handle.checkpoint()` resolved it, or one of
    * `handle.checkpoints()`), of this job, at any parallelism of its keyed operators: their state
-   * and timers are split by key group; sources seek to their offsets (at the same parallelism).
+   * and timers are split by key group; sources seek to their offsets (at the same parallelism, or
+   * at any for a rescalable source such as `sources.generate`: its unfinished splits are dealt out again).
+   * A string is the directory of a savepoint (as `handle.stop({ savepoint })` wrote it): it is read
+   * and checked (checksum, job, format version) before anything is deployed.
    */
-  restoreFrom?: CompletedCheckpoint;
+  restoreFrom?: CompletedCheckpoint | string;
+  /**
+   * Restore even if `restoreFrom` holds state of operators this job no longer has (matched by
+   * `uid`, else by place in the graph): their state is dropped. Default false: such a checkpoint
+   * is refused, naming the operator.
+   */
+  allowNonRestoredState?: boolean;
   /**
    * What the job supervisor does when the running job fails (a user function throws, a worker thread
    * dies or exceeds `workerMemoryMb`, an actor exceeds `actorTimeoutMs`): tear the attempt down, wait
@@ -111,8 +120,11 @@ export type ResolvedOptions = Required<Omit<RunOptions, 'workerMemoryMb' | 'para
   workerMemoryMb: number | undefined;
   params: unknown;
   checkpointIntervalMs: number | undefined;
-  restoreFrom: CompletedCheckpoint | undefined;
+  restoreFrom: CompletedCheckpoint | string | undefined;
 };
+
+/** Options once a savepoint named by `restoreFrom` has been read (see `startJob`). */
+export type LoadedOptions = Omit<ResolvedOptions, 'restoreFrom'> & { restoreFrom: CompletedCheckpoint | undefined };
 
 const wholeNumber = (option: string, value: unknown, min: number, max: number): number => {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -147,6 +159,7 @@ export const JOB_OPTIONS = [
   'checkpointTimeoutMs',
   'checkpointsRetained',
   'restoreFrom',
+  'allowNonRestoredState',
   'restart',
   'actorTimeoutMs',
   'poison',
@@ -216,18 +229,30 @@ export function resolveOptions(options: unknown, defaultWorkers = availableParal
     checkpointIntervalMs: pick('checkpointIntervalMs', undefined as number | undefined, milliseconds('checkpointIntervalMs', 1)),
     checkpointTimeoutMs: pick('checkpointTimeoutMs', 60_000, milliseconds('checkpointTimeoutMs', 1)),
     checkpointsRetained: pick('checkpointsRetained', 2, (v) => wholeNumber('checkpointsRetained', v, 1, 100)),
-    restoreFrom: pick('restoreFrom', undefined as CompletedCheckpoint | undefined, (v) => {
+    restoreFrom: pick('restoreFrom', undefined as CompletedCheckpoint | string | undefined, (v) => {
+      if (typeof v === 'string' && v.trim() !== '') return v;
       const c = v as Partial<CompletedCheckpoint> | null;
       if (typeof c !== 'object' || c === null || c.format !== 'weir-checkpoint' || typeof c.operators !== 'object') {
-        throw errors.invalidOption('restoreFrom', v, 'a completed checkpoint, as handle.checkpoint() resolves it or handle.checkpoints() lists it');
+        throw errors.invalidOption('restoreFrom', v, 'a completed checkpoint, as handle.checkpoint() resolves it or handle.checkpoints() lists it, or the directory of a savepoint');
       }
       return c as CompletedCheckpoint;
     }),
+    allowNonRestoredState: pick('allowNonRestoredState', false, boolean('allowNonRestoredState')),
     restart,
     actorTimeoutMs: pick('actorTimeoutMs', undefined as number | undefined, milliseconds('actorTimeoutMs', 10)),
     poison: pick('poison', { after: 3, policy: 'fail' } as ResolvedPoison, (v) => checkPoison(v, restart)),
     params,
   };
+}
+
+/** What `handle.stop()` takes: `savepoint`, the directory to write the final checkpoint to. */
+export function resolveStopOptions(options: unknown): { savepoint: string | undefined } {
+  const o = checkOptionsObject(options, ['savepoint'], "{ savepoint: 'savepoints/run-1' }");
+  const savepoint = o['savepoint'];
+  if (savepoint !== undefined && (typeof savepoint !== 'string' || savepoint.trim() === '')) {
+    throw errors.invalidOption('savepoint', savepoint, 'the path of a directory that does not exist yet (or is empty)');
+  }
+  return { savepoint };
 }
 
 /** The restart strategy of a job that takes periodic checkpoints and sets none. */

@@ -4,9 +4,11 @@ import { buildGraph } from '../api/job.ts';
 import { importJobModule } from '../api/module-loader.ts';
 import { planJob } from '../plan/physical-plan.ts';
 import { checkRestore } from '../checkpoint/restore-check.ts';
+import { readSavepoint } from '../checkpoint/savepoint-format.ts';
 import { JobHandle, type JobResult } from './job-handle.ts';
-import { resolveOptions, type ResolvedOptions, type RunOptions } from './options.ts';
+import { resolveOptions, type LoadedOptions, type ResolvedOptions, type RunOptions } from './options.ts';
 import type { ThreadPool } from './thread-pool.ts';
+import type { JobMetrics } from './job-metrics.ts';
 
 /** A file URL for a module given as a URL, a file URL string, or a path (relative to the working directory). */
 export function moduleUrl(module: string | URL): string {
@@ -36,15 +38,17 @@ export async function run<P = unknown>(module: string | URL, options: RunOptions
 }
 
 /**
- * What `run()` and `Runtime.run` share: imports the module, builds and plans the graph, and only
- * then takes threads from `pool()` and deploys.
+ * What `run()` and `Runtime.run` share: imports the module, builds and plans the graph, reads and
+ * checks the savepoint or checkpoint it restores, and only then takes threads from `pool()` and deploys.
  */
-export async function startJob(module: string | URL, resolved: ResolvedOptions, pool: () => Promise<ThreadPool>): Promise<JobHandle> {
+export async function startJob(module: string | URL, options: ResolvedOptions, pool: () => Promise<ThreadPool>): Promise<JobHandle> {
   const url = moduleUrl(module);
   const definition = await importJobModule(url);
-  const graph = buildGraph(definition, resolved.params);
-  const plan = planJob(graph, resolved);
-  if (resolved.restoreFrom) checkRestore(graph, plan, resolved.restoreFrom);
+  const graph = buildGraph(definition, options.params);
+  const plan = planJob(graph, options);
+  const from = options.restoreFrom;
+  const resolved: LoadedOptions = { ...options, restoreFrom: typeof from === 'string' ? await readSavepoint(from, graph.job) : from };
+  if (resolved.restoreFrom) checkRestore(graph, plan, resolved.restoreFrom, resolved.allowNonRestoredState);
 
   let settle!: { resolve: (r: JobResult) => void; reject: (e: Error) => void };
   const done = new Promise<JobResult>((resolve, reject) => (settle = { resolve, reject }));
@@ -57,21 +61,19 @@ export async function startJob(module: string | URL, resolved: ResolvedOptions, 
   let returned = false;
   const early: (() => void)[] = [];
   const end = (send: () => void) => (returned ? send() : early.push(send));
+  // How the job ended, when it did not fail: `done` resolves with it, and the event of that name follows.
+  const ended = (status: JobResult['status']) => (metrics: JobMetrics) =>
+    end(() => {
+      const result: JobResult = { job: graph.job, status, metrics };
+      settle.resolve(result);
+      handle.emit(status, result);
+    });
   // Loaded here, not at the top (as the thread pool): job modules import weir in every worker, which needs none of it.
   const { Coordinator } = await import('./coordinator.ts');
   const coordinator = new Coordinator(url, graph, plan, resolved, await pool(), resolved.clock, {
-    finished: (metrics) =>
-      end(() => {
-        const result: JobResult = { job: graph.job, status: 'finished', metrics };
-        settle.resolve(result);
-        handle.emit('finished', result);
-      }),
-    cancelled: (metrics) =>
-      end(() => {
-        const result: JobResult = { job: graph.job, status: 'cancelled', metrics };
-        settle.resolve(result);
-        handle.emit('cancelled', result);
-      }),
+    finished: ended('finished'),
+    cancelled: ended('cancelled'),
+    stopped: ended('stopped'),
     failed: (error) =>
       end(() => {
         settle.reject(error);

@@ -126,7 +126,7 @@ export class Host implements HostApi {
     this.#publish();
   }
 
-  async checkpoint(id: number): Promise<ActorSnapshot[]> {
+  async checkpoint(id: number, stop = false): Promise<ActorSnapshot[]> {
     const cut = this.#cut(id);
     // A subtask that finished is recorded finished (Flink's finished tasks); one finishing is when it
     // has (see #onActorDone); the sources still reading inject the barrier.
@@ -138,7 +138,7 @@ export class Host implements HostApi {
         throw new Error(`subtask ${actor.name} is ${status} before its barrier came`);
       }
       if (status === 'finished') this.#onSnapshot(actor.finishedSnapshot(id));
-      else if (actor.source) actor.injectBarrier(id);
+      else if (actor.source) actor.injectBarrier(id, stop);
     }
     if (!this.#complete(cut)) {
       await new Promise<void>((resolve, reject) => {
@@ -148,6 +148,10 @@ export class Host implements HostApi {
     }
     this.abortCheckpoint(id);
     return cut.snapshots;
+  }
+
+  resumeSources(id: number): void {
+    for (const actor of this.#actors) actor.resumeReading(id);
   }
 
   abortCheckpoint(id: number): void {

@@ -1,5 +1,8 @@
 /** `weir run` as a person runs it: a real process, its exit code, and what it prints. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -93,6 +96,60 @@ cli('extra arguments after the module are refused in one line that points to --p
 });
 
 cli.run();
+
+/**
+ * Runs the built CLI until its stdout shows `ready`, then sends it one SIGINT (Ctrl-C); resolves
+ * with how it exited. Waits for the line, never for a time.
+ */
+function interrupted(ready: RegExp, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['dist/bin/weir.js', ...args], { cwd: root });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    if (!sent && ready.test(stdout)) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr: withoutNodeWarnings(stderr) })));
+}
+
+const Savepoints = suite('weir run with savepoints');
+
+Savepoints('Ctrl-C with --savepoint-on-stop writes a savepoint and exits 0; --from resumes it to the result of a straight run', async () => {
+  const scratch = await mkdtemp(join(tmpdir(), 'weir-cli-savepoint-'));
+  try {
+    const dir = join(scratch, 'sp');
+    const job = ['run', 'spec/fixtures/savepoint-totals.ts', '-q', '-w', '2', '-p', '2', '--param', 'count=3000'];
+    // The sources pause after 400 records each: the job is still running whenever Ctrl-C comes.
+    const stopped = await interrupted(/Ctrl-C stops it with a savepoint/, ...job, '--param', 'pauseAt=400', '--savepoint-on-stop', dir);
+    assert.is(stopped.stderr, '');
+    assert.is(stopped.status, 0, stopped.stdout);
+    assert.match(stopped.stdout, /^savepoint-totals running; Ctrl-C stops it with a savepoint in .*\nsavepoint-totals stopped in /);
+    assert.match(stopped.stdout, `\nsavepoint (checkpoint 1) written to ${dir}\n  resume with: weir run spec/fixtures/savepoint-totals.ts --from ${dir}\n`);
+    assert.match(stopped.stdout, /\n {2}output "latest": 0 records\n/, 'nothing is emitted at the end of input, which a stop never signals');
+    assert.equal((await readdir(dir)).sort(), ['_metadata.json', 'state.json']);
+    const resumed = weir(...job, '--from', dir);
+    assert.is(resumed.stderr, '');
+    assert.is(resumed.status, 0);
+    const straight = weir(...job);
+    assert.is(straight.status, 0);
+    const result = (r: { stdout: string }) => /\n {2}output "latest": 1 records; last one:\n {4}(.*)\n/.exec(r.stdout)?.[1];
+    assert.ok(result(straight)?.startsWith('[{"key":"k0","n":600,'), `the straight run's totals: ${straight.stdout}`);
+    assert.is(result(resumed), result(straight), 'the resumed run ends with the straight run\'s totals');
+    const again = weir(...job, '--savepoint-on-stop', dir);
+    assert.is(again.status, 1, 'a directory that holds a savepoint is refused before the job runs');
+    assert.is(again.stderr, `weir: No savepoint can be written to ${dir}: it already holds a savepoint; give a directory that does not exist yet (or an empty one), or delete this one.\n`);
+    assert.is(again.stdout, '');
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+});
+
+Savepoints.run();
 
 const Warnings = suite('withoutNodeWarnings');
 

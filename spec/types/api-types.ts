@@ -273,7 +273,7 @@ export async function typedHandle(): Promise<number[]> {
   const _handle: Expect<Equals<typeof handle, JobHandle>> = true;
   const result = await handle.done;
   const _result: Expect<Equals<typeof result, JobResult>> = true;
-  const _status: Expect<Equals<typeof result.status, 'finished' | 'cancelled'>> = true;
+  const _status: Expect<Equals<typeof result.status, 'finished' | 'cancelled' | 'stopped'>> = true;
   // @ts-expect-error unknown options are refused at compile time too
   await run('x.ts', { paralelism: 2 });
   const rows = await handle.collected<number>('prices');
