@@ -144,7 +144,13 @@ export class PaneResults<T, O, K extends Key> implements IterableIterator<O>, Co
       this.#count = 0;
       this.#read = 0;
       const k = this.#key++;
-      this.contents.emit(held[k], keys[k] as K, window, this, false);
+      try {
+        this.contents.emit(held[k], keys[k] as K, window, this, false);
+      } catch (cause) {
+        // The error reaches the user through the stage's collectAll, which knows no key or window.
+        const message = cause instanceof Error ? cause.message : String(cause);
+        throw new Error(`window [${window.start}, ${window.end}) of key ${JSON.stringify(keys[k])}: ${message}`, { cause });
+      }
     }
     step.value = this.#buffer[this.#read++];
     return step as IteratorResult<O>;

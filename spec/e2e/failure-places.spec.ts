@@ -157,3 +157,17 @@ State('an operator on a stream that is not keyed gets WEIR_E_STATE naming it, no
 });
 
 State.run();
+
+const Firing = suite('a window function that throws when its window fires');
+
+Firing('fails the job naming the operator, the window and the key', async () => {
+  const h = await run(fixture('failing-window'), { parallelism: 1, workers: 1, params: { failKey: 'k2' } });
+  const error = await rejectionOf(h.done, 'done of failing-window');
+  assert.instance(error, WeirError, `expected a WeirError, got ${error.name}: ${error.message}`);
+  const e = error as WeirError;
+  assert.is(e.code, 'WEIR_E_USER_FUNCTION', e.message);
+  assert.is(e.operator, 'totals', `expected the window operator "totals", got ${e.operator}`);
+  assert.ok(e.message.includes('window [0, 10) of key "k2": no total for k2'), `expected the window and key in: ${e.message}`);
+});
+
+Firing.run();
