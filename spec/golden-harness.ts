@@ -12,7 +12,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { restarts, type JobHandle, type ManualClock, type RecoveredEvent, type RestartingEvent, type Runtime } from 'weir';
+import { ManualClock, restarts, type JobHandle, type RecoveredEvent, type RestartingEvent, type Runtime, type StopResult } from 'weir';
 import { GOLDEN_OUTPUTS, type GoldenParams } from './golden-jobs.ts';
 
 /** The golden jobs' module next to this one: .ts under tsx (the specs), .js compiled (`npm run chaos`). */
@@ -69,28 +69,11 @@ export async function runGolden(runtime: Runtime, run: GoldenRun): Promise<Golde
   const faults = run.params.faults ?? [];
   const markers = faults.length > 0 ? mkdtempSync(join(tmpdir(), 'weir-golden-')) : undefined;
   try {
-    const params: GoldenParams = { ...run.params, ticks: run.clock !== undefined, ...(markers ? { markers } : {}) };
-    const h = await runtime.run(GOLDEN_MODULE, {
-      parallelism: run.params.parallelism,
-      workers: run.workers,
-      batchSize: run.batchSize ?? 4,
-      ...(run.clock ? { clock: run.clock, collectCapacity: 1, mailboxCapacity: 1 } : {}),
-      ...(run.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: run.checkpointIntervalMs } : {}),
-      restart: faults.length > 0 ? restarts.fixedDelay({ attempts: faults.length + 1, delayMs: run.clock ? 100 : 0 }) : restarts.none(),
-      params,
-    });
-    const outcome: GoldenOutcome = { outputs: {}, checkpoints: 0, injected: 0, restarting: [], recovered: [] };
-    h.on('checkpoint', () => outcome.checkpoints++);
-    h.on('restarting', (e) => outcome.restarting.push(e));
-    h.on('recovered', (e) => outcome.recovered.push(e));
-    const names = GOLDEN_OUTPUTS[run.params.job];
-    const collected = names.map((name) => h.collected(name));
-    for (const c of collected) c.catch(() => {});
+    const { h, outcome, outputs } = await deploy(runtime, run, markers);
     await (run.clock ? paced(h, run.clock, run.hangMs ?? 120_000) : hangGuard(h.done, run.hangMs ?? 120_000));
     const result = await h.done;
     if (result.status !== 'finished') throw new Error(`golden ${run.params.job}: the job ended ${result.status}`);
-    const got = await Promise.all(collected);
-    names.forEach((name, i) => (outcome.outputs[name] = got[i]!));
+    outcome.outputs = await outputs;
     outcome.injected = markers ? readdirSync(markers).length : 0;
     return outcome;
   } finally {
@@ -98,8 +81,94 @@ export async function runGolden(runtime: Runtime, run: GoldenRun): Promise<Golde
   }
 }
 
-/** Reads `ticks` one record per step of the clock until the job ended. */
-async function paced(h: JobHandle, clock: ManualClock, hangMs: number): Promise<void> {
+export interface RescaledRun {
+  /** The job and its input, without faults; `parallelism` is the first run's. */
+  params: Omit<GoldenParams, 'ticks' | 'markers' | 'faults'>;
+  /** The parallelism the savepoint is resumed at. */
+  resumeAt: number;
+  workers: number;
+  /** Steps of the clock (records of `ticks` read) before `stop({ savepoint })`. */
+  stopAfterSteps: number;
+  checkpointIntervalMs?: number;
+}
+
+/**
+ * A paced run stopped with a savepoint after `stopAfterSteps` steps, then resumed from the savepoint
+ * directory at `resumeAt`: the outputs of both runs, the first's (everything before the final
+ * checkpoint) followed by the second's. Fails if the job ended before it could be stopped.
+ */
+export async function runGoldenRescaled(runtime: Runtime, run: RescaledRun): Promise<GoldenOutcome & { savepointBytes: number }> {
+  const parent = mkdtempSync(join(tmpdir(), 'weir-golden-savepoint-'));
+  const dir = join(parent, 'savepoint');
+  try {
+    const hangMs = 120_000;
+    const clock1 = new ManualClock(0);
+    const first = await deploy(runtime, { ...run, clock: clock1 }, undefined);
+    const stopping: { result?: Promise<StopResult> } = {};
+    await paced(first.h, clock1, hangMs, {
+      afterSteps: run.stopAfterSteps,
+      stop: () => {
+        stopping.result = first.h.stop({ savepoint: dir });
+        stopping.result.catch(() => {}); // awaited below, once the job ended
+      },
+    });
+    if (!stopping.result) throw new Error(`golden ${run.params.job}: the job ended before ${run.stopAfterSteps} steps, nothing to stop`);
+    const result = await stopping.result;
+    if (result.status !== 'stopped' || !result.savepoint) throw new Error(`golden ${run.params.job}: stop() ended the job ${result.status}`);
+    const before = await first.outputs;
+    const clock2 = new ManualClock(0);
+    const second = await deploy(runtime, { ...run, params: { ...run.params, parallelism: run.resumeAt }, clock: clock2 }, undefined, dir);
+    await paced(second.h, clock2, hangMs);
+    const end = await second.h.done;
+    if (end.status !== 'finished') throw new Error(`golden ${run.params.job}: the resumed job ended ${end.status}`);
+    const after = await second.outputs;
+    const outputs: Record<string, unknown[]> = {};
+    for (const name of GOLDEN_OUTPUTS[run.params.job]) outputs[name] = [...before[name]!, ...after[name]!];
+    return {
+      outputs,
+      checkpoints: first.outcome.checkpoints + second.outcome.checkpoints,
+      injected: 0,
+      restarting: [],
+      recovered: [],
+      savepointBytes: result.savepoint.bytes,
+    };
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+}
+
+/** Starts a golden job on `runtime`; its exactly-once outputs by name once it ended, and the events so far. */
+async function deploy(runtime: Runtime, run: GoldenRun, markers: string | undefined, restoreFrom?: string): Promise<{ h: JobHandle; outcome: GoldenOutcome; outputs: Promise<Record<string, unknown[]>> }> {
+  const faults = run.params.faults ?? [];
+  const params: GoldenParams = { ...run.params, ticks: run.clock !== undefined, ...(markers ? { markers } : {}) };
+  const h = await runtime.run(GOLDEN_MODULE, {
+    parallelism: run.params.parallelism,
+    workers: run.workers,
+    batchSize: run.batchSize ?? 4,
+    ...(run.clock ? { clock: run.clock, collectCapacity: 1, mailboxCapacity: 1 } : {}),
+    ...(run.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: run.checkpointIntervalMs } : {}),
+    ...(restoreFrom !== undefined ? { restoreFrom } : {}),
+    restart: faults.length > 0 ? restarts.fixedDelay({ attempts: faults.length + 1, delayMs: run.clock ? 100 : 0 }) : restarts.none(),
+    params,
+  });
+  const outcome: GoldenOutcome = { outputs: {}, checkpoints: 0, injected: 0, restarting: [], recovered: [] };
+  h.on('checkpoint', () => outcome.checkpoints++);
+  h.on('restarting', (e) => outcome.restarting.push(e));
+  h.on('recovered', (e) => outcome.recovered.push(e));
+  const names = GOLDEN_OUTPUTS[run.params.job];
+  const collected = names.map((name) => h.collected(name));
+  for (const c of collected) c.catch(() => {});
+  const outputs = Promise.all(collected).then((got) => Object.fromEntries(names.map((name, i) => [name, got[i]!])));
+  outputs.catch(() => {});
+  return { h, outcome, outputs };
+}
+
+/**
+ * Reads `ticks` one record per step of the clock until the job ended. With `stopping`, after
+ * `afterSteps` steps it calls `stop()` and reads `ticks` freely from then on (the final checkpoint's
+ * barrier must get through), still stepping the clock until the job ended.
+ */
+async function paced(h: JobHandle, clock: ManualClock, hangMs: number, stopping?: { afterSteps: number; stop: () => void }): Promise<void> {
   let ended = false;
   h.done.then(() => (ended = true), () => (ended = true));
   let permits = 0;
@@ -110,12 +179,17 @@ async function paced(h: JobHandle, clock: ManualClock, hangMs: number): Promise<
     }
   })().catch(() => {});
   const until = Date.now() + hangMs;
+  let steps = 0;
   while (!ended) {
     if (Date.now() > until) {
       await h.cancel();
       throw new Error(`golden run hung: not finished after ${hangMs} ms (status ${h.status}, job clock at ${clock.now()})`);
     }
-    permits++;
+    if (stopping && steps === stopping.afterSteps) {
+      permits = Infinity;
+      stopping.stop();
+    } else permits++;
+    steps++;
     permit?.();
     permit = undefined;
     clock.advance(STEP_MS);

@@ -57,6 +57,12 @@ export class CheckpointCoordinator {
   #lastId = 0;
   #interval: Timer | undefined;
   #stopped: Error | undefined;
+  /**
+   * A final checkpoint (stop with a savepoint) was triggered and the job has not resumed: no other is
+   * taken. One after it would commit exactly-once output made after the final barrier (windows fired
+   * by a later watermark), which the savepoint's state has not seen: a resumed job would repeat it.
+   */
+  #final = false;
 
   constructor(setup: CheckpointSetup) {
     this.#setup = setup;
@@ -80,7 +86,7 @@ export class CheckpointCoordinator {
       this.#interval = undefined;
       if (this.#stopped) return;
       // One periodic checkpoint at a time: a slow one is not piled on.
-      if (this.#pending.size === 0) this.trigger().catch(() => {});
+      if (this.#pending.size === 0 && !this.#final) this.trigger().catch(() => {});
       this.#interval = clock.setTimeout(tick, intervalMs);
     };
     this.#interval = clock.setTimeout(tick, intervalMs);
@@ -93,6 +99,8 @@ export class CheckpointCoordinator {
   trigger(stop = false): Promise<CompletedCheckpoint> {
     const job = this.#setup.graph.job;
     if (this.#stopped) return Promise.reject(errors.checkpointAbandoned(job, this.#lastId + 1, this.#stopped.message));
+    if (this.#final) return Promise.reject(errors.checkpointAbandoned(job, this.#lastId + 1, 'the job is stopping after its final checkpoint'));
+    if (stop) this.#final = true;
     const { clock, splitCounters, timeoutMs } = this.#setup;
     const id = ++this.#lastId;
     const claims: Record<number, number> = {};
@@ -106,6 +114,11 @@ export class CheckpointCoordinator {
         (error: Error) => this.#abandon(id, error.message),
       );
     });
+  }
+
+  /** A stop failed (its final checkpoint abandoned, or the savepoint not written): the sources read on, and checkpoints are taken again. */
+  resumeAfterStop(): void {
+    this.#final = false;
   }
 
   /** The job ended: pending checkpoints are abandoned, no more are taken. */

@@ -366,6 +366,7 @@ export class Coordinator {
       await keep(checkpoint);
     } catch (error) {
       for (const { api } of this.#hosts) this.#calls.call(api.resumeSources(id)).catch(() => {});
+      this.#checkpoints.resumeAfterStop();
       throw error;
     }
     await this.#end('STOP', this.events.stopped);

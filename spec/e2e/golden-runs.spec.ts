@@ -2,14 +2,15 @@
  * Golden runs (issue 11): each golden job (spec/golden-jobs.ts) runs straight through at parallelism
  * 1; at parallelism 2 with a checkpoint every 100 ms of a ManualClock the test steps while the
  * sources read; and the same with a thrown error, a worker thread that exits and a worker over its
- * memory limit injected, each recovered by the supervisor from the last completed checkpoint. The
- * exactly-once outputs of the three runs must be identical, record for record.
+ * memory limit injected, each recovered by the supervisor from the last completed checkpoint; and
+ * stopped with a savepoint, then resumed from its directory at another parallelism (2 → 3, 3 → 1).
+ * The exactly-once outputs of every run must be identical, record for record.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ManualClock, Runtime } from 'weir';
 import { eventAt, GOLDEN_JOBS, GOLDEN_OUTPUTS, type Fault, type GoldenJob, type Total } from '../golden-jobs.ts';
-import { runGolden, type GoldenOutcome } from '../golden-harness.ts';
+import { runGolden, runGoldenRescaled, type GoldenOutcome } from '../golden-harness.ts';
 import { assertSameMultiset } from '../helpers.ts';
 
 const RECORDS: Record<GoldenJob, number> = { 'keyed-reduce': 600, candles: 2000, 'window-join': 600 };
@@ -42,8 +43,12 @@ const faultsOf = (job: GoldenJob): Fault[] => {
 const failingRun = (job: GoldenJob): Promise<GoldenOutcome> =>
   runGolden(runtime, { params: { job, records: RECORDS[job], parallelism: 2, faults: faultsOf(job) }, workers: 2, clock: new ManualClock(0), checkpointIntervalMs: 100 });
 
-// A fourth leg, stopped with a savepoint and resumed at another parallelism, comes with savepoints
-// (another change): `savepointAndRescaleRun(job)`, compared here like the other two.
+/**
+ * Leg 4: at parallelism `from`, checkpointed, stopped with a savepoint a third into the input, and
+ * resumed from the savepoint's directory at parallelism `to`; the outputs of both runs together.
+ */
+const savepointAndRescaleRun = (job: GoldenJob, from: number, to: number) =>
+  runGoldenRescaled(runtime, { params: { job, records: RECORDS[job], parallelism: from }, resumeAt: to, workers: 2, stopAfterSteps: Math.floor(RECORDS[job] / 6), checkpointIntervalMs: 100 });
 
 for (const job of GOLDEN_JOBS) {
   Golden(`${job}: the exactly-once outputs of a straight run, a checkpointed run and a run with three failures are identical`, async () => {
@@ -67,6 +72,17 @@ for (const job of GOLDEN_JOBS) {
     assert.match(failing.restarting[2]!.cause.message, /memory/i);
     assert.is(failing.recovered.length, 3, `${job}: recovered three times`);
     assert.ok(failing.recovered.some((e) => e.fromCheckpoint !== undefined), `${job}: some recovery came from a checkpoint`);
+  });
+
+  Golden(`${job}: stopped with a savepoint and resumed at parallelism 2 → 3 and 3 → 1, the exactly-once outputs equal the straight run's`, async () => {
+    const straight = await straightRun(job);
+    for (const [from, to] of [[2, 3], [3, 1]] as const) {
+      const rescaled = await savepointAndRescaleRun(job, from, to);
+      assert.ok(rescaled.savepointBytes > 0, `${job} ${from} → ${to}: a savepoint was written`);
+      for (const name of GOLDEN_OUTPUTS[job]) {
+        assertSameMultiset(rescaled.outputs[name]!, straight.outputs[name]!, `${job} ${name}: stopped at parallelism ${from}, resumed at ${to}, against straight`);
+      }
+    }
   });
 }
 
