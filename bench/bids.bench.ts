@@ -20,7 +20,7 @@
  * every second and without, over `--checkpoint-records` bids (long enough for several checkpoints),
  * and after the rounds a 2-worker job holding 1M keys is failed and recovered (`checkpoints.ts`).
  *
- *   npm run bench                       # 10M records, 1 warm-up round, 5 rounds, 20M with checkpoints
+ *   npm run bench                       # 10M records, 1 warm-up round, 5 rounds, 60M with checkpoints
  *   npm run bench -- --records 2000000 --rounds 5 --warmup 0 --checkpoint-records 10000000
  */
 import { parseArgs } from 'node:util';
@@ -41,7 +41,7 @@ const { values } = parseArgs({ options: { records: { type: 'string' }, rounds: {
 const RECORDS = wholeArg('bench', 'records', values.records, 10_000_000, 1);
 const ROUNDS = wholeArg('bench', 'rounds', values.rounds, 5, 1);
 const WARMUP = wholeArg('bench', 'warmup', values.warmup, 1, 0);
-const CHECKPOINT_RECORDS = wholeArg('bench', 'checkpoint-records', values['checkpoint-records'], 20_000_000, 1);
+const CHECKPOINT_RECORDS = wholeArg('bench', 'checkpoint-records', values['checkpoint-records'], 60_000_000, 1);
 const JOB = new URL('./bids.js', import.meta.url);
 const WINDOW_JOB = new URL('./windowed-bids.js', import.meta.url);
 
