@@ -170,6 +170,18 @@ export function eventTimeWindows<T, O, K extends Key>(
       open(context) {
         ctx = context;
         keyed = ctx.keyedState('windows', state.value<KeyStarts>());
+        // Windows restored from the window-by-window path (a job that added lateness since) came
+        // without timers: set them, or those windows would never fire. Timers of a key and time are
+        // kept once, so restored ones are not doubled; a fresh start has no keys to visit.
+        for (const _ of ctx.keys()) {
+          const held = keyed.value();
+          if (held === undefined) continue;
+          for (let i = 0; i < held.length; i += 2) {
+            const last = (held[i] as number) * slide + offset + size - 1;
+            if (last > ctx.watermark) ctx.timers.registerEventTime(last);
+            if (lateness > 0) ctx.timers.registerEventTime(last + lateness);
+          }
+        }
       },
 
       // Kept small, so that V8 inlines it into the chain's loop (a large function is never inlined,

@@ -71,6 +71,29 @@ State('a snapshot of the key-by-key path, cut anywhere, restores into panes: the
   );
 });
 
+State('a snapshot of panes, cut anywhere, restores into the key-by-key path (a job that adds lateness): the same results as a straight run', () => {
+  fc.assert(
+    fc.property(fc.constantFrom('tumbling', 'sliding'), fc.constantFrom(...FN_KINDS), fc.constantFrom(0, 5), boundedDisorder(0, 120), fc.nat(), (shape, kind, lateness, { steps }, cut) => {
+      const assigner = shape === 'tumbling' ? windows.tumbling(10) : windows.sliding({ size: 20, slide: 5 });
+      const contents = unboxedWindowContents(windowFn(kind));
+      const at = steps.length === 0 ? 0 : cut % (steps.length + 1);
+      const straight = new WindowHarness(eventTimeWindows(assigner, contents, lateness, undefined));
+      play(straight, steps);
+      straight.end();
+      const before = new WindowHarness(eventTimePanes(assigner, contents, undefined));
+      play(before, steps.slice(0, at));
+      // Panes keep no timers: the key-by-key path must set its own for the windows it restores.
+      const after = new WindowHarness(eventTimeWindows(assigner, contents, lateness, undefined), { restore: before.snapshot() });
+      play(after, steps.slice(at));
+      after.end();
+      const byKey = (es: readonly { record: unknown }[]) => KEYS.map((k) => es.filter((e) => (e.record as { key: string }).key === k));
+      assert.equal(byKey([...before.emitted, ...after.emitted]), byKey(straight.emitted));
+      assert.equal(after.keys(), [], 'expected nothing left after the final watermark');
+    }),
+    { numRuns: 200 },
+  );
+});
+
 const Lazy = suite('window panes: results as they are pulled');
 
 Lazy('a fired window computes a key’s results only when they are pulled, and each key’s in the order of its first record', () => {
