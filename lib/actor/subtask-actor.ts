@@ -1,7 +1,7 @@
 import { xstate } from '../util/packages.ts';
 import type { InputGate } from '../channel/input-gate.ts';
 import { InputWatermarks } from '../channel/input-watermarks.ts';
-import { errors, userError, type SubtaskLocation } from '../errors.ts';
+import { userError, type SubtaskLocation } from '../errors.ts';
 import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { ACTOR, CHANNEL, STATUSES, type ActorBoard } from '../metrics/board.ts';
 import type { ChainPlan } from '../plan/physical-plan.ts';
@@ -16,13 +16,12 @@ import type { Schedulable, Scheduler } from './scheduler.ts';
 import { SourceDriver } from './source-driver.ts';
 import { WakeUps } from './wake-ups.ts';
 import { operatorKey, type ActorSnapshot } from '../checkpoint/checkpoint.ts';
-import { restoredStage, type WireCheckpoint, type WireSubtaskState } from '../checkpoint/serialized-stage.ts';
-import { restoreStage, snapshotStage } from './stage-state.ts';
+import type { WireCheckpoint, WireSubtaskState } from '../checkpoint/serialized-stage.ts';
+import { snapshotStage } from './stage-state.ts';
+import { restoreSubtask } from './subtask-restore.ts';
 import { BarrierAligner, type Aligned } from '../channel/barrier-aligner.ts';
 import { systemClock } from '../util/clock.ts';
-import { keyGroupRange } from '../state/key-groups.ts';
 import type { ChainLink } from './chain.ts';
-import type { SourceReader } from '../operator/source.ts';
 import type { JsonValue } from '../util/json.ts';
 
 export interface ActorSetup {
@@ -216,7 +215,12 @@ export class SubtaskActor implements Schedulable {
         clock: this.#setup.clock,
         onBarrier: (position, id) => this.#cutStage(position, id),
       });
-      if (this.#setup.restore) this.#restore(this.#setup.restore, source);
+      if (this.#setup.restore) {
+        const { graph, chain, index, maxParallelism } = this.#setup;
+        const restored = restoreSubtask(this.#setup.restore, { graph, chain, index, maxParallelism, links: this.#links, keyed: this.#keyed, source });
+        if (restored.finished) this.#finishedAtRestore = true;
+        this.#resumable.push(...restored.resumable);
+      }
       if (source) {
         const { writers } = outputs;
         const batchSize = this.#setup.batchSize;
@@ -442,71 +446,6 @@ export class SubtaskActor implements Schedulable {
       if (link.kind === 'operator') states.push({ key: operatorKey(graph.node(node)), node, name: link.at.operator, state: { kind: 'finished' } });
     }
     return { checkpointId: id, slot: this.slot, chain: chain.id, index, name: this.name, states, alignmentMs: 0, bytes: jsonSize(states) };
-  }
-
-  /** Puts back this subtask's share of `checkpoint`: each stage's state, the source's position. */
-  #restore(checkpoint: WireCheckpoint, source: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation } | undefined): void {
-    const { graph, chain, index, maxParallelism } = this.#setup;
-    const { start, end } = keyGroupRange(index, chain.parallelism, maxParallelism);
-    const owns = (g: number) => g >= start && g < end;
-    const savedSource = source && checkpoint.operators[operatorKey(graph.node(chain.links[0]!.node))];
-    if (savedSource) this.#restoreSource(savedSource, source);
-    for (const { link, node } of this.#links) {
-      const saved = checkpoint.operators[operatorKey(graph.node(node))];
-      if (!saved) continue;
-      if (this.#restoredFinished(saved.subtasks, saved.parallelism, link.at)) {
-        this.#finishedAtRestore = true;
-        continue;
-      }
-      // An old subtask none of whose key groups this one owns is not decoded (at the same parallelism, all but one).
-      const from = saved.subtasks.map((s, old) => {
-        const range = keyGroupRange(old, saved.parallelism, maxParallelism);
-        return restoredStage(s, range.start < end && range.end > start);
-      });
-      restoreStage({ link, node, keyed: this.#keyed, maxParallelism }, from, link.at, owns);
-    }
-  }
-
-  /**
-   * A source subtask's position: at the same parallelism its own offset (and the unfinished splits
-   * dealt to it earlier); at another (a rescalable source, see restore-check.ts) no offset of its
-   * own, but every unfinished split of the earlier subtasks, dealt out round-robin, for its reader
-   * to resume before it claims new ones. The split counter is the source's, whatever the parallelism.
-   */
-  #restoreSource(saved: WireCheckpoint['operators'][string], source: { readonly reader: SourceReader<unknown>; readonly at: SubtaskLocation }): void {
-    const { index, chain } = this.#setup;
-    const states = saved.subtasks.flatMap((s) => (s?.kind === 'source' ? [s] : []));
-    if (saved.parallelism !== chain.parallelism) {
-      if (states.length === saved.parallelism && states.every((s) => s.finished)) this.#finishedAtRestore = true;
-      const unfinished = states.filter((s) => !s.finished).flatMap((s) => [s.offset, ...(s.pending ?? [])]);
-      this.#resumable.push(...unfinished.filter((_, i) => i % chain.parallelism === index));
-      return;
-    }
-    const mine = saved.subtasks[index];
-    if (mine?.kind !== 'source') return;
-    if (mine.finished) this.#finishedAtRestore = true;
-    this.#resumable.push(...(mine.pending ?? []));
-    try {
-      source.reader.seek(mine.offset);
-    } catch (cause) {
-      throw userError(cause, { ...source.at, while: 'seeking to its checkpointed offset' });
-    }
-  }
-
-  /**
-   * Whether this subtask of an operator starts finished: every subtask of the checkpointed run had
-   * finished (at any parallelism), or at the same parallelism, the same subtask had. Some finished
-   * and others not cannot be dealt out to another parallelism (it happens only on forward edges
-   * from sources, whose parallelism cannot change anyway).
-   */
-  #restoredFinished(subtasks: readonly (WireSubtaskState | undefined | null)[], parallelism: number, at: SubtaskLocation): boolean {
-    const finished = subtasks.filter((s) => s?.kind === 'finished').length;
-    if (finished === 0) return false;
-    if (finished === parallelism) return true;
-    if (parallelism !== at.parallelism) {
-      throw errors.checkpointMismatch(at.job, `operator "${at.operator}" had finished on ${finished} of its ${parallelism} subtasks, which cannot be dealt out to parallelism ${at.parallelism}; run it at parallelism ${parallelism}`);
-    }
-    return subtasks[at.subtaskIndex]?.kind === 'finished';
   }
 
   /**
