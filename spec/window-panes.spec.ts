@@ -11,6 +11,7 @@ import { eventTimeWindows } from '../actors/window-event-time.ts';
 import { unboxedWindowContents, type UnboxedWindowContents } from '../actors/window-functions.ts';
 import { PaneResults, Panes } from '../actors/window-panes.ts';
 import { windows } from '../lib/window/assigners.ts';
+import type { KeyedOperatorFactory } from '../lib/operator/operator.ts';
 import { WindowHarness } from './fixtures/window-harness.ts';
 import { boundedDisorder, FN_KINDS, KEYS, play, windowFn, type Rec } from './fixtures/window-scenarios.ts';
 
@@ -48,24 +49,35 @@ for (const kind of FN_KINDS) {
   });
 }
 
+type Factory = KeyedOperatorFactory<Rec, unknown, string>;
+
+/**
+ * Plays `steps` straight through `straight`; and through `before` up to `at`, then through `after`
+ * restored from `before`'s snapshot: the same results per key (timers of different keys due at one
+ * time may fire in another order after a restore), and nothing left after the final watermark.
+ */
+function assertRestoredLikeStraight(straight: Factory, before: Factory, after: Factory, steps: Parameters<typeof play>[1], at: number): void {
+  const whole = new WindowHarness(straight);
+  play(whole, steps);
+  whole.end();
+  const first = new WindowHarness(before);
+  play(first, steps.slice(0, at));
+  const second = new WindowHarness(after, { restore: first.snapshot() });
+  play(second, steps.slice(at));
+  second.end();
+  const byKey = (es: readonly { record: unknown }[]) => KEYS.map((k) => es.filter((e) => (e.record as { key: string }).key === k));
+  assert.equal(byKey([...first.emitted, ...second.emitted]), byKey(whole.emitted));
+  assert.equal(second.keys(), [], 'expected nothing left after the final watermark');
+}
+
 State('a snapshot of the key-by-key path, cut anywhere, restores into panes: the same results as a straight run', () => {
   fc.assert(
     fc.property(fc.constantFrom('tumbling', 'sliding'), fc.constantFrom(...FN_KINDS), boundedDisorder(0, 120), fc.nat(), (shape, kind, { steps }, cut) => {
       const assigner = shape === 'tumbling' ? windows.tumbling(10) : windows.sliding({ size: 20, slide: 5 });
       const contents = unboxedWindowContents(windowFn(kind));
       const at = steps.length === 0 ? 0 : cut % (steps.length + 1);
-      const straight = new WindowHarness(eventTimePanes(assigner, contents, undefined));
-      play(straight, steps);
-      straight.end();
-      const before = new WindowHarness(eventTimeWindows(assigner, contents, 0, undefined));
-      play(before, steps.slice(0, at));
-      const after = new WindowHarness(eventTimePanes(assigner, contents, undefined), { restore: before.snapshot() });
-      play(after, steps.slice(at));
-      after.end();
-      // Per key: timers of different keys due at one time may fire in another order after a restore.
-      const byKey = (es: readonly { record: unknown }[]) => KEYS.map((k) => es.filter((e) => (e.record as { key: string }).key === k));
-      assert.equal(byKey([...before.emitted, ...after.emitted]), byKey(straight.emitted));
-      assert.equal(after.keys(), [], 'expected nothing left after the final watermark');
+      const panes = eventTimePanes(assigner, contents, undefined);
+      assertRestoredLikeStraight(panes, eventTimeWindows(assigner, contents, 0, undefined), panes, steps, at);
     }),
     { numRuns: 200 },
   );
@@ -77,18 +89,9 @@ State('a snapshot of panes, cut anywhere, restores into the key-by-key path (a j
       const assigner = shape === 'tumbling' ? windows.tumbling(10) : windows.sliding({ size: 20, slide: 5 });
       const contents = unboxedWindowContents(windowFn(kind));
       const at = steps.length === 0 ? 0 : cut % (steps.length + 1);
-      const straight = new WindowHarness(eventTimeWindows(assigner, contents, lateness, undefined));
-      play(straight, steps);
-      straight.end();
-      const before = new WindowHarness(eventTimePanes(assigner, contents, undefined));
-      play(before, steps.slice(0, at));
       // Panes keep no timers: the key-by-key path must set its own for the windows it restores.
-      const after = new WindowHarness(eventTimeWindows(assigner, contents, lateness, undefined), { restore: before.snapshot() });
-      play(after, steps.slice(at));
-      after.end();
-      const byKey = (es: readonly { record: unknown }[]) => KEYS.map((k) => es.filter((e) => (e.record as { key: string }).key === k));
-      assert.equal(byKey([...before.emitted, ...after.emitted]), byKey(straight.emitted));
-      assert.equal(after.keys(), [], 'expected nothing left after the final watermark');
+      const keyed = eventTimeWindows(assigner, contents, lateness, undefined);
+      assertRestoredLikeStraight(keyed, eventTimePanes(assigner, contents, undefined), keyed, steps, at);
     }),
     { numRuns: 200 },
   );
