@@ -7,13 +7,14 @@ import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { boardLayout, newBoard, readBoard, type BoardLayout } from '../metrics/board.ts';
 import { jobMetrics, type JobMetrics } from './job-metrics.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
-import type { DeploySpec, HostApi, HostOutcome } from '../protocol/control.ts';
+import type { DeploySpec, HostApi, HostOutcome, RebuildSpec } from '../protocol/control.ts';
 import { deserializeError, installErrorWire } from '../protocol/error-wire.ts';
 import { CallGuard } from '../util/call-guard.ts';
 import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
 import { jobMachine, type JobStatus } from './job-machine.ts';
 import type { LoadedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
+import { RegionRestarts, type RestartScope } from './region-restart.ts';
 import type { HostLease, ThreadPool } from './thread-pool.ts';
 import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
@@ -55,6 +56,12 @@ export interface CoordinatorEvents {
  * its ports closed and its in-flight batches dropped, and after the strategy's delay on the job's
  * clock the job is deployed again on fresh ports, restored from its last completed checkpoint.
  * Callbacks of an earlier attempt are told apart by its number and ignored.
+ *
+ * A failure pinned on one actor of a job of several pipelined regions (see region-restart.ts)
+ * restarts that region only, in place: the hosts cancel its actors and close its channels, and after
+ * the delay build them again on fresh ports from the checkpoint, while the other regions run on;
+ * only its collect outputs abort what they had not committed. Checkpoints stay the job's: the one
+ * in progress is abandoned, the next covers every region again.
  */
 export class Coordinator {
   readonly #lifecycle = xstate.createActor(jobMachine).start();
@@ -73,6 +80,9 @@ export class Coordinator {
   #calls = new CallGuard();
   /** The attempt running now (0 for the first deployment); a callback of an older one is ignored. */
   #attempt = 0;
+  /** Counts builds of the hosts' actors, attempts and regions rebuilt in place: a completion of an earlier one is stale. */
+  #epoch = 0;
+  readonly #regions: RegionRestarts;
   readonly #supervisor: JobSupervisor;
   readonly #watchdog: Watchdog | undefined;
   /** Ends the wait for a restart's delay early (the job is cancelled meanwhile). */
@@ -98,7 +108,8 @@ export class Coordinator {
   ) {
     this.#startedAt = clock.now();
     this.#boards = this.#newBoards();
-    this.#resetSplitCounters(options.restoreFrom);
+    this.#regions = new RegionRestarts(graph, plan);
+    this.#resetSplitCounters(options.restoreFrom, this.#regions.wholeJob);
     this.#supervisor = new JobSupervisor(graph.job, options.restart, clock, options.poison);
     this.#deadLetters = new OutputStream<DeadLetter>(graph.job, 'dead letters', []);
     if (options.actorTimeoutMs !== undefined) {
@@ -194,7 +205,7 @@ export class Coordinator {
     // A thread that dies under one of this job's hosts fails this job (this attempt of it), and no other.
     this.#leases = this.pool.lease(workers, (w, error) => this.#workers[w]?.died(errors.workerDied(this.graph.job, w, error)));
     this.#workers = this.#leases.map((lease, w) => new WorkerSupervisor(w, lease, (error) => this.#onFailure(attempt, error)));
-    const ports = this.#createPorts(attempt);
+    const ports = this.#createPorts(attempt, this.#regions.wholeJob);
     const splitCounters = this.#splitCounters;
     // Stages as the coordinator keeps them, serialized: each worker decodes what it owns, nothing is decoded here.
     const wire = restore ? toWire(restore) : undefined;
@@ -233,12 +244,16 @@ export class Coordinator {
     );
   }
 
-  /** The attempt is deployed and `running`: watch it, start its hosts, its checkpoints and its watchdog. */
-  async #startAttempt(): Promise<void> {
+  /**
+   * The attempt (or the regions of `scope`, rebuilt in place) is deployed and `running`: watch it,
+   * start its actors, the checkpoints and, for a new attempt, the watchdog on its fresh boards.
+   */
+  async #startAttempt(scope: RestartScope = this.#regions.wholeJob): Promise<void> {
     const attempt = this.#attempt;
-    void this.#watch(attempt);
-    this.#watchdog?.start(this.#boards);
-    await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.start()))).catch((error: Error) => this.#onFailure(attempt, error));
+    void this.#watch(attempt, ++this.#epoch);
+    if (scope.wholeJob) this.#watchdog?.start(this.#boards);
+    const chains = scope.wholeJob ? undefined : scope.chains;
+    await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.start(chains)))).catch((error: Error) => this.#onFailure(attempt, error));
     if (attempt === this.#attempt && this.status === 'running') this.#checkpoints.start();
   }
 
@@ -247,49 +262,93 @@ export class Coordinator {
    * the redeployment is abandoned with the error (and the supervisor decides again); before the job
    * ever ran, the job fails.
    */
-  #onFailure(attempt: number, error: Error): void {
+  #onFailure(attempt: number, error: Error, chain?: number): void {
     if (attempt !== this.#attempt) return;
     const status = this.status;
-    if (status === 'running') void this.#restart(error);
+    if (status === 'running') void this.#restart(error, this.#regions.scopeOf(chain));
     else if (status === 'restarting') this.#calls.abandon(error);
     else void this.#fail(error);
   }
 
-  /** Tears the failed attempt down and, as long as the strategy allows, deploys the job again. */
-  async #restart(error: Error): Promise<void> {
+  /**
+   * Tears the failed attempt (or the failed regions of `scope`) down and, as long as the strategy
+   * allows, deploys the job (or builds the regions) again from the last completed checkpoint. A
+   * failure while regions restart in place restarts the whole job.
+   */
+  async #restart(error: Error, scope: RestartScope): Promise<void> {
     const failedAt = this.clock.now();
     let cause = error;
     for (;;) {
       const verdict = this.#supervisor.onFailure(cause);
       // The failed attempt is torn down either way (a stuck thread terminated at once); a job that
       // gives up is `failing` from now on, and its release waits for this.
-      this.#stopping = this.#stopAttempt(cause);
+      const inPlace = verdict.restart && !scope.wholeJob;
+      this.#stopping = inPlace ? this.#stopRegions(scope, cause) : this.#stopAttempt(cause);
       if (!verdict.restart) return this.#fail(verdict.error);
       if (verdict.deadLetter) this.#deadLetters.push([verdict.deadLetter]);
       if (this.status === 'running') this.#lifecycle.send({ type: 'RESTART' });
-      await this.#stopping;
+      const stopped = await this.#stopping.then(() => undefined, (failure: Error) => failure);
       this.#stopping = undefined;
       if (this.status !== 'restarting') return;
+      if (stopped) {
+        [cause, scope] = [stopped, this.#regions.wholeJob];
+        continue;
+      }
       const from = this.#checkpoints.completed.at(-1);
       const restore = from ?? this.options.restoreFrom;
-      this.events.restarting?.({ attempt: verdict.attempt, cause, ...(from ? { fromCheckpoint: from.id } : {}), delayMs: verdict.delayMs });
+      const restarted = { wholeJob: scope.wholeJob, operators: scope.operators, ...(from ? { fromCheckpoint: from.id } : {}) };
+      this.events.restarting?.({ attempt: verdict.attempt, cause, delayMs: verdict.delayMs, ...restarted });
       await this.#delay(verdict.delayMs);
       if (this.status !== 'restarting') return;
-      this.#boards = this.#newBoards();
-      this.#resetSplitCounters(restore);
+      if (scope.wholeJob) this.#boards = this.#newBoards();
+      this.#resetSplitCounters(restore, scope);
       try {
-        await this.#deployAttempt(restore);
+        await (scope.wholeJob ? this.#deployAttempt(restore) : this.#rebuildRegions(scope, restore));
       } catch (failure) {
         if (this.status !== 'restarting') return;
-        cause = failure as Error;
+        [cause, scope] = [failure as Error, this.#regions.wholeJob];
         continue;
       }
       if (this.status !== 'restarting') return;
       this.#lifecycle.send({ type: 'DEPLOYED' });
-      this.events.recovered?.({ attempt: verdict.attempt, ...(from ? { fromCheckpoint: from.id } : {}), recoveryMs: this.clock.now() - failedAt });
-      await this.#startAttempt();
+      this.events.recovered?.({ attempt: verdict.attempt, recoveryMs: this.clock.now() - failedAt, ...restarted });
+      await this.#startAttempt(scope);
       return;
     }
+  }
+
+  /**
+   * Ends the regions of `scope` on the running hosts: the watch of their build is stale, the
+   * checkpoint in progress abandoned, their actors cancelled and their channels closed (batches in
+   * flight dropped with them), their collect outputs' uncommitted records aborted.
+   */
+  async #stopRegions(scope: RestartScope, cause: Error): Promise<void> {
+    this.#epoch++;
+    this.#checkpoints.pause(`operators ${scope.operators.join(', ')} restart after a failure: ${cause.message}`);
+    const closed = scope.outputs.map((name) => this.#outputs.get(name)!.detach());
+    await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.teardown(scope.chains))));
+    await Promise.all(closed);
+  }
+
+  /** Builds the regions of `scope` again on every host, on fresh ports, each actor from its share of `restore`. */
+  async #rebuildRegions(scope: RestartScope, restore: CompletedCheckpoint | undefined): Promise<void> {
+    const ports = this.#createPorts(this.#attempt, scope);
+    const wire = restore ? toWire(restore) : undefined;
+    const poison = this.#supervisor.skipped;
+    await this.#calls.call(
+      Promise.all(
+        this.#hosts.map(({ api }, w) => {
+          const spec: RebuildSpec = {
+            chains: scope.chains,
+            ports: ports[w]!,
+            splitCounters: this.#splitCounters,
+            ...(wire ? { restore: wire } : {}),
+            ...(Object.keys(poison).length > 0 ? { poison } : {}),
+          };
+          return api.rebuild(comlink.transfer(spec, Object.values(ports[w]!) as never));
+        }),
+      ),
+    );
   }
 
   /**
@@ -387,22 +446,29 @@ export class Coordinator {
     return this.#teardown ?? Promise.resolve();
   }
 
-  /** Waits for every host of attempt `attempt` to finish and every collect sink to deliver its end of stream. */
-  async #watch(attempt: number): Promise<void> {
+  /**
+   * Waits for every host of attempt `attempt`, as built at `epoch`, to finish and every collect sink
+   * to deliver its end of stream. A failure names the failed actor's chain when an actor failed.
+   */
+  async #watch(attempt: number, epoch: number): Promise<void> {
     const calls = this.#calls;
+    const chainOf = new WeakMap<Error, number>();
     const outcomes = this.#hosts.map(({ api }) =>
       calls.call<HostOutcome>(api.completion()).then((outcome) => {
-        if (outcome.status === 'failed') throw deserializeError(outcome.error);
+        if (outcome.status === 'finished') return;
+        const error = deserializeError(outcome.error);
+        if (outcome.chain !== undefined) chainOf.set(error, outcome.chain);
+        throw error;
       }),
     );
     try {
       await Promise.all(outcomes);
       await Promise.all([...this.#outputs.values()].map((o) => o.whenEnded()));
     } catch (error) {
-      this.#onFailure(attempt, error as Error);
+      if (epoch === this.#epoch) this.#onFailure(attempt, error as Error, chainOf.get(error as Error));
       return;
     }
-    if (attempt !== this.#attempt || !this.#lifecycle.getSnapshot().can({ type: 'FINISHED' })) return;
+    if (attempt !== this.#attempt || epoch !== this.#epoch || !this.#lifecycle.getSnapshot().can({ type: 'FINISHED' })) return;
     this.#lifecycle.send({ type: 'FINISHED' });
     // The end of a bounded job is final: exactly-once collect sinks deliver what is not committed yet.
     for (const output of this.#outputs.values()) output.finish();
@@ -460,7 +526,7 @@ export class Coordinator {
     }
     for (const output of this.#outputs.values()) closed.push(output.close());
     // Only when an attempt is being torn down: otherwise the grace period starts now, in this turn.
-    if (this.#stopping) await this.#stopping;
+    if (this.#stopping) await this.#stopping.catch(() => {});
     await this.pool.giveBack(this.#leases);
     this.#leases = [];
     await Promise.all(closed);
@@ -468,13 +534,13 @@ export class Coordinator {
     this.#deadLetters.settle();
   }
 
-  /** A MessagePort pair per channel the plan has cross threads; the coordinator keeps the collect sinks' ends. */
-  #createPorts(attempt: number): Record<number, MessagePort>[] {
+  /** A MessagePort pair per channel of `scope`'s chains the plan has cross threads; the coordinator keeps the collect sinks' ends. */
+  #createPorts(attempt: number, scope: RestartScope): Record<number, MessagePort>[] {
     const { plan } = this;
     const perWorker = Array.from({ length: plan.workers }, () => ({}) as Record<number, MessagePort>);
-    const egress = new Map<string, PortInputChannel[]>(this.graph.egressNames().map((name) => [name, []]));
+    const egress = new Map<string, PortInputChannel[]>(scope.outputs.map((name) => [name, []]));
     for (const c of plan.channels) {
-      if (c.kind === 'local') continue;
+      if (c.kind === 'local' || !scope.chainSet.has(c.from.chain)) continue;
       const { port1, port2 } = new MessageChannel();
       perWorker[c.fromWorker]![c.id] = port1;
       if (c.kind === 'port') {
@@ -501,8 +567,8 @@ export class Coordinator {
     });
   }
 
-  /** Each source's shared split counter, as `restore` saved it (fresh without one); the checkpoint coordinator reads the same record. */
-  #resetSplitCounters(restore: CompletedCheckpoint | undefined): void {
-    for (const node of this.graph.nodes) if (node.kind === 'source') this.#splitCounters[node.id] = newSplitCounter(restore?.splits[operatorKey(node)]);
+  /** The shared split counter of each source of `scope`, as `restore` saved it (fresh without one); the checkpoint coordinator reads the same record. */
+  #resetSplitCounters(restore: CompletedCheckpoint | undefined, scope: RestartScope): void {
+    for (const id of scope.sources) this.#splitCounters[id] = newSplitCounter(restore?.splits[operatorKey(this.graph.node(id))]);
   }
 }
