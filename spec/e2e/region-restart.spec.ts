@@ -55,7 +55,7 @@ interface Run {
 }
 
 /** Starts two-pipelines with both sources pausing at `pauseAt`, and reads every output from the start. */
-async function started(mode: Params['mode'], failAt: number, pauseAt: number): Promise<Run> {
+async function started(mode: Params['mode'], failAt: Params['failAt'], pauseAt: number, attempts = 1): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'weir-regions-'));
   const clock = new ManualClock(0);
   const params: Params = { count: COUNT, splitSize: 16, failAt, mode, marker: join(dir, 'failed'), pauseAt, dir };
@@ -64,7 +64,7 @@ async function started(mode: Params['mode'], failAt: number, pauseAt: number): P
     workers: 2,
     clock,
     batchSize: 4,
-    restart: restarts.fixedDelay({ attempts: 1, delayMs: 100 }),
+    restart: restarts.fixedDelay({ attempts, delayMs: 100 }),
     params,
   });
   const restarting: RestartingEvent[] = [];
@@ -102,7 +102,7 @@ const Regions = suite('a job of two pipelines restarts the failed one only');
 Regions.after(() => runtime.close());
 
 Regions('an operator that throws restarts its own pipeline from the checkpoint; the other is never reopened nor rewound, and both outputs equal a straight run', async () => {
-  const run = await started('throw', 150, 100);
+  const run = await started('throw', { a: 150 }, 100);
   const checkpoint = await watchdog(run.h.checkpoint(), 'the checkpoint');
   release(run, 'a');
   await stepUntil(run.clock, () => run.recovered.length === 1, 'pipeline a recovered');
@@ -116,10 +116,9 @@ Regions('an operator that throws restarts its own pipeline from the checkpoint; 
   assert.is(run.restarting.length, 1, 'one restart');
   const [restarting] = run.restarting;
   assert.is(restarting!.wholeJob, false, 'only a region restarted');
-  assert.match(restarting!.cause.message, 'flaky number 150');
+  assert.match(restarting!.cause.message, 'flaky number 150 in a');
   assert.is(restarting!.fromCheckpoint, checkpoint.id, 'from the checkpoint taken before the failure');
-  assert.ok(restarting!.operators.includes('a-flaky') && restarting!.operators.includes('a-sums'), `pipeline a's operators restarted: ${restarting!.operators}`);
-  assert.ok(!restarting!.operators.some((name) => name.startsWith('b')), `no operator of pipeline b restarted: ${restarting!.operators}`);
+  assert.equal(restarting!.operators, ['a', 'a-flaky', 'a-numbers-out', 'a-sums', 'a-sums-out'], "pipeline a's operators restarted, and no other");
   assert.equal(
     run.recovered.map((e) => [e.wholeJob, e.fromCheckpoint, e.operators]),
     [[false, checkpoint.id, restarting!.operators]],
@@ -128,7 +127,7 @@ Regions('an operator that throws restarts its own pipeline from the checkpoint; 
 });
 
 Regions('a failure before any checkpoint restarts the region from the start, and the outputs still equal a straight run', async () => {
-  const run = await started('throw', 20, 100);
+  const run = await started('throw', { a: 20 }, 100);
   release(run, 'a');
   await stepUntil(run.clock, () => run.recovered.length === 1, 'pipeline a recovered');
   release(run, 'b');
@@ -143,7 +142,7 @@ Regions('a failure before any checkpoint restarts the region from the start, and
 });
 
 Regions('a worker thread that dies hosts actors of both pipelines: the whole job restarts, and the outputs still equal a straight run', async () => {
-  const run = await started('exit', 150, 100);
+  const run = await started('exit', { a: 150 }, 100);
   const checkpoint = await watchdog(run.h.checkpoint(), 'the checkpoint');
   release(run, 'a');
   await stepUntil(run.clock, () => run.restarting.length === 1, 'the worker exited');
@@ -163,6 +162,28 @@ Regions('a worker thread that dies hosts actors of both pipelines: the whole job
   assert.is(restarting!.wholeJob, true, 'the whole job restarted');
   assert.is(restarting!.fromCheckpoint, checkpoint.id);
   assert.equal(opens(run.dir, 'b'), [2, 2], "pipeline b's sources were reopened with the job");
+});
+
+Regions('each pipeline failing in turn restarts alone, the second from a checkpoint taken after the first recovered, which covers both', async () => {
+  const run = await started('throw', { a: 150, b: 120 }, 100, 2);
+  await watchdog(run.h.checkpoint(), 'the first checkpoint');
+  release(run, 'a');
+  await stepUntil(run.clock, () => run.recovered.length === 1, 'pipeline a recovered');
+  const second = await watchdog(run.h.checkpoint(), 'the checkpoint after a recovered');
+  release(run, 'b');
+  await stepUntil(run.clock, () => run.recovered.length === 2, 'pipeline b recovered');
+  await finished(run);
+  await assertStraightOutputs(run);
+  assert.equal(
+    run.restarting.map((e) => [e.attempt, e.wholeJob, e.operators.every((name) => name.startsWith(e === run.restarting[0] ? 'a' : 'b'))]),
+    [
+      [1, false, true],
+      [2, false, true],
+    ],
+    'a, then b, each alone',
+  );
+  assert.is(run.restarting[1]!.fromCheckpoint, second.id, 'b restarted from the checkpoint taken after a recovered');
+  assert.equal([opens(run.dir, 'a'), opens(run.dir, 'b')], [[2, 2], [2, 2]], 'each pipeline was reopened once: by its own restart');
 });
 
 Regions.run();
