@@ -8,7 +8,7 @@ import { InputGate } from '../channel/input-gate.ts';
 import { errors } from '../errors.ts';
 import { describeDifference } from '../graph/logical-graph.ts';
 import { boardLayout, WorkerBoard } from '../metrics/board.ts';
-import type { DeploySpec, HostApi, HostOutcome } from '../protocol/control.ts';
+import type { DeploySpec, HostApi, HostEvent, HostOutcome } from '../protocol/control.ts';
 import { serializeError } from '../protocol/error-wire.ts';
 import { importJobModule } from '../api/module-loader.ts';
 import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
@@ -50,7 +50,11 @@ export class Host implements HostApi {
   /** Processing time for the actors: the system clock, or a manual one the coordinator moves (tests). */
   #clock: Clock = systemClock;
 
-  constructor(readonly workerIndex: number) {
+  constructor(
+    readonly workerIndex: number,
+    /** Sends an event to the coordinator (see `HostEvent`). */
+    private readonly post: (event: HostEvent) => void = () => {},
+  ) {
     this.#completion = new Promise((resolve) => (this.#settle = resolve));
     this.closed = new Promise((resolve) => (this.#close = resolve));
     // Slices and steps are timed on the system clock whatever the job's clock: they are about this
@@ -86,6 +90,7 @@ export class Host implements HostApi {
           index: ref.index,
           maxParallelism: plan.maxParallelism,
           params: spec.params,
+          jobId: spec.jobId,
           gate: new InputGate(wiring.inputsOf(ref).map((i) => i.channel)),
           inputs: wiring.inputsOf(ref).map(({ plan: c }) => ({ input: c.input, timed: c.timed })),
           outputs: wiring.outputsOf(ref),
@@ -101,6 +106,7 @@ export class Host implements HostApi {
           ...(spec.restore ? { restore: spec.restore } : {}),
           ...(spec.poison ? { poison: spec.poison } : {}),
           onCheckpoint: this.#onSnapshot,
+          onDeadLetter: (letter) => this.post({ weir: 'dead-letter', letter }),
         }),
       );
     });
@@ -148,6 +154,10 @@ export class Host implements HostApi {
     }
     this.abortCheckpoint(id);
     return cut.snapshots;
+  }
+
+  checkpointComplete(id: number): void {
+    for (const actor of this.#actors) actor.checkpointComplete(id);
   }
 
   resumeSources(id: number): void {
