@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sources, WeirError, type JsonValue, type SourceReader } from 'weir';
-import { fixture, run, thrownBy, watchdog } from './helpers.ts';
+import { fixture, run, sourceContext, thrownBy, watchdog } from './helpers.ts';
 
 /**
  * Opens every subtask of a source as the runtime does, with one split counter shared by all of them
@@ -10,7 +10,7 @@ import { fixture, run, thrownBy, watchdog } from './helpers.ts';
  */
 function openAll<T>(source: ReturnType<typeof sources.generate<T>>, parallelism: number, counter = { next: 0 }, resumable: JsonValue[][] = []): SourceReader<T>[] {
   const nextSplit = () => counter.next++;
-  return Array.from({ length: parallelism }, (_, subtaskIndex) => source.open({ subtaskIndex, parallelism, nextSplit, resumeSplit: () => resumable[subtaskIndex]?.shift() }));
+  return Array.from({ length: parallelism }, (_, subtaskIndex) => source.open(sourceContext({ subtaskIndex, parallelism, nextSplit, resumeSplit: () => resumable[subtaskIndex]?.shift() })));
 }
 
 /** Reads `max` records from one reader; returns them and whether the reader has more. */

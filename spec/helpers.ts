@@ -3,7 +3,7 @@
  */
 import fc from 'fast-check';
 import * as assert from 'uvu/assert';
-import { run as runJob, Runtime as JobRuntime, type JobHandle, type JobOptions, type ManualClock, type RunOptions } from 'weir';
+import { run as runJob, Runtime as JobRuntime, systemClock, type JobHandle, type JobOptions, type ManualClock, type RunOptions, type SourceContext } from 'weir';
 
 /**
  * `run()` as the specs run jobs: with `checkRecords` on unless a spec says otherwise, so that a
@@ -165,3 +165,22 @@ export const timedRecords = <R, T>(row: fc.Arbitrary<R>, make: (row: R, ts: numb
     const records = rows.map((r, seq) => ({ record: make(r.row, (t += r.step), seq), arrival: t + r.jitter }));
     return disordered(records, (r) => r.arrival).map((r) => r.record);
   });
+
+/**
+ * A source subtask's context as the runtime gives it, for opening a reader in a unit spec: splits
+ * from a counter of its own, the system clock, wake-ups ignored, dead letters thrown (pass your own
+ * to collect them).
+ */
+export function sourceContext(context: Partial<SourceContext> & { readonly subtaskIndex: number; readonly parallelism: number }): SourceContext {
+  let split = 0;
+  return {
+    nextSplit: () => split++,
+    resumeSplit: () => undefined,
+    clock: systemClock,
+    wakeUp: () => {},
+    deadLetter: (record, reason) => {
+      throw new Error(`dead letter ${JSON.stringify(record)}: ${reason}`);
+    },
+    ...context,
+  };
+}

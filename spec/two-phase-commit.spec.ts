@@ -20,7 +20,7 @@ function recording(): { sink: TwoPhaseCommit<number, { n: number; records: numbe
       begin: () => ({ n: ++n, records: [] }),
       write: (txn, records) => void txn.records.push(...records),
       prepare: (txn, id) => void steps.push(`prepare ${txn.n} [${txn.records}] for ${id}`),
-      commit: (txn, id) => void steps.push(`commit ${txn.n} at ${id}`),
+      commit: (txn, id) => void steps.push(`commit ${txn.n} for ${id}`),
       abort: (txn) => void steps.push(`abort ${txn.n}`),
     },
   };
@@ -38,9 +38,9 @@ TwoPhase('prepare on the barrier, commit what a completed checkpoint covers, in 
   assert.is(log.pending, 2);
   log.committed(2);
   log.committed(3);
-  assert.equal(steps, ['prepare 1 [1,2] for 1', 'prepare 2 [3] for 3', 'commit 1 at 2', 'commit 2 at 3']);
+  assert.equal(steps, ['prepare 1 [1,2] for 1', 'prepare 2 [3] for 3', 'commit 1 for 1', 'commit 2 for 3']);
   log.finish();
-  assert.equal(steps.slice(4), ['prepare 3 [4] for Infinity', 'commit 3 at Infinity']);
+  assert.equal(steps.slice(4), ['prepare 3 [4] for Infinity', 'commit 3 for Infinity']);
 });
 
 TwoPhase('a restart aborts the prepared and the open transactions, not the committed ones', () => {
@@ -53,7 +53,7 @@ TwoPhase('a restart aborts the prepared and the open transactions, not the commi
   log.barrier(2);
   log.write([3]);
   log.abortUncommitted();
-  assert.equal(steps, ['prepare 1 [1] for 1', 'commit 1 at 1', 'prepare 2 [2] for 2', 'abort 2', 'abort 3']);
+  assert.equal(steps, ['prepare 1 [1] for 1', 'commit 1 for 1', 'prepare 2 [2] for 2', 'abort 2', 'abort 3']);
   assert.is(log.pending, 0);
 });
 
@@ -89,6 +89,50 @@ TwoPhase('an exactly-once OutputStream hands records over on commit, drops uncom
   stream.finish();
   stream.settle();
   assert.equal((await all).sort(), [1, 2, 3, 5]);
+});
+
+TwoPhase('asynchronous steps run in the order asked for; a transaction stays prepared until its commit finished', async () => {
+  const steps: string[] = [];
+  const commits: (() => void)[] = [];
+  const log = new TransactionLog<number, number[]>({
+    begin: () => [],
+    write: (txn, records) => void txn.push(...records),
+    prepare: async (txn, id) => void steps.push(`prepare [${txn}] for ${id}`),
+    commit: (txn, id) =>
+      new Promise<void>((resolve) => {
+        steps.push(`commit [${txn}] for ${id}`);
+        commits.push(resolve);
+      }),
+    abort: () => {},
+  });
+  log.write([1]);
+  const prepared = log.barrier(1);
+  assert.ok(prepared instanceof Promise);
+  log.write([2]);
+  log.barrier(2);
+  const committed = log.committed(2);
+  await prepared;
+  while (commits.length === 0) await Promise.resolve();
+  assert.equal(log.prepared().map((p) => p.checkpointId), [1, 2], 'both still prepared while the first commit runs');
+  commits.shift()!();
+  while (commits.length === 0) await Promise.resolve();
+  assert.equal(log.prepared().map((p) => p.checkpointId), [2]);
+  commits.shift()!();
+  await committed;
+  assert.equal(steps, ['prepare [1] for 1', 'prepare [2] for 2', 'commit [1] for 1', 'commit [2] for 2']);
+  assert.is(log.pending, 0);
+});
+
+TwoPhase('recover commits what a restored checkpoint held prepared, before anything else', () => {
+  const { sink, steps } = recording();
+  const log = new TransactionLog(sink);
+  log.recover([
+    { checkpointId: 3, txn: { n: 10, records: [7] } },
+    { checkpointId: 4, txn: { n: 11, records: [8] } },
+  ]);
+  log.write([9]);
+  log.barrier(5);
+  assert.equal(steps, ['commit 10 for 3', 'commit 11 for 4', 'prepare 1 [9] for 5']);
 });
 
 TwoPhase.run();

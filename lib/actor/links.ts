@@ -24,6 +24,7 @@ export interface LinkSetup {
   readonly at: SubtaskLocation;
   readonly maxParallelism: number;
   readonly params: unknown;
+  readonly jobId: string;
   readonly keyed: KeyedStateBackend;
   readonly time: RecordTime;
   readonly clock: Clock;
@@ -37,6 +38,21 @@ export interface LinkSetup {
   readonly side: (tag: string) => ((record: unknown) => void) | undefined;
   readonly wakeAt: (time: number) => void;
   readonly late: () => void;
+  /** The subtask waits for `promise` (see `OperatorContext.waitFor`); `at` is blamed if it rejects. */
+  readonly waitFor: (promise: PromiseLike<unknown>, at: SubtaskLocation) => void;
+  /** A parked source has records again (see `SourceContext.wakeUp`). */
+  readonly wakeUp: () => void;
+  /** A source's dead letter (see `SourceContext.deadLetter`). */
+  readonly deadLetter: (letter: SourceDeadLetter) => void;
+}
+
+/** What a source reader sends to the dead letters, with where it came from. */
+export interface SourceDeadLetter {
+  readonly record: JsonValue;
+  readonly reason: string;
+  /** Unique within the source: dedupes a replay. */
+  readonly key: string;
+  readonly at: SubtaskLocation;
 }
 
 /** The chain's stages, and its source reader if it starts at a source. */
@@ -83,6 +99,9 @@ function openSource(setup: LinkSetup, node: number, source: Source<unknown>, at:
       parallelism: setup.at.parallelism,
       nextSplit: () => claimSplit(counter, epoch()),
       resumeSplit: setup.resumeSplit ?? (() => undefined),
+      clock: setup.clock,
+      wakeUp: setup.wakeUp,
+      deadLetter: (record, reason, key) => setup.deadLetter({ record, reason: String(reason), key: `${node}:${key}`, at }),
     });
   } catch (cause) {
     throw userError(cause, { ...at, while: 'opening' });
@@ -99,6 +118,7 @@ function openOperator(setup: LinkSetup, node: LogicalNode, at: SubtaskLocation, 
     at,
     maxParallelism: setup.maxParallelism,
     params: setup.params,
+    jobId: setup.jobId,
     time: setup.time,
     stage: watermark,
     clock: setup.clock,
@@ -108,6 +128,7 @@ function openOperator(setup: LinkSetup, node: LogicalNode, at: SubtaskLocation, 
       route?.(record);
     },
     late: setup.late,
+    waitFor: (promise) => setup.waitFor(promise, at),
   };
   if (keyedBy === undefined) {
     open(operator, operatorContext(base), at);
@@ -144,7 +165,7 @@ function oneInput<C extends OperatorContext>(operator: TwoInputOperator<unknown,
     process: (record, out) => (time.input === 0 ? operator.process1(record, out) : operator.process2(record, out)),
   };
   // Bound, so that an operator written as a class keeps its `this`; absent hooks stay absent.
-  for (const hook of ['open', 'onWatermark', 'onTimer', 'close', 'snapshot', 'restore'] as const) {
+  for (const hook of ['open', 'onWatermark', 'onTimer', 'close', 'snapshot', 'restore', 'onCheckpointComplete', 'dispose'] as const) {
     const fn = operator[hook] as ((...args: never[]) => unknown) | undefined;
     if (fn) (wrapped as unknown as Record<string, unknown>)[hook] = fn.bind(operator);
   }

@@ -18,6 +18,8 @@ export interface ContextBase {
   readonly at: SubtaskLocation;
   readonly maxParallelism: number;
   readonly params: unknown;
+  /** The run's identity (see `OperatorContext.jobId`). */
+  readonly jobId: string;
   readonly time: RecordTime;
   readonly stage: StageWatermark;
   readonly clock: Clock;
@@ -25,6 +27,8 @@ export interface ContextBase {
   readonly side: (tag: OutputTag<unknown>, record: unknown) => void;
   /** Counts a late record. */
   readonly late: () => void;
+  /** The subtask waits for `promise` (see `OperatorContext.waitFor`). */
+  readonly waitFor: (promise: PromiseLike<unknown>) => void;
   /** The operator's state that belongs to no key (a fresh one when absent, as in a test harness). */
   readonly operatorState?: OperatorStore;
 }
@@ -37,6 +41,7 @@ class Place implements OperatorContext {
   readonly parallelism: number;
   readonly maxParallelism: number;
   readonly params: unknown;
+  readonly jobId: string;
   readonly operatorState: OperatorStore;
   protected readonly at: SubtaskLocation;
   readonly #base: ContextBase;
@@ -51,6 +56,7 @@ class Place implements OperatorContext {
     this.parallelism = at.parallelism;
     this.maxParallelism = base.maxParallelism;
     this.params = base.params;
+    this.jobId = base.jobId;
     this.operatorState = base.operatorState ?? new OperatorStore();
   }
 
@@ -76,6 +82,10 @@ class Place implements OperatorContext {
 
   countLateRecord(): void {
     this.#base.late();
+  }
+
+  waitFor(promise: PromiseLike<unknown>): void {
+    this.#base.waitFor(promise);
   }
 }
 

@@ -23,8 +23,13 @@ const countThenCollect =
  */
 export class SourceDriver {
   readonly #out: Collector<unknown>;
+  readonly #counts: { recordsIn: number };
   #exhausted = false;
   #measured = false;
+  /** The reader emitted nothing and waits for its `wakeUp` (see `SourceContext.wakeUp`). */
+  #parked = false;
+  /** A `wakeUp` came since the current read began. */
+  #woken = false;
 
   constructor(
     private readonly reader: SourceReader<unknown>,
@@ -40,10 +45,22 @@ export class SourceDriver {
     // A copy per actor (see specialize), as every record of the source passes through it.
     const collect = specialize(countThenCollect, counts, head.collect);
     this.#out = { collect, collectAll: (records) => head.collectAll(records) };
+    this.#counts = counts;
   }
 
   get exhausted(): boolean {
     return this.#exhausted;
+  }
+
+  /** True while the reader has nothing to read and waits for its wake-up. */
+  get parked(): boolean {
+    return this.#parked;
+  }
+
+  /** The reader has records again (its `SourceContext.wakeUp`). */
+  wakeUp(): void {
+    this.#woken = true;
+    this.#parked = false;
   }
 
   /** Reads up to `budget` records, stopping early when an output stalls; false once the source is exhausted. */
@@ -54,6 +71,8 @@ export class SourceDriver {
       this.#measured = true;
       read += chunk;
       let more: boolean;
+      const before = this.#counts.recordsIn;
+      this.#woken = false;
       try {
         more = this.reader.read(chunk, this.#out);
       } catch (cause) {
@@ -63,6 +82,10 @@ export class SourceDriver {
       if (!more) {
         this.#exhausted = true;
         return false;
+      }
+      if (this.#counts.recordsIn === before && !this.#woken) {
+        this.#parked = true;
+        return true;
       }
     }
     return true;
@@ -74,6 +97,15 @@ export class SourceDriver {
       return this.reader.offset();
     } catch (cause) {
       throw userError(cause, { ...this.at, while: 'telling its offset' });
+    }
+  }
+
+  /** Checkpoint `id`, which holds this reader's offset, completed. */
+  checkpointComplete(id: number): void {
+    try {
+      this.reader.checkpointComplete?.(id);
+    } catch (cause) {
+      throw userError(cause, { ...this.at, while: 'acknowledging a completed checkpoint' });
     }
   }
 

@@ -28,25 +28,28 @@ export interface StageState {
  * operator that is neither keyed nor has a `snapshot()` hook): removing it from the job later does
  * not stop a restore.
  */
-export function snapshotStage({ link, node, keyed, maxParallelism }: StageState): SerializedStage | undefined {
+export function snapshotStage({ link, node, keyed, maxParallelism }: StageState, checkpointId: number): SerializedStage | undefined {
   if (link.kind !== 'operator') return undefined;
+  const { operator } = link;
+  let own: unknown;
+  // The operator's hook first: it may write its lists (`ctx.operatorState`) as Flink's snapshotState does.
+  if (operator.snapshot) {
+    try {
+      own = operator.snapshot(checkpointId);
+    } catch (cause) {
+      throw userError(cause, { ...link.at, while: 'taking its snapshot' });
+    }
+  }
   const operatorState = link.operatorState?.snapshot();
   const hasOperatorState = operatorState !== undefined && (Object.keys(operatorState.lists).length > 0 || Object.keys(operatorState.broadcast).length > 0);
-  if (!link.keyed && !link.operator.snapshot && !hasOperatorState) return undefined;
+  if (!link.keyed && !operator.snapshot && !hasOperatorState) return undefined;
   const out: StageCut = { watermark: encodeTime(link.watermark.watermark) };
   if (hasOperatorState) out.operatorState = operatorState;
   if (link.keyed) {
     out.keyed = keyed.snapshotColumns(`${node}/`);
     out.timers = { event: link.keyed.timers.event.snapshot(maxParallelism), processing: link.keyed.timers.processing.snapshot(maxParallelism) };
   }
-  const { operator } = link;
-  if (operator.snapshot) {
-    try {
-      out.operator = operator.snapshot();
-    } catch (cause) {
-      throw userError(cause, { ...link.at, while: 'taking its snapshot' });
-    }
-  }
+  if (operator.snapshot) out.operator = own;
   // A copy, cut now: the snapshot waits on the worker until every actor has cut its own, and state
   // values are often objects the operator goes on changing in place (a buffer it pushes to). The
   // copy is the serialized form the coordinator receives (see serialized-stage.ts).

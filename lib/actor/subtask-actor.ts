@@ -23,6 +23,7 @@ import { BarrierAligner, type Aligned } from '../channel/barrier-aligner.ts';
 import { systemClock } from '../util/clock.ts';
 import type { ChainLink } from './chain.ts';
 import type { JsonValue } from '../util/json.ts';
+import type { SourceDeadLetter } from './links.ts';
 
 export interface ActorSetup {
   /** The actor's place among its worker's actors (and on the worker's metrics board). */
@@ -32,6 +33,8 @@ export interface ActorSetup {
   readonly index: number;
   readonly maxParallelism: number;
   readonly params: unknown;
+  /** The run's identity (see `OperatorContext.jobId`). */
+  readonly jobId: string;
   /** The mailbox: one input channel per upstream channel. */
   readonly gate: InputGate;
   /**
@@ -63,6 +66,8 @@ export interface ActorSetup {
   readonly onCheckpoint?: (snapshot: ActorSnapshot) => void;
   /** Poison records to pass over: their digests by operator key (see actor/poison-skip.ts). */
   readonly poison?: Readonly<Record<string, readonly string[]>>;
+  /** A source reader's dead letter (see `SourceContext.deadLetter`). */
+  readonly onDeadLetter?: (letter: SourceDeadLetter) => void;
 }
 
 /** The size of a snapshot as JSON; 0 for one JSON cannot write (a bigint in an operator's own snapshot): it is still taken. */
@@ -104,6 +109,10 @@ export class SubtaskActor implements Schedulable {
   readonly #counts = { recordsIn: 0 };
   #pauses = 0;
   #paused = false;
+  /** Asynchronous work of the operators (`OperatorContext.waitFor`) not settled yet: no input meanwhile. */
+  #waiting = 0;
+  /** The operators were told to release what they hold (see `Operator.dispose`). */
+  #disposed = false;
   /** The event time of the record being processed, shared by the chain's operators. */
   readonly #time: RecordTime = { timestamp: NaN, input: 0 };
   /** The input's watermark over its channels. */
@@ -190,6 +199,7 @@ export class SubtaskActor implements Schedulable {
         at: this.#at,
         maxParallelism: this.#setup.maxParallelism,
         params: this.#setup.params,
+        jobId: this.#setup.jobId,
         keyed: this.#keyed,
         time: this.#time,
         clock: this.#setup.clock,
@@ -199,6 +209,9 @@ export class SubtaskActor implements Schedulable {
         side: (tag) => outputs.side(tag),
         wakeAt: (time) => this.#wake.at(time),
         late: () => void this.#lateRecords++,
+        waitFor: (promise, at) => this.#waitFor(promise, at),
+        wakeUp: () => this.#wakeUp(),
+        deadLetter: (letter) => this.#setup.onDeadLetter?.(letter),
       });
       const poison = this.#setup.poison;
       const links = poison ? opened.map((l) => (l.kind === 'operator' && l.at.stage && poison[l.at.stage] ? { ...l, poison: new Set(poison[l.at.stage]) } : l)) : opened;
@@ -257,15 +270,30 @@ export class SubtaskActor implements Schedulable {
     } catch {
       // cancelled: nobody is waiting for this source's errors any more
     }
+    this.#dispose();
+  }
+
+  /** The operators release what they hold outside the job (see `Operator.dispose`), once. */
+  #dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const { link } of this.#links) {
+      if (link.kind !== 'operator') continue;
+      try {
+        link.operator.dispose?.();
+      } catch {
+        // the subtask is gone: nothing waits for what its operators throw now
+      }
+    }
   }
 
   runnable(): boolean {
     const status = this.status;
-    if (!this.#started || (status !== 'running' && status !== 'finishing') || this.#outputs.flow.stalled !== 0) return false;
+    if (!this.#started || (status !== 'running' && status !== 'finishing') || this.#outputs.flow.stalled !== 0 || this.#waiting > 0) return false;
     if (this.#chain.pending || this.#wake.due) return true;
     if (status === 'finishing') return false;
     if (this.#inject.length > 0) return true;
-    return this.#source ? !this.#source.exhausted && !this.#stopped : this.#setup.gate.hasInput();
+    return this.#source ? !this.#source.exhausted && !this.#stopped && !this.#source.parked : this.#setup.gate.hasInput();
   }
 
   step(): void {
@@ -394,7 +422,7 @@ export class SubtaskActor implements Schedulable {
   #cutStage(position: number, id: number): void {
     const cut = this.#cutting.get(id);
     const { link, node } = this.#links[position]!;
-    const stage = snapshotStage({ link, node, keyed: this.#keyed, maxParallelism: this.#setup.maxParallelism });
+    const stage = snapshotStage({ link, node, keyed: this.#keyed, maxParallelism: this.#setup.maxParallelism }, id);
     if (!cut || !stage) return;
     cut.states.push({ key: operatorKey(this.#setup.graph.node(node)), node, name: link.at.operator, state: stage });
   }
@@ -462,18 +490,71 @@ export class SubtaskActor implements Schedulable {
   }
 
   #maybeFinished(): void {
-    if (this.status === 'finishing' && this.#chain.ended && !this.#chain.pending && this.#outputs.flow.stalled === 0) {
+    if (this.status === 'finishing' && this.#chain.ended && !this.#chain.pending && this.#outputs.flow.stalled === 0 && this.#waiting === 0) {
       this.#outputs.close();
       this.#wake.close();
       this.#lifecycle.send({ type: 'DRAINED' });
       this.#setup.onDone(this);
+      this.#dispose();
     }
   }
 
   #onUnblocked(): void {
     this.#paused = false;
+    this.#resume();
+  }
+
+  /** Something the actor waited for came: it finishes, or steps on. */
+  #resume(): void {
     if (this.status === 'finishing' && !this.#chain.pending) this.#maybeFinished();
     else if (this.runnable()) this.#setup.scheduler.schedule(this);
+  }
+
+  /** An operator's asynchronous work (see `OperatorContext.waitFor`): input waits until it settles. */
+  #waitFor(promise: PromiseLike<unknown>, at: SubtaskLocation): void {
+    this.#waiting++;
+    promise.then(
+      () => {
+        this.#waiting--;
+        this.#resume();
+      },
+      (cause: unknown) => {
+        this.#waiting--;
+        this.#fail(userError(cause, { ...at, while: 'waiting for its asynchronous work' }));
+      },
+    );
+  }
+
+  /** The source reader has records again (see `SourceContext.wakeUp`). */
+  #wakeUp(): void {
+    if (!this.#source?.parked) {
+      this.#source?.wakeUp();
+      return;
+    }
+    this.#source.wakeUp();
+    if (this.runnable()) this.#setup.scheduler.schedule(this);
+  }
+
+  /**
+   * Checkpoint `id` completed: the operators that took part in it commit (two-phase sinks), and the
+   * source's reader acknowledges what it covers. A hook that throws fails the subtask.
+   */
+  checkpointComplete(id: number): void {
+    const status = this.status;
+    if (status !== 'running' && status !== 'finishing') return;
+    try {
+      this.#source?.checkpointComplete(id);
+      for (const { link } of this.#links) {
+        if (link.kind !== 'operator' || !link.operator.onCheckpointComplete) continue;
+        try {
+          link.operator.onCheckpointComplete(id);
+        } catch (cause) {
+          throw userError(cause, { ...link.at, while: `committing checkpoint ${id}` });
+        }
+      }
+    } catch (error) {
+      this.#fail(error as Error);
+    }
   }
 
   #fail(error: Error): void {
@@ -483,6 +564,7 @@ export class SubtaskActor implements Schedulable {
     this.#wake.close();
     this.#lifecycle.send({ type: 'FAIL' });
     this.#setup.onDone(this, error);
+    this.#dispose();
   }
 
   /** Writes the actor's figures to its board. */

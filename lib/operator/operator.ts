@@ -45,6 +45,11 @@ export interface OperatorContext {
   readonly timestamp: number;
   /** The operator's current watermark: no record with a timestamp at or before it is expected (−Infinity before the first). */
   readonly watermark: number;
+  /**
+   * The identity of this run of the job: the same after restarts from its checkpoints, new for every
+   * `run()` (one restored from a savepoint too). A two-phase sink files its commits under it.
+   */
+  readonly jobId: string;
   /** The runtime's clock now (processing time; tests can replace the clock). */
   currentProcessingTime(): number;
   /** Emits `record` to the side output `tag` (read with `stream.sideOutput(tag)`), with the current timestamp. */
@@ -58,6 +63,18 @@ export interface OperatorContext {
   countLateRecord(): void;
   /** State of this subtask that belongs to no key: lists (`list(name)`) and broadcast maps; see `OperatorStateStore`. */
   readonly operatorState: OperatorStateStore;
+  /**
+   * Asynchronous work the subtask must wait for (a write to a slow stream, a database commit): until
+   * `promise` settles, the subtask takes no input (its senders run out of credit, so the job slows
+   * to the pace of the work) and does not finish. If it rejects, the subtask fails with its error,
+   * blamed on this operator, and the restart strategy applies.
+   *
+   * @example
+   * ```ts
+   * process(line) { if (!writable.write(line)) ctx.waitFor(once(writable, 'drain')); }
+   * ```
+   */
+  waitFor(promise: PromiseLike<unknown>): void;
 }
 
 /**
@@ -133,8 +150,20 @@ export interface Operator<I, O, C extends OperatorContext = OperatorContext> {
   onTimer?(time: number, domain: TimeDomain, out: Collector<O>): void;
   /** Called when every input has ended, after the final watermark; may emit final records. */
   close?(out: Collector<O>): void;
-  /** The operator's own state as plain data (keyed state is snapshotted by the runtime). */
-  snapshot?(): unknown;
+  /**
+   * The subtask is torn down: after it finished, or cancelled, or restarted after a failure. Releases
+   * what the operator holds outside the job (a connection, a file handle, a timer). It must not
+   * throw (what it throws is ignored: the subtask is gone).
+   */
+  dispose?(): void;
+  /** The operator's own state as plain data (keyed state is snapshotted by the runtime); taken as the checkpoint's barrier passes. */
+  snapshot?(checkpointId: number): unknown;
+  /**
+   * The checkpoint whose barrier passed this operator completed: every actor acknowledged it, so
+   * nothing before it will be replayed. A two-phase sink commits here what it prepared in `snapshot`
+   * (asynchronous work through `ctx.waitFor`). Never emits.
+   */
+  onCheckpointComplete?(checkpointId: number): void;
   /** Restores what `snapshot` returned. */
   restore?(snapshot: unknown): void;
 }

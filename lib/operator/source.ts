@@ -1,3 +1,4 @@
+import type { Clock } from '../util/clock.ts';
 import type { JsonValue } from '../util/json.ts';
 import type { Collector } from './operator.ts';
 
@@ -19,6 +20,24 @@ export interface SourceContext {
    * job was restored at another parallelism of the source).
    */
   resumeSplit(): JsonValue | undefined;
+  /** Processing time (tests replace the clock): what a reader polls or times out with. */
+  readonly clock: Clock;
+  /**
+   * For a reader whose records arrive asynchronously (a followed file, a broker, a Node stream): a
+   * `read` that emitted nothing and returned true parks the subtask, and weir calls `read` again only
+   * once the reader called `wakeUp()` (from a callback, a promise, a timer on `clock`). Calling it
+   * during `read`, or when nothing is parked, is harmless. A reader whose background work failed
+   * keeps the error, calls `wakeUp()` and throws it from its next `read`: the subtask then fails
+   * with it, naming the source.
+   */
+  wakeUp(): void;
+  /**
+   * Sends an input the reader cannot turn into a record (a malformed row, say) to the job's dead
+   * letters (`handle.deadLetters()`) with `reason`, instead of skipping it silently. `key` names the
+   * input within the source (a file and byte offset, an entry id): a replay after a restart that
+   * sends the same key again is dropped, so each bad input is a dead letter once.
+   */
+  deadLetter(record: JsonValue, reason: string, key: string): void;
 }
 
 /**
@@ -37,6 +56,12 @@ export interface SourceReader<T> {
   offset(): JsonValue;
   /** Moves to a position that `offset()` returned. */
   seek(offset: JsonValue): void;
+  /**
+   * A checkpoint whose offsets this reader gave completed (every actor acknowledged it): what it
+   * covers will never be read again, so a broker's entries up to it can be acknowledged. Called
+   * between `read`s; work it starts may finish asynchronously.
+   */
+  checkpointComplete?(checkpointId: number): void;
   close?(): void;
 }
 

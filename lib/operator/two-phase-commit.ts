@@ -39,18 +39,35 @@ export interface TwoPhaseCommit<T, Txn> {
   /** Writes records into the open transaction. */
   write(txn: Txn, records: readonly T[]): void;
   /** Checkpoint `checkpointId`'s barrier came: the transaction is made durable, ready to commit; nothing more is written to it. */
-  prepare(txn: Txn, checkpointId: number): void;
-  /** The checkpoint that covers the transaction completed (`Infinity`: the job ended successfully): make it visible. Idempotent. */
-  commit(txn: Txn, checkpointId: number): void;
+  prepare(txn: Txn, checkpointId: number): void | PromiseLike<void>;
+  /**
+   * The checkpoint the transaction was prepared for (`checkpointId`; `Infinity`: the job's successful
+   * end) completed: make it visible. Idempotent: a connector that stores `checkpointId` with what it
+   * commits skips a transaction it already committed.
+   */
+  commit(txn: Txn, checkpointId: number): void | PromiseLike<void>;
   /** The job restarts from an earlier checkpoint (or gave up): the transaction is dropped, its records will be written again. */
-  abort(txn: Txn): void;
+  abort(txn: Txn): void | PromiseLike<void>;
 }
+
+/** A transaction prepared for a checkpoint and not known to be committed yet. */
+export interface PreparedTransaction<Txn> {
+  readonly checkpointId: number;
+  readonly txn: Txn;
+}
+
+const isThenable = (value: unknown): value is PromiseLike<void> => typeof (value as PromiseLike<void> | undefined)?.then === 'function';
 
 /**
  * The transactions of one sink subtask, driven by what arrives in order with its records: records
  * (`write`), the barrier of a checkpoint (`barrier`: prepare), the subtask's end (`ended`); and by
  * the coordinator: a checkpoint completed (`committed`), the job ended successfully (`finish`), the
  * job restarts (`abortUncommitted`).
+ *
+ * A connector's steps may be asynchronous (a database commit): they then run one after the other,
+ * in the order they were asked for, and each method returns the promise of its step (undefined when
+ * every step so far was synchronous). A transaction stays `prepared` until its commit has finished,
+ * so a checkpoint taken meanwhile still holds it.
  *
  * @example
  * ```ts
@@ -63,9 +80,11 @@ export class TransactionLog<T, Txn> {
   readonly #sink: TwoPhaseCommit<T, Txn>;
   #open: Txn | undefined;
   /** Prepared transactions, oldest first, each with the checkpoint whose completion commits it. */
-  readonly #prepared: { readonly checkpointId: number; readonly txn: Txn }[] = [];
+  readonly #prepared: PreparedTransaction<Txn>[] = [];
   /** The last checkpoint whose barrier came (0: none). */
   #lastBarrier = 0;
+  /** The asynchronous steps still running, in order (undefined: none). */
+  #work: Promise<void> | undefined;
 
   constructor(sink: TwoPhaseCommit<T, Txn>) {
     this.#sink = sink;
@@ -78,38 +97,49 @@ export class TransactionLog<T, Txn> {
   }
 
   /** Checkpoint `checkpointId`'s barrier came: the open transaction is prepared for it. */
-  barrier(checkpointId: number): void {
+  barrier(checkpointId: number): Promise<void> | undefined {
     this.#lastBarrier = checkpointId;
-    this.#prepare(checkpointId);
+    return this.#prepare(checkpointId);
   }
 
   /**
    * The subtask ended: what it wrote after its last barrier is covered by the next checkpoint (which
    * records the subtask as finished), so it is prepared for that one.
    */
-  ended(): void {
-    this.#prepare(this.#lastBarrier + 1);
+  ended(): Promise<void> | undefined {
+    return this.#prepare(this.#lastBarrier + 1);
   }
 
   /** Checkpoint `checkpointId` completed: every transaction prepared for it or an earlier one is committed. */
-  committed(checkpointId: number): void {
-    while (this.#prepared.length > 0 && this.#prepared[0]!.checkpointId <= checkpointId) {
-      const { txn } = this.#prepared.shift()!;
-      this.#sink.commit(txn, checkpointId);
-    }
+  committed(checkpointId: number): Promise<void> | undefined {
+    return this.#run(() => this.#commitUpTo(checkpointId));
   }
 
   /** The job ended successfully: what is left (prepared or open) is final, and committed. */
-  finish(): void {
+  finish(): Promise<void> | undefined {
     this.#prepare(Infinity);
-    this.committed(Infinity);
+    return this.committed(Infinity);
+  }
+
+  /**
+   * Transactions a restored subtask found prepared in its checkpoint: that checkpoint completed, so
+   * they are committed (again, for those whose commit had finished: commits are idempotent) before
+   * anything else.
+   */
+  recover(prepared: readonly PreparedTransaction<Txn>[]): Promise<void> | undefined {
+    this.#prepared.unshift(...prepared);
+    const last = prepared.reduce((max, p) => Math.max(max, p.checkpointId), 0);
+    return last > 0 ? this.committed(last) : undefined;
   }
 
   /** The job restarts from a checkpoint: every transaction not committed is aborted (the replay writes its records again). */
-  abortUncommitted(): void {
-    for (const { txn } of this.#prepared.splice(0)) this.#sink.abort(txn);
-    if (this.#open !== undefined) this.#sink.abort(this.#open);
+  abortUncommitted(): Promise<void> | undefined {
+    const aborted = this.#prepared.splice(0).map((p) => p.txn);
+    if (this.#open !== undefined) aborted.push(this.#open);
     this.#open = undefined;
+    let work: Promise<void> | undefined;
+    for (const txn of aborted) work = this.#run(() => this.#sink.abort(txn));
+    return work;
   }
 
   /** Transactions prepared and not yet committed. */
@@ -117,12 +147,51 @@ export class TransactionLog<T, Txn> {
     return this.#prepared.length;
   }
 
-  #prepare(checkpointId: number): void {
-    if (this.#open === undefined) return;
+  /** The prepared transactions, oldest first: what a checkpoint of the subtask holds. */
+  prepared(): PreparedTransaction<Txn>[] {
+    return [...this.#prepared];
+  }
+
+  #prepare(checkpointId: number): Promise<void> | undefined {
+    if (this.#open === undefined) return this.#work;
     const txn = this.#open;
     this.#open = undefined;
-    this.#sink.prepare(txn, checkpointId);
     this.#prepared.push({ checkpointId, txn });
+    return this.#run(() => this.#sink.prepare(txn, checkpointId));
+  }
+
+  /** Commits the prepared transactions up to `checkpointId`, oldest first, each dropped once its commit finished. */
+  #commitUpTo(checkpointId: number): void | Promise<void> {
+    while (this.#prepared.length > 0 && this.#prepared[0]!.checkpointId <= checkpointId) {
+      const { txn, checkpointId: id } = this.#prepared[0]!;
+      const done = this.#sink.commit(txn, id);
+      if (isThenable(done)) {
+        return Promise.resolve(done).then(() => {
+          if (this.#prepared[0]?.txn === txn) this.#prepared.shift();
+          return this.#commitUpTo(checkpointId);
+        });
+      }
+      this.#prepared.shift();
+    }
+  }
+
+  /** Runs `step` after the steps still running (at once if none): undefined if it ran synchronously. */
+  #run(step: () => void | PromiseLike<void>): Promise<void> | undefined {
+    const before = this.#work;
+    if (before === undefined) {
+      const done = step();
+      if (!isThenable(done)) return undefined;
+      return this.#track(Promise.resolve(done));
+    }
+    return this.#track(before.then(step));
+  }
+
+  #track(work: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = work.finally(() => {
+      if (this.#work === tracked) this.#work = undefined;
+    });
+    this.#work = tracked;
+    return tracked;
   }
 }
 

@@ -3,6 +3,7 @@ import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { SerializedError } from './error-wire.ts';
 import type { ActorSnapshot } from '../checkpoint/checkpoint.ts';
 import type { WireCheckpoint } from '../checkpoint/serialized-stage.ts';
+import type { SourceDeadLetter } from '../actor/links.ts';
 
 /**
  * The control plane between the coordinator and a worker's host, over comlink: what the coordinator
@@ -14,6 +15,8 @@ import type { WireCheckpoint } from '../checkpoint/serialized-stage.ts';
 export interface DeploySpec {
   readonly moduleUrl: string;
   readonly params: unknown;
+  /** The run's identity (see `OperatorContext.jobId`): the coordinator's, the same for every attempt. */
+  readonly jobId: string;
   /** Every decision about the job: the host reads its subtasks, channels and bounds from it. */
   readonly plan: PhysicalPlan;
   /** The coordinator's graph, line by line, to compare with the worker's own build. */
@@ -41,6 +44,12 @@ export interface DeploySpec {
   /** Poison records the actors pass over: digests of their values by operator key (see supervision/poison-records.ts). */
   readonly poison?: Readonly<Record<string, readonly string[]>>;
 }
+
+/**
+ * What a host tells the coordinator unasked, on its control port beside comlink's calls (which
+ * ignores messages without its ids): a source's dead letter.
+ */
+export type HostEvent = { readonly weir: 'dead-letter'; readonly letter: SourceDeadLetter };
 
 /**
  * What the coordinator sends a host to build the actors of restarted regions again, in place (see
@@ -98,4 +107,6 @@ export interface HostApi {
   resumeSources(id: number): void;
   /** The coordinator abandoned checkpoint `id`: snapshots of it, now or later, are dropped. */
   abortCheckpoint(id: number): void;
+  /** Checkpoint `id` completed: two-phase sinks commit, source readers acknowledge what it covers. */
+  checkpointComplete(id: number): void;
 }

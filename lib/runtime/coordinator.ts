@@ -1,4 +1,5 @@
 import type { Remote } from 'comlink';
+import { randomUUID } from 'node:crypto';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { comlink, xstate } from '../util/packages.ts';
 import { PortInputChannel, whenClosed } from '../channel/port-channel.ts';
@@ -7,7 +8,7 @@ import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { boardLayout, newBoard, readBoard, type BoardLayout } from '../metrics/board.ts';
 import { jobMetrics, type JobMetrics } from './job-metrics.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
-import type { DeploySpec, HostApi, HostOutcome, RebuildSpec } from '../protocol/control.ts';
+import type { DeploySpec, HostApi, HostEvent, HostOutcome, RebuildSpec } from '../protocol/control.ts';
 import { deserializeError, installErrorWire } from '../protocol/error-wire.ts';
 import { CallGuard } from '../util/call-guard.ts';
 import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
@@ -69,6 +70,10 @@ export class Coordinator {
   readonly #outputs = new Map<string, OutputStream<unknown>>();
   /** Poison records the job skipped (`poison.policy: 'skip'`), sent here when the supervisor names them: once each, however often they are replayed. */
   readonly #deadLetters: OutputStream<DeadLetter>;
+  /** Keys of the sources' dead letters sent so far (see `SourceContext.deadLetter`). */
+  readonly #deadLetterKeys = new Set<string>();
+  /** This run's identity, the same for every attempt (see `OperatorContext.jobId`). */
+  readonly #jobId = randomUUID();
   #boards: { buffer: SharedArrayBuffer; layout: BoardLayout }[];
   readonly #startedAt: number;
   #endedAt: number | undefined;
@@ -136,8 +141,10 @@ export class Coordinator {
         for (const { api } of this.#hosts) this.#calls.call(api.abortCheckpoint(id)).catch(() => {});
       },
       onCompleted: (checkpoint) => {
-        // Exactly-once collect sinks hand what the checkpoint covers to their consumers.
+        // Exactly-once collect sinks hand what the checkpoint covers to their consumers; the workers'
+        // two-phase sinks commit, and their sources acknowledge what it covers.
         for (const output of this.#outputs.values()) output.commit(checkpoint.id);
+        for (const { api } of this.#hosts) this.#calls.call(api.checkpointComplete(checkpoint.id)).catch(() => {});
         events.checkpoint?.(checkpoint);
       },
       onAbandoned: (id, error) => events.checkpointAbandoned?.(id, error),
@@ -165,9 +172,19 @@ export class Coordinator {
     return stream;
   }
 
-  /** The poison records the job skipped, with their errors (see `JobHandle.deadLetters`). */
+  /** The poison records the job skipped and the inputs its sources could not read, with their errors (see `JobHandle.deadLetters`). */
   deadLetters(): OutputStream<DeadLetter> {
     return this.#deadLetters;
+  }
+
+  /** What a host sent unasked (see `HostEvent`): a source's dead letter, once per key however often a replay sends it. */
+  #onHostEvent(attempt: number, event: Partial<HostEvent> | undefined): void {
+    if (event?.weir !== 'dead-letter' || attempt !== this.#attempt || !event.letter) return;
+    const { record, reason, key, at } = event.letter;
+    if (this.#deadLetterKeys.has(key)) return;
+    this.#deadLetterKeys.add(key);
+    const subtask = `${at.subtaskIndex + 1}/${at.parallelism}`;
+    this.#deadLetters.push([{ record, error: { message: reason, operator: at.operator, subtask, attempts: 1, kind: 'malformed' } }]);
   }
 
   /** Deploys and starts the job; rejects (after releasing everything) if deployment fails. */
@@ -211,6 +228,7 @@ export class Coordinator {
     const wire = restore ? toWire(restore) : undefined;
     const poison = this.#supervisor.skipped;
     for (const { control } of this.#leases) {
+      control.addEventListener('message', (event) => this.#onHostEvent(attempt, (event as MessageEvent).data));
       this.#hosts.push({
         api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
         control,
@@ -223,6 +241,7 @@ export class Coordinator {
           const spec: DeploySpec = {
             moduleUrl: this.moduleUrl,
             params: this.options.params,
+            jobId: this.#jobId,
             plan: this.plan,
             graph: this.graph.describe(),
             fingerprint: this.graph.fingerprint(),

@@ -38,8 +38,10 @@ export interface DeadLetter<T = unknown> {
     readonly operator: string;
     /** `index/parallelism` of the subtask of the record's last failure, e.g. `1/4`. */
     readonly subtask: string;
-    /** Attempts in a row the record failed: `poison.after`. */
+    /** Attempts in a row the record failed: `poison.after` (1 for a malformed input). */
     readonly attempts: number;
+    /** `poison`: the record failed an operator `attempts` times; `malformed`: a source could not read it (a bad CSV row, say). */
+    readonly kind: 'poison' | 'malformed';
   };
 }
 
@@ -106,7 +108,7 @@ export class PoisonRecords {
       kind: 'skip',
       deadLetter: {
         record: record.value,
-        error: { message: causeMessage(failed.cause ?? failed), operator: failed.operator ?? record.stage, subtask: failed.subtask ?? '?', attempts },
+        error: { message: causeMessage(failed.cause ?? failed), operator: failed.operator ?? record.stage, subtask: failed.subtask ?? '?', attempts, kind: 'poison' },
       },
     };
   }

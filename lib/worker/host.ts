@@ -8,7 +8,7 @@ import { InputGate } from '../channel/input-gate.ts';
 import { errors } from '../errors.ts';
 import { describeDifference } from '../graph/logical-graph.ts';
 import { boardLayout, WorkerBoard, type BoardLayout } from '../metrics/board.ts';
-import type { DeploySpec, HostApi, HostOutcome, RebuildSpec } from '../protocol/control.ts';
+import type { DeploySpec, HostApi, HostEvent, HostOutcome, RebuildSpec } from '../protocol/control.ts';
 import { serializeError } from '../protocol/error-wire.ts';
 import { importJobModule } from '../api/module-loader.ts';
 import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
@@ -68,7 +68,11 @@ export class Host implements HostApi {
   /** Processing time for the actors: the system clock, or a manual one the coordinator moves (tests). */
   #clock: Clock = systemClock;
 
-  constructor(readonly workerIndex: number) {
+  constructor(
+    readonly workerIndex: number,
+    /** Sends an event to the coordinator (see `HostEvent`). */
+    private readonly post: (event: HostEvent) => void = () => {},
+  ) {
     this.#arm();
     this.closed = new Promise((resolve) => (this.#close = resolve));
     // Slices and steps are timed on the system clock whatever the job's clock: they are about this
@@ -121,6 +125,7 @@ export class Host implements HostApi {
         index: ref.index,
         maxParallelism: plan.maxParallelism,
         params: spec.params,
+        jobId: spec.jobId,
         gate: new InputGate(wiring.inputsOf(ref).map((i) => i.channel)),
         inputs: wiring.inputsOf(ref).map(({ plan: c }) => ({ input: c.input, timed: c.timed })),
         outputs: wiring.outputsOf(ref),
@@ -136,6 +141,7 @@ export class Host implements HostApi {
         ...(from.restore ? { restore: from.restore } : {}),
         ...(from.poison ? { poison: from.poison } : {}),
         onCheckpoint: this.#onSnapshot,
+        onDeadLetter: (letter) => this.post({ weir: 'dead-letter', letter }),
       });
       this.#actors[i] = actor;
       built.push(actor);
@@ -222,6 +228,10 @@ export class Host implements HostApi {
     }
     this.abortCheckpoint(id);
     return cut.snapshots;
+  }
+
+  checkpointComplete(id: number): void {
+    for (const actor of this.#actors) actor.checkpointComplete(id);
   }
 
   resumeSources(id: number): void {

@@ -12,7 +12,7 @@ installErrorWire();
  * runtime, or ends with the pool of a one-off `run()`.
  */
 export default async function hostTask({ control, workerIndex }: { control: MessagePort; workerIndex: number }): Promise<void> {
-  const host = new Host(workerIndex);
+  const host = new Host(workerIndex, (event) => control.postMessage(event));
   comlink.expose(host, control as unknown as Parameters<typeof comlink.expose>[1]);
   await host.closed;
   control.close();
