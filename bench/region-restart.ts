@@ -5,7 +5,8 @@
  * whole job restarts), `--runs` times each, alternately. Prints per mode the median recovery time
  * (failure to running again: the `recovered` event on the system clock), the median run time, and
  * how often pipeline b's sources were opened (1: b ran on untouched; 2: b was restarted and
- * rewound with the job); every run's exactly-once outputs are checked complete. One JSON line last.
+ * rewound with the job); every run's exactly-once outputs are checked complete. A first run,
+ * not measured, warms the threads up. One JSON line last.
  *
  *   node --import tsx bench/region-restart.ts                 # 400,000 numbers a pipeline, 5 runs a mode
  *   node --import tsx bench/region-restart.ts --count 100000 --runs 3
@@ -64,6 +65,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const runtime = new Runtime({ workers: 2 });
 const samples: Record<'region' | 'whole', Sample[]> = { region: [], whole: [] };
 try {
+  // The first job of a runtime imports the job module and warms the code up on each thread: seconds, not measured.
+  await once(runtime, false);
   for (let r = 0; r < RUNS; r++) {
     samples.region.push(await once(runtime, false));
     samples.whole.push(await once(runtime, true));

@@ -1,8 +1,8 @@
 import type { Remote } from 'comlink';
 import { randomUUID } from 'node:crypto';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { comlink, xstate } from '../util/packages.ts';
-import { PortInputChannel, whenClosed } from '../channel/port-channel.ts';
+import { whenClosed } from '../channel/port-channel.ts';
 import { errors } from '../errors.ts';
 import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { boardLayout, newBoard, readBoard, type BoardLayout } from '../metrics/board.ts';
@@ -16,6 +16,7 @@ import { jobMachine, type JobStatus } from './job-machine.ts';
 import type { LoadedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
 import { RegionRestarts, type RestartScope } from './region-restart.ts';
+import { createPorts } from './attempt-ports.ts';
 import type { HostLease, ThreadPool } from './thread-pool.ts';
 import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
@@ -223,10 +224,7 @@ export class Coordinator {
     this.#leases = this.pool.lease(workers, (w, error) => this.#workers[w]?.died(errors.workerDied(this.graph.job, w, error)));
     this.#workers = this.#leases.map((lease, w) => new WorkerSupervisor(w, lease, (error) => this.#onFailure(attempt, error)));
     const ports = this.#createPorts(attempt, this.#regions.wholeJob);
-    const splitCounters = this.#splitCounters;
-    // Stages as the coordinator keeps them, serialized: each worker decodes what it owns, nothing is decoded here.
-    const wire = restore ? toWire(restore) : undefined;
-    const poison = this.#supervisor.skipped;
+    const from = this.#startingPoint(restore);
     for (const { control } of this.#leases) {
       control.addEventListener('message', (event) => this.#onHostEvent(attempt, (event as MessageEvent).data));
       this.#hosts.push({
@@ -251,11 +249,9 @@ export class Coordinator {
             watermarkIntervalMs: this.options.watermarkIntervalMs,
             clock: this.clock instanceof ManualClock ? { manual: true, now: this.clock.now() } : { manual: false },
             checkRecords: this.options.checkRecords,
-            splitCounters,
             board: this.#boards[w]!.buffer,
             ports: ports[w]!,
-            ...(wire ? { restore: wire } : {}),
-            ...(Object.keys(poison).length > 0 ? { poison } : {}),
+            ...from,
           };
           return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never)).then(() => this.#workers[w]?.deployed());
         }),
@@ -352,22 +348,22 @@ export class Coordinator {
   /** Builds the regions of `scope` again on every host, on fresh ports, each actor from its share of `restore`. */
   async #rebuildRegions(scope: RestartScope, restore: CompletedCheckpoint | undefined): Promise<void> {
     const ports = this.#createPorts(this.#attempt, scope);
-    const wire = restore ? toWire(restore) : undefined;
+    const from = this.#startingPoint(restore);
+    const rebuilt = this.#hosts.map(({ api }, w) => {
+      const spec: RebuildSpec = { chains: scope.chains, ports: ports[w]!, ...from };
+      return api.rebuild(comlink.transfer(spec, Object.values(ports[w]!) as never));
+    });
+    await this.#calls.call(Promise.all(rebuilt));
+  }
+
+  /** Where actors start, deployed or rebuilt: the split counters, `restore` serialized (each worker decodes its share only), the poison records to pass over. */
+  #startingPoint(restore: CompletedCheckpoint | undefined): Pick<RebuildSpec, 'splitCounters' | 'restore' | 'poison'> {
     const poison = this.#supervisor.skipped;
-    await this.#calls.call(
-      Promise.all(
-        this.#hosts.map(({ api }, w) => {
-          const spec: RebuildSpec = {
-            chains: scope.chains,
-            ports: ports[w]!,
-            splitCounters: this.#splitCounters,
-            ...(wire ? { restore: wire } : {}),
-            ...(Object.keys(poison).length > 0 ? { poison } : {}),
-          };
-          return api.rebuild(comlink.transfer(spec, Object.values(ports[w]!) as never));
-        }),
-      ),
-    );
+    return {
+      splitCounters: this.#splitCounters,
+      ...(restore ? { restore: toWire(restore) } : {}),
+      ...(Object.keys(poison).length > 0 ? { poison } : {}),
+    };
   }
 
   /**
@@ -553,29 +549,14 @@ export class Coordinator {
     this.#deadLetters.settle();
   }
 
-  /** A MessagePort pair per channel of `scope`'s chains the plan has cross threads; the coordinator keeps the collect sinks' ends. */
+  /** The ports of `scope`'s channels (see attempt-ports.ts); a message that cannot be read on the coordinator's end fails attempt `attempt`. */
   #createPorts(attempt: number, scope: RestartScope): Record<number, MessagePort>[] {
-    const { plan } = this;
-    const perWorker = Array.from({ length: plan.workers }, () => ({}) as Record<number, MessagePort>);
-    const egress = new Map<string, PortInputChannel[]>(scope.outputs.map((name) => [name, []]));
-    for (const c of plan.channels) {
-      if (c.kind === 'local' || !scope.chainSet.has(c.from.chain)) continue;
-      const { port1, port2 } = new MessageChannel();
-      perWorker[c.fromWorker]![c.id] = port1;
-      if (c.kind === 'port') {
-        perWorker[c.toWorker]![c.id] = port2;
-        continue;
-      }
-      const unreadable = (cause: unknown) => this.#onFailure(attempt, errors.messageUnreadable(this.graph.job, `${c.fromName} to ${c.toName}`, cause));
-      egress.get((c.to as { egress: string }).egress)!.push(new PortInputChannel(port2, c.capacity, unreadable));
-    }
-    for (const [name, channels] of egress) {
-      const output = this.#outputs.get(name);
-      if (output) output.attach(channels);
+    const { job } = this.graph;
+    return createPorts(this.plan, scope, this.#outputs, {
       // Exactly-once output waiting for its checkpoint holds credit only if periodic checkpoints will free it.
-      else this.#outputs.set(name, new OutputStream(this.graph.job, name, channels, this.graph.egressDelivery(name), this.options.checkpointIntervalMs !== undefined));
-    }
-    return perWorker;
+      newOutput: (name, channels) => new OutputStream(job, name, channels, this.graph.egressDelivery(name), this.options.checkpointIntervalMs !== undefined),
+      unreadable: (c) => (cause) => this.#onFailure(attempt, errors.messageUnreadable(job, `${c.fromName} to ${c.toName}`, cause)),
+    });
   }
 
   /** A metrics board per worker: each attempt has fresh ones (its figures start from zero). */
