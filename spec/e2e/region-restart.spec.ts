@@ -186,4 +186,17 @@ Regions('each pipeline failing in turn restarts alone, the second from a checkpo
   assert.equal([opens(run.dir, 'a'), opens(run.dir, 'b')], [[2, 2], [2, 2]], 'each pipeline was reopened once: by its own restart');
 });
 
+Regions('both pipelines failing at about the same time each restart alone, whichever comes first (one may fail while the other restarts)', async () => {
+  const run = await started('throw', { a: 130, b: 130 }, 100, 2);
+  await watchdog(run.h.checkpoint(), 'the checkpoint');
+  release(run, 'a');
+  release(run, 'b');
+  await stepUntil(run.clock, () => run.recovered.length === 2, 'both pipelines recovered');
+  await finished(run);
+  await assertStraightOutputs(run);
+  const restartedPipelines = run.restarting.map((e) => [e.wholeJob, [...new Set(e.operators.map((name) => name[0]))].join('')]);
+  assert.equal(restartedPipelines.sort(), [[false, 'a'], [false, 'b']], 'a and b, each alone, in either order');
+  assert.equal([opens(run.dir, 'a'), opens(run.dir, 'b')], [[2, 2], [2, 2]], 'each pipeline was reopened once: by its own restart');
+});
+
 Regions.run();
