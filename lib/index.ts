@@ -33,6 +33,9 @@ export type {
 export type { Aggregation } from '../actors/keyed-aggregate.ts';
 export type { KeyedProcessContext, KeyedTimerContext, KeyedProcessFunction, KeyedProcessDefinition } from '../actors/keyed-process.ts';
 export type { GenerateOptions } from '../actors/sources/generate-source.ts';
+export type { JsonLinesSinkOptions } from '../actors/sinks/json-lines-sink.ts';
+export type { CsvSinkOptions } from '../actors/sinks/csv-sink.ts';
+export type { PartFileOptions } from '../actors/sinks/part-files.ts';
 export {
   state,
   type StateDescriptor,
