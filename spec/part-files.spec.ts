@@ -6,13 +6,14 @@
  * checkpoint it resumes from holds.
  */
 import { parse } from 'csv-parse/sync';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jsonLines } from '../actors/sinks/json-lines-sink.ts';
 import { csv } from '../actors/sinks/csv-sink.ts';
+import type { WeirError } from '../lib/errors.ts';
 import type { Operator, OperatorContext } from '../lib/operator/operator.ts';
 import type { Sink } from '../lib/operator/sink.ts';
 import { OperatorStore, type OperatorStoreSnapshot } from '../lib/state/operator-state-store.ts';
@@ -131,6 +132,34 @@ Parts('a restart from checkpoint 1: the failed attempt\'s later files are delete
   second.end();
   assert.equal(lines(dir).sort((a, b) => (a as number) - (b as number)), range(0, 30), 'every record once');
   assert.equal(inProgress(dir), [], `${leftovers} in-progress files before the restart, none after its end`);
+});
+
+Parts('a commit done again after a restore finds its parts in place and skips them; a part gone from both names fails, naming it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-parts-'));
+  const clock = new ManualClock(0);
+  const first = subtask(jsonLines<number>(dir, { rollBytes: 8 }), clock);
+  first.write(range(0, 5));
+  const checkpoint1 = first.barrier(1);
+  first.complete(1); // committed; the attempt fails before checkpoint 2 records it
+  first.dispose();
+  const names = committed(dir);
+  assert.is(names.length, 2, "parts of 4 lines (8 bytes) and 1");
+  const second = subtask(jsonLines<number>(dir, { rollBytes: 8 }), clock, checkpoint1);
+  second.end(); // commits checkpoint 1's parts again first: already in place
+  assert.equal(committed(dir), names);
+  assert.equal(lines(dir), range(0, 5), 'nothing twice');
+
+  const third = subtask(jsonLines<number>(dir, { rollBytes: 8, prefix: 'gone' }), clock);
+  third.write(range(0, 3));
+  third.barrier(1);
+  rmSync(join(dir, inProgress(dir)[0]!));
+  try {
+    third.complete(1);
+    assert.unreachable('a part that vanished before its commit fails the sink');
+  } catch (error) {
+    assert.is((error as WeirError).code, 'WEIR_E_CONNECTOR');
+    assert.match((error as Error).message, /^sinks\.jsonLines\(".*"\): could not commit checkpoint 1: rename .*\.gone-.*\.inprogress to .*gone-.*-0-1-0\.jsonl: ENOENT/);
+  }
 });
 
 Parts('a CSV part starts with the header, and reads back with it', () => {

@@ -171,7 +171,7 @@ class PartFileWriter<T> implements TwoPhaseWriter<T, PartTxn> {
         renameSync(from, to);
       } catch (error) {
         if (isErrno(error, 'ENOENT') && existsSync(to)) return;
-        throw errors.connectorFailed(this.#connector, from, `commit (rename to ${to})`, error, 'The in-progress file must stay in place until its checkpoint completes: is another job, or a cleanup, writing in this directory?');
+        throw errors.connectorFailed(this.#connector, `${from} to ${to}`, `commit checkpoint ${checkpoint}: rename`, error, 'The in-progress file must stay in place until its checkpoint completes: is another job, or a cleanup, writing in this directory?');
       }
     });
     if (txn.parts.length > 0) this.#syncDirectory();
