@@ -91,4 +91,25 @@ for (const mode of ['throw', 'exit'] as const) {
   });
 }
 
+Files('stopped with a savepoint at parallelism 2, resumed at 1 into the same directories: every record exactly once', async () => {
+  const p = { ...params(12000, -1), pauseAt: 6000 };
+  p.go = join(p.marker, '..', 'go');
+  const savepoint = join(p.marker, '..', 'savepoint');
+  const first = await runtime.run(fixture('file-sinks'), { params: p, parallelism: 2 });
+  await watchdog(
+    (async () => {
+      const read = async () => (await first.metrics()).operators.reduce((n, op) => (op.source ? n + op.recordsIn : n), 0);
+      while ((await read()) < 6000) await new Promise((resolve) => setImmediate(resolve));
+    })(),
+    'the sources paused',
+  );
+  await watchdog(first.stop({ savepoint }), 'stop with a savepoint');
+  writeFileSync(p.go, '');
+  const second = await runtime.run(fixture('file-sinks'), { params: { ...p, parallelism: 1, sourceParallelism: 2 }, parallelism: 2, restoreFrom: savepoint });
+  await watchdog(second.done, 'resumed at parallelism 1');
+  assertSameMultiset(jsonRecords(p.jsonDir), expected(p.n), 'JSON Lines across the savepoint');
+  assertSameMultiset(csvRecords(p.csvDir), expected(p.n), 'CSV across the savepoint');
+  for (const dir of [p.jsonDir, p.csvDir]) assert.equal(readdirSync(dir).filter((f) => f.endsWith('.inprogress')), [], 'nothing in progress');
+});
+
 Files.run();
