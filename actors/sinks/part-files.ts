@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../../lib/errors.ts';
 import type { Operator, OperatorContext } from '../../lib/operator/operator.ts';
@@ -164,6 +164,13 @@ class PartFileWriter<T> implements TwoPhaseWriter<T, PartTxn> {
   /** Renames the parts into place; a part already renamed (a second commit after a restore) is skipped. */
   commit(txn: PartTxn, checkpointId: number): void {
     const checkpoint = checkpointId === Infinity ? 'end' : String(checkpointId);
+    // The subtask that wrote it committed its end already: everything it wrote is in place, and this
+    // is a replay's copy (the job failed after the subtask ended, and restarted from before its end).
+    const ended = join(this.#dir, `.${this.#prefix}-${txn.run}-${txn.subtask}.ended`);
+    if (existsSync(ended)) {
+      for (const part of txn.parts) rmSync(join(this.#dir, part), { force: true });
+      return;
+    }
     txn.parts.forEach((part, n) => {
       const from = join(this.#dir, part);
       const to = join(this.#dir, `${this.#prefix}-${txn.run}-${txn.subtask}-${checkpoint}-${n}${this.#extension}`);
@@ -174,7 +181,8 @@ class PartFileWriter<T> implements TwoPhaseWriter<T, PartTxn> {
         throw errors.connectorFailed(this.#connector, `${from} to ${to}`, `commit checkpoint ${checkpoint}: rename`, error, 'The in-progress file must stay in place until its checkpoint completes: is another job, or a cleanup, writing in this directory?');
       }
     });
-    if (txn.parts.length > 0) this.#syncDirectory();
+    if (checkpointId === Infinity) writeFileSync(ended, '');
+    if (txn.parts.length > 0 || checkpointId === Infinity) this.#syncDirectory();
   }
 
   abort(txn: PartTxn): void {
