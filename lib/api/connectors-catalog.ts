@@ -3,9 +3,11 @@ import { generate } from '../../actors/sources/generate-source.ts';
 import { collect } from '../../actors/sinks/collect-sink.ts';
 import { console } from '../../actors/sinks/console-sink.ts';
 import { discard } from '../../actors/sinks/discard-sink.ts';
+import { jsonLines as jsonLinesSink } from '../../actors/sinks/json-lines-sink.ts';
+import { csv as csvSink } from '../../actors/sinks/csv-sink.ts';
 
 /** Built-in sources. All are replayable: their readers expose an offset. */
 export const sources = { fromArray, fromIterable, generate } as const;
 
-/** Built-in sinks. `collect(name)` is how records reach the calling process. */
-export const sinks = { collect, console, discard } as const;
+/** Built-in sinks. `collect(name)` is how records reach the calling process; `jsonLines` and `csv` write part files exactly once. */
+export const sinks = { collect, console, discard, jsonLines: jsonLinesSink, csv: csvSink } as const;
