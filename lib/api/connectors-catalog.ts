@@ -3,9 +3,11 @@ import { generate } from '../../actors/sources/generate-source.ts';
 import { collect } from '../../actors/sinks/collect-sink.ts';
 import { console } from '../../actors/sinks/console-sink.ts';
 import { discard } from '../../actors/sinks/discard-sink.ts';
+import { sqliteSink as sqlite } from '../../actors/sinks/sqlite-sink.ts';
+import { postgresSink as postgres } from '../../actors/sinks/postgres-sink.ts';
 
 /** Built-in sources. All are replayable: their readers expose an offset. */
 export const sources = { fromArray, fromIterable, generate } as const;
 
 /** Built-in sinks. `collect(name)` is how records reach the calling process. */
-export const sinks = { collect, console, discard } as const;
+export const sinks = { collect, console, discard, sqlite, postgres } as const;
