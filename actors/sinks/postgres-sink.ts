@@ -155,26 +155,30 @@ export function postgresWriter<T extends object>({ url, table, connectTimeoutMs 
       await client.query({ name: `weir-insert-${chunk.length}`, text, values: rowValues(postgres, columns!, chunk) });
     }
   };
+  /** Connects, and makes sure the tables are there: once, whatever asks first (a checkpoint's commit can come while the subtask still opens). */
+  const connectOnce = async (): Promise<void> => {
+    const { default: pg } = await import('pg');
+    // application_name: the sink's sessions are recognisable in pg_stat_activity.
+    const config = { ...(url === undefined ? {} : { connectionString: url }), max: 1, connectionTimeoutMillis: connectTimeoutMs, application_name: `weir ${connector}`.slice(0, 63) };
+    const where = new pg.Client(config);
+    address = `${where.host}:${where.port}/${where.database ?? where.user ?? '(default database)'}`;
+    pool = new pg.Pool(config);
+    // A connection that breaks while idle is dropped from the pool; the next commit opens another. Without a listener it would crash the thread.
+    pool.on('error', () => {});
+    await inTransaction(`preparing table "${table.table}"`, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`weir:${COMMITS_TABLE}`]);
+      await client.query(commitsSql.create('DOUBLE PRECISION'));
+      if (table.columns !== undefined) await ensureTable(client, (columns = table.columns));
+      if (!table.createTable) await client.query(`SELECT * FROM ${quoteName(table.table)} LIMIT 0`);
+    }, 'connecting');
+  };
+  let opened: Promise<void> | undefined;
   return {
     ...sqlTransactions<T>(scope, table.key),
-    async open() {
-      const { default: pg } = await import('pg');
-      // application_name: the sink's sessions are recognisable in pg_stat_activity.
-      const config = { ...(url === undefined ? {} : { connectionString: url }), max: 1, connectionTimeoutMillis: connectTimeoutMs, application_name: `weir ${connector}`.slice(0, 63) };
-      const where = new pg.Client(config);
-      address = `${where.host}:${where.port}/${where.database ?? where.user ?? '(default database)'}`;
-      pool = new pg.Pool(config);
-      // A connection that breaks while idle is dropped from the pool; the next commit opens another. Without a listener it would crash the thread.
-      pool.on('error', () => {});
-      await inTransaction(`preparing table "${table.table}"`, async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`weir:${COMMITS_TABLE}`]);
-        await client.query(commitsSql.create('DOUBLE PRECISION'));
-        if (table.columns !== undefined) await ensureTable(client, (columns = table.columns));
-        if (!table.createTable) await client.query(`SELECT * FROM ${quoteName(table.table)} LIMIT 0`);
-      }, 'connecting');
-    },
-    commit: (txn, checkpointId) =>
-      inTransaction(`committing checkpoint ${checkpointId} (${txn.rows.length} rows)`, async (client) => {
+    open: () => (opened ??= connectOnce()),
+    commit: async (txn, checkpointId) => {
+      await (opened ??= connectOnce());
+      await inTransaction(`committing checkpoint ${checkpointId} (${txn.rows.length} rows)`, async (client) => {
         await client.query(commitsSql.claim(postgres), [txn.scope]);
         const last = await client.query<{ checkpoint: number }>(commitsSql.last(postgres, true), [txn.scope]);
         if (last.rows[0]!.checkpoint >= checkpointId) return;
@@ -184,8 +188,10 @@ export function postgresWriter<T extends object>({ url, table, connectTimeoutMs 
           await insert(client, rows);
         }
         await client.query(commitsSql.record(postgres), [checkpointId, txn.scope]);
-      }),
+      });
+    },
     async close() {
+      await opened?.catch(() => {});
       const ending = pool;
       pool = undefined;
       await ending?.end();

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Sink } from '../../lib/operator/sink.ts';
@@ -26,6 +27,9 @@ export interface SqliteSinkOptions<T extends object> extends SqlTableOptions<T> 
   /** How long a commit waits while another connection writes the file (default 10 000 ms); then it fails. */
   readonly busyTimeoutMs?: number;
 }
+
+// The driver loads (a native module) when a sink opens, not whenever weir is imported.
+const require = createRequire(import.meta.url);
 
 const sqlite: SqlDialect = {
   name: 'sqlite',
@@ -98,8 +102,9 @@ export function sqliteWriter<T extends object>({ file, table, busyTimeoutMs }: S
   };
   return {
     ...sqlTransactions<T>(scope, table.key),
-    async open() {
-      const { default: Database } = await import('better-sqlite3');
+    // Synchronous, so that the database is open before any commit (a checkpoint's can come while the subtask opens).
+    open() {
+      const Database = require('better-sqlite3') as typeof BetterSqlite3;
       let database: BetterSqlite3.Database;
       try {
         database = db = new Database(file, { timeout: busyTimeoutMs });
