@@ -35,6 +35,10 @@ interface Target {
   drop(table: string): Promise<void>;
 }
 
+/** Scopes are unique to a run of a job (its id comes first): so are the spec's, since weir_commits outlives it on the server. */
+const run = `${process.pid}-${Date.now().toString(36)}`;
+const scope = (name: string): string => `${run}/${name}`;
+
 const sorted = (rows: unknown[]): unknown[] => rows.map((r) => JSON.stringify(r)).sort().map((r) => JSON.parse(r) as unknown);
 
 let tables = 0;
@@ -56,7 +60,7 @@ function behaviour(target: Target): void {
 
   Sql('with a key, a checkpoint upserts the last record of each key; the next replaces what it updates', async () => {
     const table = tableName();
-    const writer = target.writer<Count>({ table, key: 'word', createTable: true }, 'job/upsert/0');
+    const writer = target.writer<Count>({ table, key: 'word', createTable: true }, scope('job/upsert/0'));
     await writer.open!();
     try {
       await commitBatches(writer, [
@@ -64,7 +68,7 @@ function behaviour(target: Target): void {
         [{ word: 'b', count: 2 }, { word: 'c', count: 1 }],
       ]);
       assert.equal(await target.rows(table), [{ word: 'a', count: 2 }, { word: 'b', count: 2 }, { word: 'c', count: 1 }]);
-      assert.is(await target.committed('job/upsert/0'), 2);
+      assert.is(await target.committed(scope('job/upsert/0')), 2);
     } finally {
       await writer.close!();
       await target.drop(table);
@@ -73,7 +77,7 @@ function behaviour(target: Target): void {
 
   Sql('without a key, every record is a new row', async () => {
     const table = tableName();
-    const writer = target.writer<Count>({ table, createTable: true }, 'job/append/0');
+    const writer = target.writer<Count>({ table, createTable: true }, scope('job/append/0'));
     await writer.open!();
     try {
       await commitBatches(writer, [[{ word: 'a', count: 1 }, { word: 'a', count: 1 }], [{ word: 'b', count: 3 }]]);
@@ -86,9 +90,9 @@ function behaviour(target: Target): void {
 
   Sql('a transaction committed again (the same scope and checkpoint, on another connection after a restart) adds no row', async () => {
     const table = tableName();
-    const first = target.writer<Count>({ table, createTable: true }, 'job/again/0');
+    const first = target.writer<Count>({ table, createTable: true }, scope('job/again/0'));
     await first.open!();
-    const again = target.writer<Count>({ table, createTable: true }, 'job/again/0');
+    const again = target.writer<Count>({ table, createTable: true }, scope('job/again/0'));
     await again.open!();
     try {
       const txn = first.begin();
@@ -101,7 +105,7 @@ function behaviour(target: Target): void {
       await again.commit(restored, 2);
       assert.equal(await target.rows(table), [{ word: 'x', count: 1 }, { word: 'y', count: 2 }]);
       // Another scope is another subtask: its checkpoint 3 is its own.
-      await again.commit({ scope: 'job/again/1', rows: [{ word: 'z', count: 1 }] }, 3);
+      await again.commit({ scope: scope('job/again/1'), rows: [{ word: 'z', count: 1 }] }, 3);
       assert.equal(await target.rows(table), [{ word: 'x', count: 1 }, { word: 'y', count: 2 }, { word: 'z', count: 1 }]);
     } finally {
       await first.close!();
@@ -112,14 +116,14 @@ function behaviour(target: Target): void {
 
   Sql("the end of a bounded job commits for Infinity; nothing is committed under the scope after it", async () => {
     const table = tableName();
-    const writer = target.writer<Count>({ table, key: 'word', createTable: true }, 'job/end/0');
+    const writer = target.writer<Count>({ table, key: 'word', createTable: true }, scope('job/end/0'));
     await writer.open!();
     try {
       const log = await commitBatches(writer, [[{ word: 'a', count: 1 }]]);
       log.write([{ word: 'a', count: 5 }]);
       await log.finish();
-      assert.is(await target.committed('job/end/0'), Infinity);
-      await writer.commit({ scope: 'job/end/0', rows: [{ word: 'a', count: 9 }] }, Infinity);
+      assert.is(await target.committed(scope('job/end/0')), Infinity);
+      await writer.commit({ scope: scope('job/end/0'), rows: [{ word: 'a', count: 9 }] }, Infinity);
       assert.equal(await target.rows(table), [{ word: 'a', count: 5 }]);
     } finally {
       await writer.close!();
@@ -140,7 +144,7 @@ function behaviour(target: Target): void {
     const table = tableName();
     const writer = target.writer<Reading>(
       { table, key: ['site', 'sensor'], columns: { site: 'text', sensor: 'real', value: 'real', ok: 'boolean', tags: 'json', at: 'timestamp', total: 'integer' }, createTable: true },
-      'job/types/0',
+      scope('job/types/0'),
     );
     await writer.open!();
     try {
@@ -167,7 +171,7 @@ function behaviour(target: Target): void {
 
   Sql('a table that does not exist, without createTable: the error names the sink, the address and what to do', async () => {
     const table = tableName();
-    const writer = target.writer<Count>({ table, createTable: false }, 'job/missing/0');
+    const writer = target.writer<Count>({ table, createTable: false }, scope('job/missing/0'));
     const error = await rejectionOf(Promise.resolve().then(() => writer.open!()), 'open without the table');
     await writer.close!();
     assert.is(error.code, 'WEIR_E_CONNECTOR');
@@ -211,7 +215,7 @@ behaviour(sqliteTarget);
 const SqliteErrors = suite('sqlite sink errors');
 SqliteErrors('a file in a directory that does not exist: the error names the sink and the file', async () => {
   const file = join(dir, 'missing', 'x.db');
-  const writer = sqliteWriter({ file, table: sqlTable('sqlite sink', { table: 't' }, [], true), busyTimeoutMs: 10 }, 'job/x/0');
+  const writer = sqliteWriter({ file, table: sqlTable('sqlite sink', { table: 't' }, [], true), busyTimeoutMs: 10 }, scope('job/x/0'));
   const error = await rejectionOf(Promise.resolve().then(() => writer.open!()), 'open in a missing directory');
   assert.is(error.code, 'WEIR_E_CONNECTOR');
   assert.match(error.message, `sqlite sink "t" at ${file}: opening the database failed`);
@@ -231,10 +235,13 @@ if (await reachable('sql-sinks.spec (postgres)', 'postgres')) {
   behaviour(postgresTarget);
 
   const Pg = suite('postgres sink connections');
-  Pg.after(() => admin.end());
+  Pg.after(async () => {
+    await admin.query('DELETE FROM weir_commits WHERE scope LIKE $1', [`${run}/%`]);
+    await admin.end();
+  });
 
   Pg('a server that refuses: the error names the sink, host:port/database without the password, and the cause', async () => {
-    const writer = postgresWriter<Count>({ url: 'postgres://postgres:secret@127.0.0.1:1/test', table: sqlTable('postgres sink', { table: 'counts' }, [], false), connectTimeoutMs: 2000 }, 'job/refused/0');
+    const writer = postgresWriter<Count>({ url: 'postgres://postgres:secret@127.0.0.1:1/test', table: sqlTable('postgres sink', { table: 'counts' }, [], false), connectTimeoutMs: 2000 }, scope('job/refused/0'));
     const error = await rejectionOf(Promise.resolve().then(() => writer.open!()), 'open on a refusing port');
     await writer.close!();
     assert.is(error.code, 'WEIR_E_CONNECTOR');
@@ -246,13 +253,13 @@ if (await reachable('sql-sinks.spec (postgres)', 'postgres')) {
 
   Pg('a connection the server ends between commits is replaced: the next commit (or the one after a failed one) reaches the table', async () => {
     const table = tableName();
-    const writer = postgresWriter<Count>({ url, table: sqlTable('postgres sink', { table, key: 'word', createTable: true }, [], false), connectTimeoutMs: 5000 }, 'job/reconnect/0');
+    const writer = postgresWriter<Count>({ url, table: sqlTable('postgres sink', { table, key: 'word', createTable: true }, [], false), connectTimeoutMs: 5000 }, scope('job/reconnect/0'));
     await writer.open!();
     try {
-      await writer.commit({ scope: 'job/reconnect/0', rows: [{ word: 'a', count: 1 }] }, 1);
+      await writer.commit({ scope: scope('job/reconnect/0'), rows: [{ word: 'a', count: 1 }] }, 1);
       const ended = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`weir postgres sink "${table}"`]);
       assert.is(ended.rowCount, 1, 'expected the sink to hold one session');
-      const txn = { scope: 'job/reconnect/0', rows: [{ word: 'a', count: 2 }, { word: 'b', count: 1 }] };
+      const txn = { scope: scope('job/reconnect/0'), rows: [{ word: 'a', count: 2 }, { word: 'b', count: 1 }] };
       // The pool may not have heard of the end yet: that commit fails, naming the sink, and the restart's recommit goes through.
       const failed = await Promise.resolve(writer.commit(txn, 2)).then(() => undefined, (e: Error & { code?: string }) => e);
       if (failed) {
@@ -260,6 +267,7 @@ if (await reachable('sql-sinks.spec (postgres)', 'postgres')) {
         assert.match(failed.message, `postgres sink "${table}" at 127.0.0.1:5432/test: committing checkpoint 2`);
         await writer.commit(txn, 2);
       }
+      console.log(`  (after the server ended the session, the next commit ${failed ? 'failed and its recommit reconnected' : 'reconnected'})`);
       assert.equal(await postgresTarget.rows(table), [{ word: 'a', count: 2 }, { word: 'b', count: 1 }]);
     } finally {
       await writer.close!();

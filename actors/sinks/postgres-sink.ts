@@ -118,12 +118,21 @@ export function postgresWriter<T extends object>({ url, table, connectTimeoutMs 
         ? 'Check that PostgreSQL runs there and that the url option (or PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD) points to it; the job\'s restart strategy applies, and a restarted attempt connects again.'
         : `The server refused a statement${(cause as { code?: string }).code ? ` (SQLSTATE ${(cause as { code?: string }).code})` : ''}: check that table "${table.table}" exists with a column for each field of the records${table.key.length > 0 ? ` and a primary key or unique constraint on (${table.key.join(', ')})` : ''}${table.createTable ? '' : ', or pass createTable: true'}.`,
     );
+  const listening = new WeakSet<PoolClient>();
   const connect = async (doing: string): Promise<PoolClient> => {
+    let client: PoolClient;
     try {
-      return await pool!.connect();
+      client = await pool!.connect();
     } catch (cause) {
       throw fail(doing, cause);
     }
+    // A connection the server ends can still report it (ECONNRESET) after its query failed and the pool dropped it:
+    // an 'error' event without a listener would crash the thread. What failed is already known from the query.
+    if (!listening.has(client)) {
+      listening.add(client);
+      client.on('error', () => {});
+    }
+    return client;
   };
   /** Runs `work` in a transaction on the pool's connection; a connection that failed is dropped, the next call opens another. */
   const inTransaction = async (doing: string, work: (client: PoolClient) => Promise<void>, connecting = doing): Promise<void> => {
