@@ -140,6 +140,34 @@ if (postgresUp) {
     });
   }
 
+  Postgres("the server ends the sinks' sessions mid-run: commits fail or reconnect, a restart recommits, and the tables equal a straight run's", async () => {
+    const p = params('postgres', 2, { url, exitAt: -1 });
+    try {
+      const h = await runtime.run(fixture('sql-sinks'), {
+        parallelism: 2,
+        workers: 2,
+        checkpointIntervalMs: 5,
+        restart: restarts.fixedDelay({ attempts: 3, delayMs: 0 }),
+        params: p,
+      });
+      const restarting: RestartingEvent[] = [];
+      h.on('restarting', (e) => void restarting.push(e));
+      await watchdog(h.checkpoint(), 'a checkpoint while the source waits');
+      const ended = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name IN ($1, $2)`, [
+        `weir postgres sink "${p.totals}"`,
+        `weir postgres sink "${p.updates}"`,
+      ]);
+      assert.is(ended.rowCount, 4, 'a session per sink subtask');
+      writeFileSync(p.go!, '');
+      assert.is((await watchdog(h.done, 'the job after its sessions ended')).status, 'finished');
+      assert.ok(restarting.every((e) => (e.cause as { code?: string }).code === 'WEIR_E_USER_FUNCTION' && /postgres sink "weir_e2e_\w+" at 127\.0\.0\.1:5432\/test: committing checkpoint \d+/.test(e.cause.message)), restarting.map((e) => e.cause.message).join('\n'));
+      console.log(`  (${restarting.length} restart(s) after the server ended 4 sessions)`);
+      checkTables((await admin.query<Total>(`SELECT * FROM "${p.totals}"`)).rows, (await admin.query<Total>(`SELECT * FROM "${p.updates}"`)).rows, 'postgres after ended sessions');
+    } finally {
+      await admin.query(`DROP TABLE IF EXISTS "${p.totals}", "${p.updates}"`);
+    }
+  });
+
   Postgres('a server that refuses: the restart strategy retries, then the job fails naming the sink, its address and the cause', async () => {
     const p = params('postgres', 1, { url: 'postgres://postgres:secret@127.0.0.1:1/test', exitAt: -1 });
     delete p.pauseAt;
