@@ -16,7 +16,8 @@ import { sqlTable, type SqlTableOptions, type SqlTxn } from '../actors/sinks/sql
 import { sqliteWriter } from '../actors/sinks/sqlite-sink.ts';
 import { postgresWriter } from '../actors/sinks/postgres-sink.ts';
 import { reachable, SERVICES } from './services.ts';
-import { rejectionOf } from './helpers.ts';
+import { rejectionOf, thrownBy } from './helpers.ts';
+import { sinks } from '../lib/api/connectors-catalog.ts';
 
 interface Count {
   word: string;
@@ -181,6 +182,28 @@ function behaviour(target: Target): void {
 
   Sql.run();
 }
+
+const Options = suite('SQL sink options');
+Options('a sink is refused as the job is built when its options cannot work, naming the sink and the option', () => {
+  const refused = (fn: () => unknown, pattern: string) => {
+    const error = thrownBy(fn, pattern);
+    assert.is(error.code, 'WEIR_E_OPTION');
+    assert.match(error.message, pattern);
+  };
+  refused(() => sinks.sqlite('x.db', { table: 'a.b.c' }), 'sqlite sink "a.b.c" table');
+  refused(() => sinks.sqlite<Count>('x.db', { table: 't', columns: { count: 'real' }, key: 'word' }), 'sqlite sink "t" key');
+  refused(() => sinks.sqlite<Count>('x.db', { table: 't', columns: { count: 'number' as 'real' } }), 'sqlite sink "t" columns.count');
+  refused(() => sinks.postgres<Count>({ table: 't', url: 'mysql://x' }), 'postgres sink "t" url');
+  refused(() => sinks.postgres<Count>({ table: 't', key: ['word', 'word'] }), 'postgres sink "t" key');
+  refused(() => sinks.postgres<Count>({ table: 't', ...({ upsert: true } as object) }), 'Unknown option "postgres sink "t" upsert"');
+  refused(() => sinks.sqlite('', { table: 't' }), 'sqlite path');
+});
+Options('the password of a url stays out of the graph', () => {
+  const sink = sinks.postgres<Count>({ table: 't', url: 'postgres://app:hunter2@db:5432/stats' });
+  assert.not.match(JSON.stringify(sink.describe), 'hunter2');
+  assert.match(JSON.stringify(sink.describe), 'postgres://app:***@db:5432/stats');
+});
+Options.run();
 
 const dir = mkdtempSync(join(tmpdir(), 'weir-sql-'));
 const sqliteFile = join(dir, 'sink.db');
