@@ -274,6 +274,29 @@ if (await reachable('sql-sinks.spec (postgres)', 'postgres')) {
     assert.not.match(error.message, /secret/);
   });
 
+  Pg('without a url, the sink connects where the PG* environment variables say, and names that address', async () => {
+    const { hostname, port, pathname, username } = new URL(url);
+    const env = { PGHOST: hostname, PGPORT: port || '5432', PGDATABASE: pathname.slice(1), PGUSER: username };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    const table = tableName();
+    const writer = postgresWriter<Count>({ url: undefined, table: sqlTable('postgres sink', { table, createTable: true }, [], false), connectTimeoutMs: 5000 }, scope('job/env/0'));
+    try {
+      await writer.open!();
+      await writer.commit({ scope: scope('job/env/0'), rows: [{ word: 'e', count: 1 }] }, 1);
+      assert.equal(await postgresTarget.rows(table), [{ word: 'e', count: 1 }]);
+      const refused = postgresWriter<Count>({ url: undefined, table: sqlTable('postgres sink', { table }, [], false), connectTimeoutMs: 5000 }, scope('job/env/1'));
+      process.env.PGPORT = '1';
+      const error = await rejectionOf(Promise.resolve().then(() => refused.open!()), 'open at PGPORT=1');
+      await refused.close!();
+      assert.match(error.message, `postgres sink "${table}" at ${hostname}:1/${env.PGDATABASE}: connecting failed`);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      await writer.close!();
+      await postgresTarget.drop(table);
+    }
+  });
+
   Pg('a connection the server ends between commits is replaced: the next commit (or the one after a failed one) reaches the table', async () => {
     const table = tableName();
     const writer = postgresWriter<Count>({ url, table: sqlTable('postgres sink', { table, key: 'word', createTable: true }, [], false), connectTimeoutMs: 5000 }, scope('job/reconnect/0'));
