@@ -170,6 +170,21 @@ function behaviour(target: Target): void {
     }
   });
 
+  Sql("records without the key's field: the commit fails naming the sink's key and the fields the records have", async () => {
+    const table = tableName();
+    const writer = target.writer<{ word: string; count?: number }>({ table, key: 'count', createTable: true }, scope('job/keyless/0'));
+    await writer.open!();
+    try {
+      const error = await rejectionOf(Promise.resolve().then(() => writer.commit({ scope: scope('job/keyless/0'), rows: [{ word: 'a' }] }, 1)), 'commit without the key');
+      assert.is(error.code, 'WEIR_E_OPTION');
+      assert.match(error.message, `${target.name} sink "${table}" key": got "count"; allowed: fields the records have (word)`);
+      assert.is(await target.committed(scope('job/keyless/0')), undefined, 'nothing committed, not even the scope');
+    } finally {
+      await writer.close!();
+      await target.drop(table);
+    }
+  });
+
   Sql('a table that does not exist, without createTable: the error names the sink, the address and what to do', async () => {
     const table = tableName();
     const writer = target.writer<Count>({ table, createTable: false }, scope('job/missing/0'));

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Sink } from '../../lib/operator/sink.ts';
 import { twoPhaseSink, type TwoPhaseWriter } from '../../lib/operator/two-phase-sink.ts';
-import { errors } from '../../lib/errors.ts';
+import { errors, WeirError } from '../../lib/errors.ts';
 import {
   columnsOf,
   commitsSql,
@@ -108,8 +108,9 @@ export function postgresWriter<T extends object>({ url, table, connectTimeoutMs 
   let address = '(not connected)';
   let columns: readonly SqlColumn[] | undefined;
   const statements = new Map<number, string>();
+  // A WeirError (the records lack the key, say) names the sink already.
   const fail = (doing: string, cause: unknown) =>
-    errors.connectorFailed(
+    cause instanceof WeirError ? cause : errors.connectorFailed(
       connector,
       address,
       doing,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Sink } from '../../lib/operator/sink.ts';
 import { twoPhaseSink, type TwoPhaseWriter } from '../../lib/operator/two-phase-sink.ts';
-import { errors } from '../../lib/errors.ts';
+import { errors, WeirError } from '../../lib/errors.ts';
 import {
   columnsOf,
   commitsSql,
@@ -89,7 +89,8 @@ export interface SqliteTarget {
 /** The transactions of one SQLite sink subtask, filed under `scope` (see `sqliteSink`). */
 export function sqliteWriter<T extends object>({ file, table, busyTimeoutMs }: SqliteTarget, scope: string): TwoPhaseWriter<T, SqlTxn<T>> {
   const connector = `sqlite sink "${table.table}"`;
-  const fail = (doing: string, cause: unknown, todo: string) => errors.connectorFailed(connector, file, doing, cause, todo);
+  // A WeirError (the records lack the key, say) names the sink already.
+  const fail = (doing: string, cause: unknown, todo: string) => (cause instanceof WeirError ? cause : errors.connectorFailed(connector, file, doing, cause, todo));
   let db: BetterSqlite3.Database | undefined;
   let columns: readonly SqlColumn[] | undefined;
   let insert: BetterSqlite3.Statement | undefined;
