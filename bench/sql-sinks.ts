@@ -64,14 +64,20 @@ try {
       const t0 = performance.now();
       const handle = await runtime.run(module, { parallelism, workers: parallelism, ...(checkpointMs > 0 ? { checkpointIntervalMs: checkpointMs } : {}), params: p });
       let checkpoints = 0;
-      handle.on('checkpoint', () => void checkpoints++);
+      let maxMs = 0;
+      let maxBytes = 0;
+      handle.on('checkpoint', (c) => {
+        checkpoints++;
+        maxMs = Math.max(maxMs, c.durationMs);
+        maxBytes = Math.max(maxBytes, c.bytes);
+      });
       await handle.done;
       const seconds = (performance.now() - t0) / 1000;
       const rows = target === 'discard' ? records : await count(p);
       const expected = upsert ? Math.min(KEYS, records) : records;
       if (rows !== expected) throw new Error(`${target} ${upsert ? 'upsert' : 'append'}: ${rows} rows in the table, expected ${expected}`);
       const what = target === 'discard' ? 'discard (baseline)' : `${target} ${upsert ? 'upsert' : 'append'}`;
-      console.log(`  ${what.padEnd(20)} ${(records / seconds / 1000).toFixed(1).padStart(7)}k rows/s  ${seconds.toFixed(2)} s  ${checkpoints} checkpoints  ${rows} rows in the table`);
+      console.log(`  ${what.padEnd(20)} ${(records / seconds / 1000).toFixed(1).padStart(7)}k rows/s  ${seconds.toFixed(2)} s  ${checkpoints} checkpoints (longest ${maxMs.toFixed(0)} ms, largest ${(maxBytes / 1e6).toFixed(1)} MB)  ${rows} rows in the table`);
     }
   }
 } finally {
