@@ -5,9 +5,11 @@ import { console } from '../../actors/sinks/console-sink.ts';
 import { discard } from '../../actors/sinks/discard-sink.ts';
 import { jsonLines as jsonLinesSink } from '../../actors/sinks/json-lines-sink.ts';
 import { csv as csvSink } from '../../actors/sinks/csv-sink.ts';
+import { sqliteSink as sqlite } from '../../actors/sinks/sqlite-sink.ts';
+import { postgresSink as postgres } from '../../actors/sinks/postgres-sink.ts';
 
 /** Built-in sources. All are replayable: their readers expose an offset. */
 export const sources = { fromArray, fromIterable, generate } as const;
 
-/** Built-in sinks. `collect(name)` is how records reach the calling process; `jsonLines` and `csv` write part files exactly once. */
-export const sinks = { collect, console, discard, jsonLines: jsonLinesSink, csv: csvSink } as const;
+/** Built-in sinks. `collect(name)` is how records reach the calling process; the others write files and databases exactly once. */
+export const sinks = { collect, console, discard, jsonLines: jsonLinesSink, csv: csvSink, sqlite, postgres } as const;
