@@ -76,7 +76,7 @@ export interface LineBlock {
  * the file's last newline waits for its newline (follow mode: a writer may be halfway through it).
  */
 export class LineReader {
-  #buffer = Buffer.allocUnsafe(READ_CHUNK);
+  #buffer: Buffer;
   /** File position of `#buffer[0]`. */
   #at: number;
   /** Bytes of `#buffer` that hold file content. */
@@ -87,8 +87,11 @@ export class LineReader {
     from: number,
     private readonly until: number,
     private readonly partialLast: boolean,
+    /** Bytes read at a time (smaller in specs, to cross chunk boundaries often). */
+    private readonly chunk = READ_CHUNK,
   ) {
     this.#at = from;
+    this.#buffer = Buffer.allocUnsafe(chunk);
   }
 
   /** The file position of the next line to read. */
@@ -119,7 +122,8 @@ export class LineReader {
   /** Bytes from the buffer's start to just past the last complete line that starts before `until`; 0 when none is complete. */
   #lastLineEnd(atEof: boolean): number {
     const limit = this.until - this.#at; // lines must start before this buffer index
-    let end = this.#buffer.lastIndexOf(NEWLINE, this.#length - 1) + 1;
+    // (lastIndexOf from -1 would search from the buffer's end, among stale bytes)
+    let end = this.#length === 0 ? 0 : this.#buffer.lastIndexOf(NEWLINE, this.#length - 1) + 1;
     if (atEof && this.partialLast && end < this.#length) end = this.#length;
     if (end <= limit) return end;
     // The buffer holds lines of the next split: stop after the line that spans `until`.
@@ -141,8 +145,8 @@ export class LineReader {
     this.#length -= cut;
     this.#at += cut;
     // Back to a chunk after a long line, so one long line does not keep its buffer.
-    if (this.#buffer.length > READ_CHUNK && this.#length <= READ_CHUNK) {
-      const small = Buffer.allocUnsafe(READ_CHUNK);
+    if (this.#buffer.length > this.chunk && this.#length <= this.chunk) {
+      const small = Buffer.allocUnsafe(this.chunk);
       this.#buffer.copy(small, 0, 0, this.#length);
       this.#buffer = small;
     }
@@ -165,6 +169,7 @@ export function lineStartAtOrAfter(fd: number, position: number): number {
     if (read === 0) return at;
     const newline = chunk.subarray(0, read).indexOf(NEWLINE);
     if (newline >= 0) return at + newline + 1;
+    if (read < chunk.length) return at + read; // the file's end: no line starts after `position`
   }
 }
 
