@@ -232,7 +232,7 @@ Follow('appended lines and new files are read after the poll interval of the job
   const offset = reader!.offset();
   appendFileSync(join(watched, 'c.csv'), 'ce,qty\nC,1,1\n');
   appendFileSync(join(watched, 'b.csv'), 'B,2,2\n');
-  assertSameMultiset([...read(), ...read()], ['B,2,2', 'C,1,1']);
+  assertSameMultiset([...read(), ...read()], ['B,2,2', 'C,1,1'], 'after the checkpoint');
   const [restored] = openAll(sources.csv(watched, { schema: tradeSchema, follow: true }), 1, [], { next: 0 }, [], { clock });
   restored!.seek(offset);
   assertSameMultiset([...readSome(restored!, 100), ...readSome(restored!, 100)].map(asLine), ['B,2,2', 'C,1,1'], 'restored');
