@@ -3,7 +3,7 @@ import fs from 'node:fs';
 const NEWLINE = 0x0a;
 
 /** Bytes read from a file at a time; the buffer grows only for a line longer than this. */
-export const READ_CHUNK = 1 << 20;
+export const READ_CHUNK = 1 << 16;
 
 /** One split of a file source: bytes [start, end) of a file. A line belongs to the split in which it starts. */
 export interface FileSplit {
