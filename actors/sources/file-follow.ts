@@ -4,7 +4,7 @@ import type { Timer } from '../../lib/util/clock.ts';
 import { hashString } from '../../lib/util/hash.ts';
 import { LineReader } from './file-splits.ts';
 import { listFiles } from './file-list.ts';
-import { malformedHandler, openFile, PendingBlock, type LineFormat, type MalformedPolicy, type OpenFile } from './line-source.ts';
+import { emitter, malformedHandler, openFile, PendingBlock, type LineFormat, type MalformedPolicy, type OpenFile } from './line-source.ts';
 
 /** A followed file: open once its header is complete; `position` is the start of its next unread line. */
 interface Followed<T> {
@@ -32,7 +32,7 @@ export function followReader<T>(pattern: string, format: LineFormat<T>, policy: 
   let pending: { file: Followed<T>; block: PendingBlock<T> } | undefined;
   let current: Followed<T> | undefined;
   let timer: Timer | undefined;
-  const malformed = malformedHandler(format, policy, context, () => current!.open!);
+  const emit = emitter<T>(malformedHandler(format, policy, context, () => current!.open!));
 
   const mine = (file: string): boolean => hashString(file) % parallelism === subtaskIndex;
   /** Lists the files again; true if one of this subtask's is new. */
@@ -76,7 +76,7 @@ export function followReader<T>(pattern: string, format: LineFormat<T>, policy: 
       while (emitted < max) {
         if (pending !== undefined && !pending.block.done) {
           current = pending.file;
-          emitted += pending.block.emit(max - emitted, out, malformed);
+          emitted += emit(pending.block, max - emitted, out);
           continue;
         }
         pending = undefined;

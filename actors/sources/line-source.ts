@@ -3,6 +3,7 @@ import type { Collector } from '../../lib/operator/operator.ts';
 import type { SourceContext, SourceReader } from '../../lib/operator/source.ts';
 import type { JsonValue } from '../../lib/util/json.ts';
 import { errors } from '../../lib/errors.ts';
+import { specialize } from '../../lib/util/specialize.ts';
 import { LineCounter, LineReader, lineStartAtOrAfter, SplitPlan, type LineBlock } from './file-splits.ts';
 import { listFiles } from './file-list.ts';
 
@@ -101,7 +102,7 @@ export function openFile<T>(format: LineFormat<T>, file: string, following: bool
 
 export const stripBom = (line: string): string => (line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
 
-/** Emits a block's records from `next` on; returns the index after the last line it went through. */
+/** A block's lines parsed, emitted from `next` on. */
 export class PendingBlock<T> {
   next = 0;
   constructor(
@@ -117,28 +118,38 @@ export class PendingBlock<T> {
   get done(): boolean {
     return this.next >= this.results.length;
   }
+}
 
-  /** Emits up to `max` records; returns how many. Malformed lines go to `malformed`, which may throw. */
-  emit(max: number, out: Collector<T>, malformed: (reason: string, start: number, text: string) => void): number {
-    const { results } = this;
+/** Handles a malformed line: a dead letter, or a throw. */
+export type MalformedHandler = (reason: string, start: number, text: string) => void;
+/** Emits up to `max` records of a block; returns how many. */
+export type Emit<T> = (pending: PendingBlock<T>, max: number, out: Collector<T>) => number;
+
+/** The emit loop, copied per reader (see specialize): its `out.collect` then calls one chain only. */
+const emitLoop =
+  (blank: symbol, malformedClass: typeof Malformed, malformed: MalformedHandler) =>
+  (pending: PendingBlock<unknown>, max: number, out: Collector<unknown>): number => {
+    const { results, block } = pending;
     let emitted = 0;
-    while (emitted < max && this.next < results.length) {
-      const i = this.next++;
-      const result = results[i]!;
-      if (result === BLANK) continue;
-      if (result instanceof Malformed) {
-        malformed(result.reason, this.block.starts[i]!, this.block.lines[i]!);
+    while (emitted < max && pending.next < results.length) {
+      const i = pending.next++;
+      const result = results[i];
+      if (result === blank) continue;
+      if (result instanceof malformedClass) {
+        malformed(result.reason, block.starts[i]!, block.lines[i]!);
         continue;
       }
-      out.collect(result as T);
+      out.collect(result);
       emitted++;
     }
     return emitted;
-  }
-}
+  };
+
+/** An emit loop of a reader's own, sending malformed lines to `malformed`. */
+export const emitter = <T>(malformed: MalformedHandler): Emit<T> => specialize(emitLoop, BLANK, Malformed, malformed) as Emit<T>;
 
 /** Handles a malformed line by the policy: a dead letter keyed by file and offset (replays send it once), or a failure. */
-export function malformedHandler<T>(format: LineFormat<T>, policy: MalformedPolicy, context: SourceContext, open: () => OpenFile<T>) {
+export function malformedHandler<T>(format: LineFormat<T>, policy: MalformedPolicy, context: SourceContext, open: () => OpenFile<T>): MalformedHandler {
   return (reason: string, offset: number, text: string): void => {
     const { file, counter } = open();
     const line = counter.lineAt(offset);
@@ -194,7 +205,7 @@ export function splitReader<T>(pattern: string, format: LineFormat<T>, policy: M
   let lines: LineReader | undefined;
   let pending: PendingBlock<T> | undefined;
   let exhausted = false;
-  const malformed = malformedHandler(format, policy, context, () => open!);
+  const emit = emitter<T>(malformedHandler(format, policy, context, () => open!));
 
   const openSplit = (n: number, at: number | undefined): void => {
     const range = plan.split(n);
@@ -245,7 +256,7 @@ export function splitReader<T>(pattern: string, format: LineFormat<T>, policy: M
       let emitted = 0;
       while (emitted < max) {
         if (pending !== undefined && !pending.done) {
-          emitted += pending.emit(max - emitted, out, malformed);
+          emitted += emit(pending, max - emitted, out);
           continue;
         }
         const block = open !== undefined && open.fd >= 0 ? lines?.next() : undefined;
