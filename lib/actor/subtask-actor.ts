@@ -23,7 +23,7 @@ import { BarrierAligner, type Aligned } from '../channel/barrier-aligner.ts';
 import { systemClock } from '../util/clock.ts';
 import type { ChainLink } from './chain.ts';
 import type { JsonValue } from '../util/json.ts';
-import type { SourceDeadLetter } from './links.ts';
+import type { SourceDeadLetter } from '../protocol/control.ts';
 
 export interface ActorSetup {
   /** The actor's place among its worker's actors (and on the worker's metrics board). */
@@ -69,6 +69,9 @@ export interface ActorSetup {
   /** A source reader's dead letter (see `SourceContext.deadLetter`). */
   readonly onDeadLetter?: (letter: SourceDeadLetter) => void;
 }
+
+/** How long a parked source waits for its `wakeUp` before it is read again anyway (processing time). */
+const PARKED_POLL_MS = 50;
 
 /** The size of a snapshot as JSON; 0 for one JSON cannot write (a bigint in an operator's own snapshot): it is still taken. */
 const jsonSize = (value: unknown): number => {
@@ -319,6 +322,7 @@ export class SubtaskActor implements Schedulable {
   #processingTime(): boolean {
     if (!this.#wake.due) return true;
     const now = this.#wake.take();
+    this.#source?.wakeUp();
     if (!this.#chain.processingTime(now)) {
       this.#wake.retry();
       return false;
@@ -339,6 +343,8 @@ export class SubtaskActor implements Schedulable {
       this.#pauses++;
       this.#paused = true;
     }
+    // A parked reader is read again when it wakes the subtask, and at the latest after a while.
+    if (source.parked) this.#wake.at(this.#setup.clock.now() + PARKED_POLL_MS);
   }
 
   #takeInput(): void {

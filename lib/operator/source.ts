@@ -24,9 +24,10 @@ export interface SourceContext {
   readonly clock: Clock;
   /**
    * For a reader whose records arrive asynchronously (a followed file, a broker, a Node stream): a
-   * `read` that emitted nothing and returned true parks the subtask, and weir calls `read` again only
-   * once the reader called `wakeUp()` (from a callback, a promise, a timer on `clock`). Calling it
-   * during `read`, or when nothing is parked, is harmless. A reader whose background work failed
+   * `read` that emitted nothing and returned true parks the subtask, and weir calls `read` again once
+   * the reader called `wakeUp()` (from a callback, a promise, a timer on `clock`), or else after 50 ms
+   * of processing time (a poll, for a reader that cannot tell). Calling it during `read`, or when
+   * nothing is parked, is harmless. A reader whose background work failed
    * keeps the error, calls `wakeUp()` and throws it from its next `read`: the subtask then fails
    * with it, naming the source.
    */

@@ -103,7 +103,7 @@ Skip('the dead letters hold exactly the poison records, and the rest of the outp
           'the dead letters: each poison record once',
         );
         for (const { record, error } of letters) {
-          assert.equal(error, { message: `poison record ${record.id}`, operator: 'check', subtask: error.subtask, attempts: 2 }, 'the error of a dead letter');
+          assert.equal(error, { message: `poison record ${record.id}`, operator: 'check', subtask: error.subtask, attempts: 2, kind: 'poison' }, 'the error of a dead letter');
           assert.match(error.subtask, new RegExp(`^[1-${parallelism}]/${parallelism}$`), 'the subtask of a dead letter');
         }
         // Each poison record failed twice in a row, and the second failure's restart passed over it.
@@ -138,7 +138,7 @@ Skip('a dead letter is read as it comes with deadLetters(), and the iteration en
   await stepUntilSettled(clock, h);
   await h.done;
   await watchdog(reading, 'the dead letters ended');
-  assert.equal(letters, [{ record: { id: 5, key: 'k', v: 5 }, error: { message: 'poison record 5', operator: 'check', subtask: '1/1', attempts: 1 } }]);
+  assert.equal(letters, [{ record: { id: 5, key: 'k', v: 5 }, error: { message: 'poison record 5', operator: 'check', subtask: '1/1', attempts: 1, kind: 'poison' } }]);
 });
 
 const Fail = suite("poison: { policy: 'fail' } (the default)");
