@@ -39,7 +39,8 @@ export function followReader<T>(pattern: string, format: LineFormat<T>, policy: 
   const discover = (): boolean => {
     let found = false;
     for (const file of listFiles(pattern)) {
-      if (files.has(file) || !mine(file)) continue;
+      // A named file that does not exist yet is waited for.
+      if (files.has(file) || !mine(file) || !fs.existsSync(file)) continue;
       files.set(file, { open: undefined, position: 0 });
       found = true;
     }

@@ -3,17 +3,18 @@
  * gives the same totals at source parallelism 1, 2 and 4; a job that fails mid-file and restarts
  * from its checkpoint, and one stopped with a savepoint mid-file and resumed at another parallelism,
  * give them too; malformed rows reach `handle.deadLetters()` with their line and reason, or fail
- * the job with `onMalformed: 'fail'`.
+ * the job with `onMalformed: 'fail'`. A followed directory's new lines and files reach a running job's
+ * output as its (manual) clock passes the poll interval.
  */
-import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { restarts, type JobHandle, type MalformedLine } from 'weir';
+import { ManualClock, restarts, type JobHandle, type MalformedLine } from 'weir';
 import type { Params, Total } from '../fixtures/csv-totals.ts';
-import { assertSameMultiset, fixture, rejectionOf, Runtime, watchdog } from '../helpers.ts';
+import { advanceUntil, assertSameMultiset, fixture, rejectionOf, Runtime, watchdog } from '../helpers.ts';
 
 const Csv = suite('csv source in jobs');
 const runtime = new Runtime({ workers: 3 });
@@ -127,3 +128,30 @@ Csv("onMalformed: 'fail' fails the job, naming the file, the line and the reason
 });
 
 Csv.run();
+
+const Follow = suite('file sources in follow mode');
+const followRuntime = new Runtime({ workers: 2 });
+Follow.after(() => followRuntime.close());
+
+Follow('a followed directory: lines appended and new files reach the output as the job clock passes the poll interval', async () => {
+  const followed = join(dir, 'followed');
+  mkdirSync(followed);
+  writeFileSync(join(followed, 'a.jsonl'), '{"n":1}\n');
+  const clock = new ManualClock(0);
+  const handle = await followRuntime.run(fixture('followed-lines'), { clock, workers: 2, params: { dir: followed, parallelism: 2 } });
+  const seen: unknown[] = [];
+  const reading = (async () => {
+    for await (const value of handle.output('lines')) seen.push(value);
+  })();
+  await advanceUntil(clock, () => seen.length === 1, 'the first line');
+  appendFileSync(join(followed, 'a.jsonl'), '{"n":2}\n{"n":3');
+  writeFileSync(join(followed, 'b.jsonl'), '{"n":4}\n');
+  await advanceUntil(clock, () => seen.length === 3, 'the appended line and the new file');
+  appendFileSync(join(followed, 'a.jsonl'), '}\n');
+  await advanceUntil(clock, () => seen.length === 4, 'the line completed by its newline');
+  assertSameMultiset(seen, [1, 2, 3, 4].map((n) => ({ n })), 'every line once');
+  await handle.cancel();
+  await reading.catch(() => {});
+});
+
+Follow.run();
