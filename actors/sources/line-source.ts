@@ -237,6 +237,7 @@ export function splitReader<T>(pattern: string, format: LineFormat<T>, policy: M
     return true;
   };
   const seek = (offset: SplitOffset): void => {
+    exhausted = false;
     if (offset.split < 0) {
       split = -1;
       lines = undefined;
