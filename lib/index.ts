@@ -33,6 +33,9 @@ export type {
 export type { Aggregation } from '../actors/keyed-aggregate.ts';
 export type { KeyedProcessContext, KeyedTimerContext, KeyedProcessFunction, KeyedProcessDefinition } from '../actors/keyed-process.ts';
 export type { GenerateOptions } from '../actors/sources/generate-source.ts';
+export type { CsvOptions, CsvSchemaOptions, CsvParseOptions, CsvSchema, CsvColumnType, CsvRow } from '../actors/sources/csv-source.ts';
+export type { JsonLinesOptions } from '../actors/sources/json-lines-source.ts';
+export type { FileSourceOptions, MalformedPolicy, MalformedLine } from '../actors/sources/line-source.ts';
 export {
   state,
   type StateDescriptor,

@@ -1,5 +1,7 @@
 import { fromArray, fromIterable } from '../../actors/sources/array-source.ts';
 import { generate } from '../../actors/sources/generate-source.ts';
+import { csv } from '../../actors/sources/csv-source.ts';
+import { jsonLines } from '../../actors/sources/json-lines-source.ts';
 import { collect } from '../../actors/sinks/collect-sink.ts';
 import { console } from '../../actors/sinks/console-sink.ts';
 import { discard } from '../../actors/sinks/discard-sink.ts';
@@ -9,7 +11,7 @@ import { sqliteSink as sqlite } from '../../actors/sinks/sqlite-sink.ts';
 import { postgresSink as postgres } from '../../actors/sinks/postgres-sink.ts';
 
 /** Built-in sources. All are replayable: their readers expose an offset. */
-export const sources = { fromArray, fromIterable, generate } as const;
+export const sources = { fromArray, fromIterable, generate, csv, jsonLines } as const;
 
 /** Built-in sinks. `collect(name)` is how records reach the calling process; the others write files and databases exactly once. */
 export const sinks = { collect, console, discard, jsonLines: jsonLinesSink, csv: csvSink, sqlite, postgres } as const;
