@@ -38,9 +38,13 @@ export interface StockParams {
   news?: number;
   /** Every `every`-th VWAP update of a symbol goes to the `vwap` output (default 1000). */
   every?: number;
+  /** An SQLite file: the candles also go to its table `candles`, keyed by symbol and start. */
+  db?: string;
+  /** A PostgreSQL URL: the candles go to its table `candles` instead of an SQLite file. */
+  pg?: string;
 }
 
-export type Market = Required<StockParams> & { names: string[]; open: number };
+export type Market = Required<Omit<StockParams, 'db' | 'pg'>> & { names: string[]; open: number };
 
 /** 09:30 UTC on a trading day: where the market's event time starts. */
 export const OPEN = Date.UTC(2024, 2, 15, 9, 30);

@@ -16,6 +16,7 @@
  *
  *   npm start                                   # 1M trades, 6 minutes 40 seconds of market, on all cores
  *   npx weir run examples/stock-vwap.ts --param trades=20000000 --param symbols=500 --param sigmas=5
+ *   npx weir run examples/stock-vwap.ts --param db=candles.db   # the candles also into an SQLite table (or --param pg=postgres://…)
  */
 import { job, OutputTag, sinks, sources, state, windows, type KeyedProcessDefinition, type MapState, type StateDescriptor, type ValueState } from 'weir';
 import { marketOf, tradeAt, type StockParams, type Trade } from './stock-market.ts';
@@ -205,6 +206,10 @@ export default job('stock-vwap', (env, params: StockParams | undefined) => {
     })
     .name('candles');
   candles.to(sinks.collect('candles')).name('candles out');
+  // With --param db=FILE (SQLite) or --param pg=URL (PostgreSQL), the candles are also a table, committed per checkpoint.
+  const table = { table: 'candles', key: ['symbol', 'start'] as ('symbol' | 'start')[], createTable: true };
+  if (params?.pg) candles.to(sinks.postgres<Candle>({ url: params.pg, ...table })).name('candles table');
+  else if (params?.db) candles.to(sinks.sqlite<Candle>(params.db, table)).name('candles table');
 
   candles
     .keyBy((c) => c.symbol)
