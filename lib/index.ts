@@ -33,6 +33,10 @@ export type {
 export type { Aggregation } from '../actors/keyed-aggregate.ts';
 export type { KeyedProcessContext, KeyedTimerContext, KeyedProcessFunction, KeyedProcessDefinition } from '../actors/keyed-process.ts';
 export type { GenerateOptions } from '../actors/sources/generate-source.ts';
+export type { InputOptions } from '../actors/sources/input-source.ts';
+export type { FromReadableOptions, StreamSubtask } from '../actors/sources/readable-source.ts';
+export type { ToWritableOptions } from '../actors/sinks/writable-sink.ts';
+export type { JobInput } from './runtime/ingress.ts';
 export {
   state,
   type StateDescriptor,

@@ -39,6 +39,8 @@ export interface DeploySpec {
   readonly board: SharedArrayBuffer;
   /** This worker's end of each channel that crosses threads, by channel id. */
   readonly ports: Readonly<Record<number, MessagePort>>;
+  /** This worker's end of each daemon input it reads (`sources.input`), by input name. */
+  readonly ingress?: Readonly<Record<string, MessagePort>>;
   /** The checkpoint the job starts from: each actor takes its share. */
   readonly restore?: WireCheckpoint;
   /** Poison records the actors pass over: digests of their values by operator key (see supervision/poison-records.ts). */

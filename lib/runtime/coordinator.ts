@@ -15,6 +15,7 @@ import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
 import { jobMachine, type JobStatus } from './job-machine.ts';
 import type { LoadedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
+import { Ingress, type JobInput } from './ingress.ts';
 import type { HostLease, ThreadPool } from './thread-pool.ts';
 import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
@@ -91,6 +92,8 @@ export class Coordinator {
   /** The shared split counter of each source node, by node id (restored from a checkpoint, if any). */
   readonly #splitCounters: Record<number, SharedArrayBuffer> = {};
   readonly #checkpoints: CheckpointCoordinator;
+  /** The daemon inputs' logs (`sources.input`), which outlive attempts. */
+  readonly #ingress: Ingress;
 
   constructor(
     readonly moduleUrl: string,
@@ -104,6 +107,7 @@ export class Coordinator {
     this.#startedAt = clock.now();
     this.#boards = this.#newBoards();
     this.#resetSplitCounters(options.restoreFrom);
+    this.#ingress = new Ingress(graph, plan, options.checkpointIntervalMs !== undefined, options.restoreFrom);
     this.#supervisor = new JobSupervisor(graph.job, options.restart, clock, options.poison);
     this.#deadLetters = new OutputStream<DeadLetter>(graph.job, 'dead letters', []);
     if (options.actorTimeoutMs !== undefined) {
@@ -133,6 +137,7 @@ export class Coordinator {
         // Exactly-once collect sinks hand what the checkpoint covers to their consumers; the workers'
         // two-phase sinks commit, and their sources acknowledge what it covers.
         for (const output of this.#outputs.values()) output.commit(checkpoint.id);
+        this.#ingress.checkpointCompleted(checkpoint);
         for (const { api } of this.#hosts) this.#calls.call(api.checkpointComplete(checkpoint.id)).catch(() => {});
         events.checkpoint?.(checkpoint);
       },
@@ -159,6 +164,15 @@ export class Coordinator {
     const stream = this.#outputs.get(name);
     if (!stream) throw errors.unknownOutput(this.graph.job, name, [...this.#outputs.keys()]);
     return stream;
+  }
+
+  /** The daemon input `name` (see `JobHandle.input`). */
+  input<T>(name: string): JobInput<T> {
+    return this.#ingress.input<T>(name);
+  }
+
+  get inputNames(): string[] {
+    return this.#ingress.names;
   }
 
   /** The poison records the job skipped and the inputs its sources could not read, with their errors (see `JobHandle.deadLetters`). */
@@ -212,6 +226,7 @@ export class Coordinator {
     this.#leases = this.pool.lease(workers, (w, error) => this.#workers[w]?.died(errors.workerDied(this.graph.job, w, error)));
     this.#workers = this.#leases.map((lease, w) => new WorkerSupervisor(w, lease, (error) => this.#onFailure(attempt, error)));
     const ports = this.#createPorts(attempt);
+    const ingress = this.#ingress.ports(this.plan.workers);
     const splitCounters = this.#splitCounters;
     // Stages as the coordinator keeps them, serialized: each worker decodes what it owns, nothing is decoded here.
     const wire = restore ? toWire(restore) : undefined;
@@ -243,10 +258,11 @@ export class Coordinator {
             splitCounters,
             board: this.#boards[w]!.buffer,
             ports: ports[w]!,
+            ...(Object.keys(ingress[w]!).length > 0 ? { ingress: ingress[w]! } : {}),
             ...(wire ? { restore: wire } : {}),
             ...(Object.keys(poison).length > 0 ? { poison } : {}),
           };
-          return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never)).then(() => this.#workers[w]?.deployed());
+          return api.deploy(comlink.transfer(spec, [...Object.values(ports[w]!), ...Object.values(ingress[w]!)] as never)).then(() => this.#workers[w]?.deployed());
         }),
       ),
     );
@@ -334,6 +350,7 @@ export class Coordinator {
     // drop the call, and the host would then keep its thread until the pool's grace period ends.
     for (const { api } of hosts) api.shutdown().catch(() => {});
     for (const output of this.#outputs.values()) closed.push(output.detach());
+    this.#ingress.detach();
     // Healthy hosts return within milliseconds; their grace runs on real time, so that a job clock
     // stepped fast (tests) does not cost them their threads (a fresh thread takes long to start).
     await this.pool.giveBack(leases, { keep: true, terminate, graceClock: systemClock });
@@ -466,6 +483,7 @@ export class Coordinator {
     this.#endDelay?.();
     this.#endDelay = undefined;
     this.#unsubscribeClock();
+    this.#ingress.close(this.#failure ?? new Error(`Job "${this.graph.job}" has ended (${this.status}): its inputs take no more records.`));
     // A job can finish before every host has answered `start` (a tiny job, done on the first worker
     // before the second one's answer came): closing the ports below means those answers never come,
     // so the calls still waiting end here instead of holding `run()` for ever.

@@ -107,6 +107,7 @@ export class Host implements HostApi {
           ...(spec.poison ? { poison: spec.poison } : {}),
           onCheckpoint: this.#onSnapshot,
           onDeadLetter: (letter) => this.post({ weir: 'dead-letter', letter }),
+          ...(spec.ingress ? { ingress: spec.ingress } : {}),
         }),
       );
     });
