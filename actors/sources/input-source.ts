@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Source, SourceContext, SourceReader } from '../../lib/operator/source.ts';
-import type { IngressReply, IngressRequest } from '../../lib/protocol/ingress.ts';
+import type { IngressReply, IngressRequest } from '../../lib/operator/ingress-protocol.ts';
 import { errors } from '../../lib/errors.ts';
 
 export interface InputOptions {

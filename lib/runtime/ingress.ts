@@ -3,7 +3,7 @@ import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.
 import { errors } from '../errors.ts';
 import type { LogicalGraph, LogicalNode } from '../graph/logical-graph.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
-import type { IngressReply, IngressRequest } from '../protocol/ingress.ts';
+import type { IngressReply, IngressRequest } from '../operator/ingress-protocol.ts';
 
 /**
  * The embedding process's end of a daemon input (`sources.input(name)`), from `handle.input(name)`.

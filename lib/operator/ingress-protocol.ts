@@ -1,7 +1,8 @@
 /**
  * The wire protocol of a daemon input (`sources.input(name)`, fed by `handle.input(name)`): between
  * the input's reader in the worker and the coordinator's log of the input, over a MessagePort of
- * their own, made anew for every attempt of the job.
+ * their own, made anew for every attempt of the job. It lives beside the source contract rather
+ * than in lib/protocol because its reader is a connector in actors/, which sits below the runtime.
  *
  * Records are numbered in the order they were written (their sequence number): the reader's offset
  * is the number of the next record it will emit, which is what a checkpoint stores and a restore
