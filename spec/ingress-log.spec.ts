@@ -8,8 +8,10 @@ import { MessageChannel } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sources, type SourceReader } from 'weir';
+import { buildGraph, job } from '../lib/api/job.ts';
+import { sinks, sources as built } from '../lib/api/connectors-catalog.ts';
 import { IngressLog } from '../lib/runtime/ingress.ts';
-import { rejectionOf, sourceContext } from './helpers.ts';
+import { rejectionOf, sourceContext, thrownBy } from './helpers.ts';
 
 /** A reader of `log` on a fresh port pair, as an attempt of the job opens it; `woken` resolves at its next wake-up. */
 function attachReader(log: IngressLog<number>, capacity: number) {
@@ -144,6 +146,26 @@ Log('property: a reader restored to its checkpoint gets what came after it, so s
     }),
     { numRuns: 150 },
   );
+});
+
+Log('an input runs at parallelism 1 whatever the job\'s, refuses another, and its name is its own', () => {
+  const graph = buildGraph(job('one', (env) => void env.from(built.input<number>('n')).to(sinks.discard())), {});
+  assert.is(graph.nodes[0]!.parallelism, 1);
+  const wider = thrownBy(() => buildGraph(job('wide', (env) => void env.from(built.input<number>('n')).parallelism(2).to(sinks.discard())), {}), 'parallelism(2)');
+  assert.is(wider.code, 'WEIR_E_GRAPH');
+  assert.match(wider.message, /parallelism\(2\) of input "n": an input runs at parallelism 1/);
+  const twice = thrownBy(
+    () =>
+      buildGraph(
+        job('twice', (env) => {
+          env.from(built.input<number>('n')).to(sinks.discard());
+          env.from(built.input<number>('n')).to(sinks.discard());
+        }),
+        {},
+      ),
+    'two inputs named n',
+  );
+  assert.match(twice.message, /two sources read the input "n"/);
 });
 
 Log.run();

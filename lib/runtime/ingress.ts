@@ -29,6 +29,12 @@ export interface JobInput<T> {
   end(): Promise<void>;
   /** Records written and not yet sent to the job: above the input's `capacity`, `write()` waits. */
   readonly unread: number;
+  /**
+   * The number the next written record gets (records are numbered from 0 in the order written). In
+   * a job restored from a checkpoint (`restoreFrom`) it starts at what the checkpoint's reader had
+   * read: a daemon that numbers its records writes again from there, and nothing is lost or twice.
+   */
+  readonly next: number;
 }
 
 interface Waiter {

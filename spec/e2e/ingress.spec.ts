@@ -99,6 +99,24 @@ Ingress('a worker that dies under the input: its records come again from the log
   assertAsWritten(await out, records, 'exactly-once output after a dead worker');
 });
 
+Ingress('a job restored from a checkpoint numbers its input from the checkpoint: the daemon writes again from input.next, and state holds every record once', async () => {
+  const records = pushed(6000);
+  const first = await runtime.run(fixture('ingress'), { params: params(-1), parallelism: 2 });
+  const input = first.input<Pushed>('pushed');
+  for (const record of records.slice(0, 3000)) await input.write(record);
+  const checkpoint = await watchdog(first.checkpoint(), 'a checkpoint of the first run');
+  await first.cancel();
+  const second = await runtime.run(fixture('ingress'), { params: params(-1), parallelism: 2, restoreFrom: checkpoint });
+  const resumed = second.input<Pushed>('pushed');
+  const from = resumed.next;
+  assert.ok(from > 0 && from <= 3000, `the input resumes where the checkpoint's reader was, got ${from}`);
+  const seen = second.collected<Seen>('seen');
+  for (const record of records.slice(from)) await resumed.write(record);
+  await resumed.end();
+  await watchdog(second.done, 'the restored run');
+  assert.equal((await seen).sort(bySeenKey), expectedSeen(records));
+});
+
 Ingress('misuse is refused clearly: an unknown input, a write after end(), a write to a failed job', async () => {
   const handle = await runtime.run(fixture('ingress'), { params: params(3), parallelism: 2 });
   const unknown = thrownBy(() => handle.input('orders'), 'input("orders")');
