@@ -350,7 +350,7 @@ export class Coordinator {
     // drop the call, and the host would then keep its thread until the pool's grace period ends.
     for (const { api } of hosts) api.shutdown().catch(() => {});
     for (const output of this.#outputs.values()) closed.push(output.detach());
-    this.#ingress.detach();
+    closed.push(this.#ingress.detach());
     // Healthy hosts return within milliseconds; their grace runs on real time, so that a job clock
     // stepped fast (tests) does not cost them their threads (a fresh thread takes long to start).
     await this.pool.giveBack(leases, { keep: true, terminate, graceClock: systemClock });
@@ -483,7 +483,6 @@ export class Coordinator {
     this.#endDelay?.();
     this.#endDelay = undefined;
     this.#unsubscribeClock();
-    this.#ingress.close(this.#failure ?? new Error(`Job "${this.graph.job}" has ended (${this.status}): its inputs take no more records.`));
     // A job can finish before every host has answered `start` (a tiny job, done on the first worker
     // before the second one's answer came): closing the ports below means those answers never come,
     // so the calls still waiting end here instead of holding `run()` for ever.
@@ -496,6 +495,7 @@ export class Coordinator {
       control.close();
     }
     for (const output of this.#outputs.values()) closed.push(output.close());
+    closed.push(this.#ingress.close(this.#failure ?? new Error(`Job "${this.graph.job}" has ended (${this.status}): its inputs take no more records.`)));
     // Only when an attempt is being torn down: otherwise the grace period starts now, in this turn.
     if (this.#stopping) await this.#stopping;
     await this.pool.giveBack(this.#leases);

@@ -3,6 +3,7 @@ import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.
 import { errors } from '../errors.ts';
 import type { LogicalGraph, LogicalNode } from '../graph/logical-graph.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
+import { whenClosed } from '../channel/port-channel.ts';
 import type { IngressReply, IngressRequest } from '../operator/ingress-protocol.ts';
 
 /**
@@ -61,6 +62,8 @@ export class IngressLog<T = unknown> implements JobInput<T> {
   /** The job is over: writes reject with it. */
   #closed: Error | undefined;
   #port: MessagePort | undefined;
+  /** Resolves at the port's 'close', listened for from the start: the reader may close its end first. */
+  #portClosed: Promise<void> = Promise.resolve();
   #pending: IngressRequest | undefined;
   /** Writes waiting for credit. */
   #writers: Waiter[] = [];
@@ -116,8 +119,9 @@ export class IngressLog<T = unknown> implements JobInput<T> {
 
   /** The reader of a new attempt: its pulls come on `port`. */
   attach(port: MessagePort): void {
-    this.detach();
+    void this.detach();
     this.#port = port;
+    this.#portClosed = whenClosed(port);
     port.on('message', (request: IngressRequest) => {
       this.#pending = request;
       // The reader has everything before `from`: after a restart, what came after its checkpoint is unread again.
@@ -126,11 +130,17 @@ export class IngressLog<T = unknown> implements JobInput<T> {
     });
   }
 
-  /** The attempt ended: its reader's pull is dropped with its port. */
-  detach(): void {
-    this.#port?.close();
+  /**
+   * The attempt ended: its reader's pull is dropped with its port. Resolves once the port is closed
+   * (a turn after `close()`, until when it still counts as an active handle of the process).
+   */
+  detach(): Promise<void> {
+    const port = this.#port;
     this.#port = undefined;
     this.#pending = undefined;
+    if (!port) return Promise.resolve();
+    port.close();
+    return this.#portClosed;
   }
 
   /** A completed checkpoint holds the reader at `offset`: the records before it will never be read again. */
@@ -138,15 +148,16 @@ export class IngressLog<T = unknown> implements JobInput<T> {
     if (this.keep) this.#drop(Math.min(offset, this.#delivered));
   }
 
-  /** The job ended: waiting writers and later calls get `error`. */
-  close(error: Error): void {
-    if (this.#closed) return;
+  /** The job ended: waiting writers and later calls get `error`. Resolves once its port is closed. */
+  close(error: Error): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#closed = error;
-    this.detach();
+    const closed = this.detach();
     this.#records = [];
     this.#head = 0;
     for (const waiter of this.#writers.splice(0)) waiter.reject(error);
     for (const waiter of this.#enders.splice(0)) waiter.reject(error);
+    return closed;
   }
 
   /** Answers the pending pull, if there is something to answer with. */
@@ -245,8 +256,9 @@ export class Ingress {
     return perWorker;
   }
 
-  detach(): void {
-    for (const { log } of this.#inputs.values()) log.detach();
+  /** Resolves once every input's port is closed. */
+  detach(): Promise<void> {
+    return Promise.all([...this.#inputs.values()].map(({ log }) => log.detach())).then(() => {});
   }
 
   checkpointCompleted(checkpoint: CompletedCheckpoint): void {
@@ -256,8 +268,9 @@ export class Ingress {
     }
   }
 
-  close(error: Error): void {
-    for (const { log } of this.#inputs.values()) log.close(error);
+  /** Resolves once every input's port is closed. */
+  close(error: Error): Promise<void> {
+    return Promise.all([...this.#inputs.values()].map(({ log }) => log.close(error))).then(() => {});
   }
 }
 

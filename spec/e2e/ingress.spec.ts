@@ -168,15 +168,17 @@ Ingress('a million records into a slow sink: the daemon is paced, its heap stays
     if (i % 10_000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
   }
   await input.end();
-  await watchdog(handle.done, 'the slow job');
+  const { metrics } = await watchdog(handle.done, 'the slow job');
+  const workerPeak = Math.max(...metrics.workers.map((w) => w.peakHeapBytes));
   const seconds = (Date.now() - started) / 1000;
   const received = JSON.parse(readFileSync(file, 'utf8')) as { count: number; sum: number };
-  console.log(`  ingress: ${MILLION} records into a slow writable in ${seconds.toFixed(1)} s, heap ${(base / MB).toFixed(1)} MB at the start, ${(peak / MB).toFixed(1)} MB at most, ${paced} writes waited, unread at most ${maxUnread}`);
+  console.log(`  ingress: ${MILLION} records into a slow writable in ${seconds.toFixed(1)} s, heap ${(base / MB).toFixed(1)} MB at the start, ${(peak / MB).toFixed(1)} MB at most (the worker's at most ${(workerPeak / MB).toFixed(1)} MB), ${paced} writes waited, unread at most ${maxUnread}`);
   assert.is(received.count, MILLION, 'every record reached the writable');
   assert.is(received.sum, sum, 'and each once');
   assert.ok(paced > 0, 'the daemon was paced: some writes waited for credit');
   assert.ok(maxUnread <= capacity + 1, `unread records stay within the capacity, got ${maxUnread}`);
   assert.ok(peak - base < 64 * MB, `heap growth stays under 64 MB, got ${((peak - base) / MB).toFixed(1)} MB`);
+  assert.ok(workerPeak < 128 * MB, `the worker's heap stays under 128 MB, got ${(workerPeak / MB).toFixed(1)} MB`);
   assertNothingLeft(before, 'after the slow job');
 });
 
