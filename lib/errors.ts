@@ -109,7 +109,9 @@ export type ErrorCode =
   /** The same record failed the same operator on `poison.after` attempts in a row, and `poison.policy` is `fail`. */
   | 'WEIR_E_POISON_RECORD'
   /** A savepoint directory cannot be written, or read back: missing, truncated, corrupted, of another job or format version. */
-  | 'WEIR_E_SAVEPOINT';
+  | 'WEIR_E_SAVEPOINT'
+  /** A connector could not read or write what it is connected to (a file, a directory, a server). */
+  | 'WEIR_E_CONNECTOR';
 
 /** Where a record was being processed when a user function failed. */
 export interface SubtaskLocation {
@@ -199,6 +201,9 @@ export const errors = {
     job === undefined
       ? new WeirError('WEIR_E_SAVEPOINT', `No savepoint can be written to ${path}: ${problem}.`)
       : new WeirError('WEIR_E_SAVEPOINT', `Job "${job}": no savepoint was written to ${path}: ${problem}. The job runs on.`, { job }),
+
+  connectorFailed: (connector: string, target: string, doing: string, cause: unknown, todo: string) =>
+    new WeirError('WEIR_E_CONNECTOR', `${connector}: could not ${doing} ${target}: ${causeMessage(cause)}. ${todo}`, { cause }),
 
   invalidOption: (option: string, value: unknown, allowed: string) =>
     new WeirError('WEIR_E_OPTION', `Invalid option "${option}": got ${describeValue(value)}; allowed: ${allowed}.`),

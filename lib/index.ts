@@ -80,6 +80,9 @@ export type { SavepointInfo, SavepointMetadata } from './checkpoint/savepoint-fo
 export type { Delivery } from './operator/sink.ts';
 export { TransactionLog, collectTransactions, type TwoPhaseCommit, type PreparedTransaction } from './operator/two-phase-commit.ts';
 export { twoPhaseSink, type TwoPhaseWriter, type TwoPhaseSinkContext, type TwoPhaseSinkDefinition } from './operator/two-phase-sink.ts';
+export type { JsonLinesSinkOptions } from '../actors/sinks/json-lines-sink.ts';
+export type { CsvSinkOptions } from '../actors/sinks/csv-sink.ts';
+export type { PartFileOptions } from '../actors/sinks/part-files.ts';
 export { restarts, type RestartStrategy, type NoRestart, type FixedDelay, type ExponentialBackoff, type FailureRate } from './supervision/restart-strategy.ts';
 export type { RestartingEvent, RecoveredEvent } from './supervision/job-supervisor.ts';
 export type { DeadLetter, PoisonOptions, PoisonPolicy } from './supervision/poison-records.ts';

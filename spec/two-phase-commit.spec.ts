@@ -123,6 +123,15 @@ TwoPhase('asynchronous steps run in the order asked for; a transaction stays pre
   assert.is(log.pending, 0);
 });
 
+TwoPhase('the end commits an Infinity transaction even with nothing open: a connector learns the scope is done', () => {
+  const { sink, steps } = recording();
+  const log = new TransactionLog(sink);
+  log.write([1]);
+  log.barrier(4); // prepared for a checkpoint that will not complete before the end
+  log.finish();
+  assert.equal(steps, ['prepare 1 [1] for 4', 'prepare 2 [] for Infinity', 'commit 1 for 4', 'commit 2 for Infinity']);
+});
+
 TwoPhase('recover commits what a restored checkpoint held prepared, before anything else', () => {
   const { sink, steps } = recording();
   const log = new TransactionLog(sink);

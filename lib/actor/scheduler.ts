@@ -45,6 +45,12 @@ export class Scheduler<A extends Schedulable = Schedulable> {
     this.#polled.push(channel);
   }
 
+  /** Stops polling this channel (its region restarts on new ports): a closed port is not polled for the rest of the job. */
+  unpoll(channel: PolledChannel): void {
+    const i = this.#polled.indexOf(channel);
+    if (i >= 0) this.#polled.splice(i, 1);
+  }
+
   schedule(actor: A): void {
     if (actor.scheduled || this.#stopped) return;
     actor.scheduled = true;

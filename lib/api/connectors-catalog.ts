@@ -6,6 +6,8 @@ import { toWritable } from '../../actors/sinks/writable-sink.ts';
 import { collect } from '../../actors/sinks/collect-sink.ts';
 import { console } from '../../actors/sinks/console-sink.ts';
 import { discard } from '../../actors/sinks/discard-sink.ts';
+import { jsonLines as jsonLinesSink } from '../../actors/sinks/json-lines-sink.ts';
+import { csv as csvSink } from '../../actors/sinks/csv-sink.ts';
 
 /**
  * Built-in sources. All expose an offset; `input` is replayed from the coordinator's log, and
@@ -19,10 +21,12 @@ export const sources = {
   fromReadable,
 } as const;
 
-/** Built-in sinks. `collect(name)` is how records reach the calling process. */
+/** Built-in sinks. `collect(name)` is how records reach the calling process; `jsonLines` and `csv` write part files exactly once. */
 export const sinks = {
   collect,
   console,
   discard,
+  jsonLines: jsonLinesSink,
+  csv: csvSink,
   toWritable,
 } as const;

@@ -115,8 +115,14 @@ export class TransactionLog<T, Txn> {
     return this.#run(() => this.#commitUpTo(checkpointId));
   }
 
-  /** The job ended successfully: what is left (prepared or open) is final, and committed. */
+  /**
+   * The subtask ended successfully: what is left (prepared or open) is final, and committed; last, a
+   * transaction for `Infinity` (empty, if nothing was open), so that a connector that files its
+   * commits by checkpoint records that this scope is done, and drops what a replay would write
+   * again if the job restarts from a checkpoint taken before this end.
+   */
   finish(): Promise<void> | undefined {
+    this.#open ??= this.#sink.begin();
     this.#prepare(Infinity);
     return this.committed(Infinity);
   }

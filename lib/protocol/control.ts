@@ -3,7 +3,8 @@ import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { SerializedError } from './error-wire.ts';
 import type { ActorSnapshot } from '../checkpoint/checkpoint.ts';
 import type { WireCheckpoint } from '../checkpoint/serialized-stage.ts';
-import type { SourceDeadLetter } from '../actor/links.ts';
+import type { SubtaskLocation } from '../errors.ts';
+import type { JsonValue } from '../util/json.ts';
 
 /**
  * The control plane between the coordinator and a worker's host, over comlink: what the coordinator
@@ -47,21 +48,62 @@ export interface DeploySpec {
   readonly poison?: Readonly<Record<string, readonly string[]>>;
 }
 
+/** What a source reader sends to the dead letters (`SourceContext.deadLetter`), with where it came from. */
+export interface SourceDeadLetter {
+  readonly record: JsonValue;
+  readonly reason: string;
+  /** Unique within the job: the source's node and the reader's key, to drop a replay's copy. */
+  readonly key: string;
+  readonly at: SubtaskLocation;
+}
+
 /**
  * What a host tells the coordinator unasked, on its control port beside comlink's calls (which
  * ignores messages without its ids): a source's dead letter.
  */
 export type HostEvent = { readonly weir: 'dead-letter'; readonly letter: SourceDeadLetter };
 
-/** How a host's share of the job ended. */
-export type HostOutcome = { readonly status: 'finished' } | { readonly status: 'failed'; readonly error: SerializedError };
+/**
+ * What the coordinator sends a host to build the actors of restarted regions again, in place (see
+ * `HostApi.rebuild`); the rest of the deployment is the host's from `deploy`.
+ */
+export interface RebuildSpec {
+  /** The restarted regions' chains: their subtasks on this worker are built again, their channels made anew. */
+  readonly chains: readonly number[];
+  /** This worker's end of each of their channels that crosses threads, by channel id (fresh ports). */
+  readonly ports: Readonly<Record<number, MessagePort>>;
+  /** This worker's end of each daemon input its restarted regions read, by input name (fresh ports). */
+  readonly ingress?: Readonly<Record<string, MessagePort>>;
+  /** The split counters, those of the restarted regions' sources reset to the checkpoint's. */
+  readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
+  /** The checkpoint the regions restart from: each rebuilt actor takes its share, sources seek. */
+  readonly restore?: WireCheckpoint;
+  readonly poison?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * How a host's share of the job ended. A failure names the chain of the actor that failed, when one
+ * did (a user function threw, a record was poison): its region can restart alone.
+ */
+export type HostOutcome =
+  | { readonly status: 'finished' }
+  | { readonly status: 'failed'; readonly error: SerializedError; readonly chain?: number };
 
 /** The control-plane interface a worker host exposes over comlink. */
 export interface HostApi {
   deploy(spec: DeploySpec): Promise<void>;
-  start(): void;
-  /** Resolves once every local actor finished, or at the first failure. */
+  /** Starts the actors: every one, or those of `chains` (rebuilt ones). */
+  start(chains?: readonly number[]): void;
+  /**
+   * Resolves once every local actor finished, or at the first failure. After `rebuild` it is asked
+   * again: it then resolves for the rebuilt host (at once, with the failure of an actor of another
+   * region that failed meanwhile).
+   */
   completion(): Promise<HostOutcome>;
+  /** Cancels the actors of `chains` (restarted regions) and closes their channels: their batches in flight are dropped. */
+  teardown(chains: readonly number[]): void;
+  /** Builds and opens the actors of the torn-down `spec.chains` again, on new channels, from `spec.restore`. */
+  rebuild(spec: RebuildSpec): void;
   cancel(): void;
   /** Releases the host: its piscina task returns. */
   shutdown(): void;

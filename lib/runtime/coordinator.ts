@@ -1,20 +1,22 @@
 import type { Remote } from 'comlink';
 import { randomUUID } from 'node:crypto';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { comlink, xstate } from '../util/packages.ts';
-import { PortInputChannel, whenClosed } from '../channel/port-channel.ts';
+import { whenClosed } from '../channel/port-channel.ts';
 import { errors } from '../errors.ts';
 import type { LogicalGraph } from '../graph/logical-graph.ts';
 import { boardLayout, newBoard, readBoard, type BoardLayout } from '../metrics/board.ts';
 import { jobMetrics, type JobMetrics } from './job-metrics.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
-import type { DeploySpec, HostApi, HostEvent, HostOutcome } from '../protocol/control.ts';
+import type { DeploySpec, HostApi, HostEvent, HostOutcome, RebuildSpec } from '../protocol/control.ts';
 import { deserializeError, installErrorWire } from '../protocol/error-wire.ts';
 import { CallGuard } from '../util/call-guard.ts';
 import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
 import { jobMachine, type JobStatus } from './job-machine.ts';
 import type { LoadedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
+import { RegionRestarts, type RestartScope } from './region-restart.ts';
+import { createPorts } from './attempt-ports.ts';
 import { Ingress, type JobInput } from './ingress.ts';
 import type { HostLease, ThreadPool } from './thread-pool.ts';
 import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
@@ -57,6 +59,12 @@ export interface CoordinatorEvents {
  * its ports closed and its in-flight batches dropped, and after the strategy's delay on the job's
  * clock the job is deployed again on fresh ports, restored from its last completed checkpoint.
  * Callbacks of an earlier attempt are told apart by its number and ignored.
+ *
+ * A failure pinned on one actor of a job of several pipelined regions (see region-restart.ts)
+ * restarts that region only, in place: the hosts cancel its actors and close its channels, and after
+ * the delay build them again on fresh ports from the checkpoint, while the other regions run on;
+ * only its collect outputs abort what they had not committed. Checkpoints stay the job's: the one
+ * in progress is abandoned, the next covers every region again.
  */
 export class Coordinator {
   readonly #lifecycle = xstate.createActor(jobMachine).start();
@@ -79,6 +87,9 @@ export class Coordinator {
   #calls = new CallGuard();
   /** The attempt running now (0 for the first deployment); a callback of an older one is ignored. */
   #attempt = 0;
+  /** Counts builds of the hosts' actors, attempts and regions rebuilt in place: a completion of an earlier one is stale. */
+  #epoch = 0;
+  readonly #regions: RegionRestarts;
   readonly #supervisor: JobSupervisor;
   readonly #watchdog: Watchdog | undefined;
   /** Ends the wait for a restart's delay early (the job is cancelled meanwhile). */
@@ -92,7 +103,7 @@ export class Coordinator {
   /** The shared split counter of each source node, by node id (restored from a checkpoint, if any). */
   readonly #splitCounters: Record<number, SharedArrayBuffer> = {};
   readonly #checkpoints: CheckpointCoordinator;
-  /** The daemon inputs' logs (`sources.input`), which outlive attempts. */
+  /** The daemon inputs' logs (`sources.input`), which outlive attempts and region restarts. */
   readonly #ingress: Ingress;
 
   constructor(
@@ -106,7 +117,8 @@ export class Coordinator {
   ) {
     this.#startedAt = clock.now();
     this.#boards = this.#newBoards();
-    this.#resetSplitCounters(options.restoreFrom);
+    this.#regions = new RegionRestarts(graph, plan);
+    this.#resetSplitCounters(options.restoreFrom, this.#regions.wholeJob);
     this.#ingress = new Ingress(graph, plan, options.checkpointIntervalMs !== undefined, options.restoreFrom);
     this.#supervisor = new JobSupervisor(graph.job, options.restart, clock, options.poison);
     this.#deadLetters = new OutputStream<DeadLetter>(graph.job, 'dead letters', []);
@@ -225,12 +237,9 @@ export class Coordinator {
     // A thread that dies under one of this job's hosts fails this job (this attempt of it), and no other.
     this.#leases = this.pool.lease(workers, (w, error) => this.#workers[w]?.died(errors.workerDied(this.graph.job, w, error)));
     this.#workers = this.#leases.map((lease, w) => new WorkerSupervisor(w, lease, (error) => this.#onFailure(attempt, error)));
-    const ports = this.#createPorts(attempt);
+    const ports = this.#createPorts(attempt, this.#regions.wholeJob);
     const ingress = this.#ingress.ports(this.plan.workers);
-    const splitCounters = this.#splitCounters;
-    // Stages as the coordinator keeps them, serialized: each worker decodes what it owns, nothing is decoded here.
-    const wire = restore ? toWire(restore) : undefined;
-    const poison = this.#supervisor.skipped;
+    const from = this.#startingPoint(restore);
     for (const { control } of this.#leases) {
       control.addEventListener('message', (event) => this.#onHostEvent(attempt, (event as MessageEvent).data));
       this.#hosts.push({
@@ -255,12 +264,10 @@ export class Coordinator {
             watermarkIntervalMs: this.options.watermarkIntervalMs,
             clock: this.clock instanceof ManualClock ? { manual: true, now: this.clock.now() } : { manual: false },
             checkRecords: this.options.checkRecords,
-            splitCounters,
             board: this.#boards[w]!.buffer,
             ports: ports[w]!,
-            ...(Object.keys(ingress[w]!).length > 0 ? { ingress: ingress[w]! } : {}),
-            ...(wire ? { restore: wire } : {}),
-            ...(Object.keys(poison).length > 0 ? { poison } : {}),
+            ...ingressOf(ingress[w]!),
+            ...from,
           };
           return api.deploy(comlink.transfer(spec, [...Object.values(ports[w]!), ...Object.values(ingress[w]!)] as never)).then(() => this.#workers[w]?.deployed());
         }),
@@ -268,12 +275,16 @@ export class Coordinator {
     );
   }
 
-  /** The attempt is deployed and `running`: watch it, start its hosts, its checkpoints and its watchdog. */
-  async #startAttempt(): Promise<void> {
+  /**
+   * The attempt (or the regions of `scope`, rebuilt in place) is deployed and `running`: watch it,
+   * start its actors, the checkpoints and, for a new attempt, the watchdog on its fresh boards.
+   */
+  async #startAttempt(scope: RestartScope = this.#regions.wholeJob): Promise<void> {
     const attempt = this.#attempt;
-    void this.#watch(attempt);
-    this.#watchdog?.start(this.#boards);
-    await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.start()))).catch((error: Error) => this.#onFailure(attempt, error));
+    void this.#watch(attempt, ++this.#epoch);
+    if (scope.wholeJob) this.#watchdog?.start(this.#boards);
+    const chains = scope.wholeJob ? undefined : scope.chains;
+    await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.start(chains)))).catch((error: Error) => this.#onFailure(attempt, error));
     if (attempt === this.#attempt && this.status === 'running') this.#checkpoints.start();
   }
 
@@ -282,49 +293,95 @@ export class Coordinator {
    * the redeployment is abandoned with the error (and the supervisor decides again); before the job
    * ever ran, the job fails.
    */
-  #onFailure(attempt: number, error: Error): void {
+  #onFailure(attempt: number, error: Error, chain?: number): void {
     if (attempt !== this.#attempt) return;
     const status = this.status;
-    if (status === 'running') void this.#restart(error);
+    if (status === 'running') void this.#restart(error, this.#regions.scopeOf(chain));
     else if (status === 'restarting') this.#calls.abandon(error);
     else void this.#fail(error);
   }
 
-  /** Tears the failed attempt down and, as long as the strategy allows, deploys the job again. */
-  async #restart(error: Error): Promise<void> {
+  /**
+   * Tears the failed attempt (or the failed regions of `scope`) down and, as long as the strategy
+   * allows, deploys the job (or builds the regions) again from the last completed checkpoint. A
+   * failure while regions restart in place restarts the whole job.
+   */
+  async #restart(error: Error, scope: RestartScope): Promise<void> {
     const failedAt = this.clock.now();
     let cause = error;
     for (;;) {
       const verdict = this.#supervisor.onFailure(cause);
       // The failed attempt is torn down either way (a stuck thread terminated at once); a job that
       // gives up is `failing` from now on, and its release waits for this.
-      this.#stopping = this.#stopAttempt(cause);
+      const inPlace = verdict.restart && !scope.wholeJob;
+      this.#stopping = inPlace ? this.#stopRegions(scope, cause) : this.#stopAttempt(cause);
       if (!verdict.restart) return this.#fail(verdict.error);
       if (verdict.deadLetter) this.#deadLetters.push([verdict.deadLetter]);
       if (this.status === 'running') this.#lifecycle.send({ type: 'RESTART' });
-      await this.#stopping;
+      const stopped = await this.#stopping.then(() => undefined, (failure: Error) => failure);
       this.#stopping = undefined;
       if (this.status !== 'restarting') return;
+      if (stopped) {
+        [cause, scope] = [stopped, this.#regions.wholeJob];
+        continue;
+      }
       const from = this.#checkpoints.completed.at(-1);
       const restore = from ?? this.options.restoreFrom;
-      this.events.restarting?.({ attempt: verdict.attempt, cause, ...(from ? { fromCheckpoint: from.id } : {}), delayMs: verdict.delayMs });
+      const restarted = { wholeJob: scope.wholeJob, operators: scope.operators, ...(from ? { fromCheckpoint: from.id } : {}) };
+      this.events.restarting?.({ attempt: verdict.attempt, cause, delayMs: verdict.delayMs, ...restarted });
       await this.#delay(verdict.delayMs);
       if (this.status !== 'restarting') return;
-      this.#boards = this.#newBoards();
-      this.#resetSplitCounters(restore);
+      if (scope.wholeJob) this.#boards = this.#newBoards();
+      this.#resetSplitCounters(restore, scope);
       try {
-        await this.#deployAttempt(restore);
+        await (scope.wholeJob ? this.#deployAttempt(restore) : this.#rebuildRegions(scope, restore));
       } catch (failure) {
         if (this.status !== 'restarting') return;
-        cause = failure as Error;
+        [cause, scope] = [failure as Error, this.#regions.wholeJob];
         continue;
       }
       if (this.status !== 'restarting') return;
       this.#lifecycle.send({ type: 'DEPLOYED' });
-      this.events.recovered?.({ attempt: verdict.attempt, ...(from ? { fromCheckpoint: from.id } : {}), recoveryMs: this.clock.now() - failedAt });
-      await this.#startAttempt();
+      this.events.recovered?.({ attempt: verdict.attempt, recoveryMs: this.clock.now() - failedAt, ...restarted });
+      await this.#startAttempt(scope);
       return;
     }
+  }
+
+  /**
+   * Ends the regions of `scope` on the running hosts: the watch of their build is stale, the
+   * checkpoint in progress abandoned, their actors cancelled and their channels closed (batches in
+   * flight dropped with them), their collect outputs' uncommitted records aborted.
+   */
+  async #stopRegions(scope: RestartScope, cause: Error): Promise<void> {
+    this.#epoch++;
+    this.#checkpoints.pause(`operators ${scope.operators.join(', ')} restart after a failure: ${cause.message}`);
+    const closed = scope.outputs.map((name) => this.#outputs.get(name)!.detach());
+    closed.push(this.#ingress.detach(scope.chainSet));
+    await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.teardown(scope.chains))));
+    await Promise.all(closed);
+  }
+
+  /** Builds the regions of `scope` again on every host, on fresh ports, each actor from its share of `restore`. */
+  async #rebuildRegions(scope: RestartScope, restore: CompletedCheckpoint | undefined): Promise<void> {
+    const ports = this.#createPorts(this.#attempt, scope);
+    const ingress = this.#ingress.ports(this.plan.workers, scope.chainSet);
+    const from = this.#startingPoint(restore);
+    const rebuilt = this.#hosts.map(({ api }, w) => {
+      const spec: RebuildSpec = { chains: scope.chains, ports: ports[w]!, ...ingressOf(ingress[w]!), ...from };
+      return api.rebuild(comlink.transfer(spec, [...Object.values(ports[w]!), ...Object.values(ingress[w]!)] as never));
+    });
+    await this.#calls.call(Promise.all(rebuilt));
+  }
+
+  /** Where actors start, deployed or rebuilt: the split counters, `restore` serialized (each worker decodes its share only), the poison records to pass over. */
+  #startingPoint(restore: CompletedCheckpoint | undefined): Pick<RebuildSpec, 'splitCounters' | 'restore' | 'poison'> {
+    const poison = this.#supervisor.skipped;
+    return {
+      splitCounters: this.#splitCounters,
+      ...(restore ? { restore: toWire(restore) } : {}),
+      ...(Object.keys(poison).length > 0 ? { poison } : {}),
+    };
   }
 
   /**
@@ -423,22 +480,29 @@ export class Coordinator {
     return this.#teardown ?? Promise.resolve();
   }
 
-  /** Waits for every host of attempt `attempt` to finish and every collect sink to deliver its end of stream. */
-  async #watch(attempt: number): Promise<void> {
+  /**
+   * Waits for every host of attempt `attempt`, as built at `epoch`, to finish and every collect sink
+   * to deliver its end of stream. A failure names the failed actor's chain when an actor failed.
+   */
+  async #watch(attempt: number, epoch: number): Promise<void> {
     const calls = this.#calls;
+    const chainOf = new WeakMap<Error, number>();
     const outcomes = this.#hosts.map(({ api }) =>
       calls.call<HostOutcome>(api.completion()).then((outcome) => {
-        if (outcome.status === 'failed') throw deserializeError(outcome.error);
+        if (outcome.status === 'finished') return;
+        const error = deserializeError(outcome.error);
+        if (outcome.chain !== undefined) chainOf.set(error, outcome.chain);
+        throw error;
       }),
     );
     try {
       await Promise.all(outcomes);
       await Promise.all([...this.#outputs.values()].map((o) => o.whenEnded()));
     } catch (error) {
-      this.#onFailure(attempt, error as Error);
+      if (epoch === this.#epoch) this.#onFailure(attempt, error as Error, chainOf.get(error as Error));
       return;
     }
-    if (attempt !== this.#attempt || !this.#lifecycle.getSnapshot().can({ type: 'FINISHED' })) return;
+    if (attempt !== this.#attempt || epoch !== this.#epoch || !this.#lifecycle.getSnapshot().can({ type: 'FINISHED' })) return;
     this.#lifecycle.send({ type: 'FINISHED' });
     // The end of a bounded job is final: exactly-once collect sinks deliver what is not committed yet.
     for (const output of this.#outputs.values()) output.finish();
@@ -497,7 +561,7 @@ export class Coordinator {
     for (const output of this.#outputs.values()) closed.push(output.close());
     closed.push(this.#ingress.close(this.#failure ?? new Error(`Job "${this.graph.job}" has ended (${this.status}): its inputs take no more records.`)));
     // Only when an attempt is being torn down: otherwise the grace period starts now, in this turn.
-    if (this.#stopping) await this.#stopping;
+    if (this.#stopping) await this.#stopping.catch(() => {});
     await this.pool.giveBack(this.#leases);
     this.#leases = [];
     await Promise.all(closed);
@@ -505,29 +569,14 @@ export class Coordinator {
     this.#deadLetters.settle();
   }
 
-  /** A MessagePort pair per channel the plan has cross threads; the coordinator keeps the collect sinks' ends. */
-  #createPorts(attempt: number): Record<number, MessagePort>[] {
-    const { plan } = this;
-    const perWorker = Array.from({ length: plan.workers }, () => ({}) as Record<number, MessagePort>);
-    const egress = new Map<string, PortInputChannel[]>(this.graph.egressNames().map((name) => [name, []]));
-    for (const c of plan.channels) {
-      if (c.kind === 'local') continue;
-      const { port1, port2 } = new MessageChannel();
-      perWorker[c.fromWorker]![c.id] = port1;
-      if (c.kind === 'port') {
-        perWorker[c.toWorker]![c.id] = port2;
-        continue;
-      }
-      const unreadable = (cause: unknown) => this.#onFailure(attempt, errors.messageUnreadable(this.graph.job, `${c.fromName} to ${c.toName}`, cause));
-      egress.get((c.to as { egress: string }).egress)!.push(new PortInputChannel(port2, c.capacity, unreadable));
-    }
-    for (const [name, channels] of egress) {
-      const output = this.#outputs.get(name);
-      if (output) output.attach(channels);
+  /** The ports of `scope`'s channels (see attempt-ports.ts); a message that cannot be read on the coordinator's end fails attempt `attempt`. */
+  #createPorts(attempt: number, scope: RestartScope): Record<number, MessagePort>[] {
+    const { job } = this.graph;
+    return createPorts(this.plan, scope, this.#outputs, {
       // Exactly-once output waiting for its checkpoint holds credit only if periodic checkpoints will free it.
-      else this.#outputs.set(name, new OutputStream(this.graph.job, name, channels, this.graph.egressDelivery(name), this.options.checkpointIntervalMs !== undefined));
-    }
-    return perWorker;
+      newOutput: (name, channels) => new OutputStream(job, name, channels, this.graph.egressDelivery(name), this.options.checkpointIntervalMs !== undefined),
+      unreadable: (c) => (cause) => this.#onFailure(attempt, errors.messageUnreadable(job, `${c.fromName} to ${c.toName}`, cause)),
+    });
   }
 
   /** A metrics board per worker: each attempt has fresh ones (its figures start from zero). */
@@ -538,8 +587,11 @@ export class Coordinator {
     });
   }
 
-  /** Each source's shared split counter, as `restore` saved it (fresh without one); the checkpoint coordinator reads the same record. */
-  #resetSplitCounters(restore: CompletedCheckpoint | undefined): void {
-    for (const node of this.graph.nodes) if (node.kind === 'source') this.#splitCounters[node.id] = newSplitCounter(restore?.splits[operatorKey(node)]);
+  /** The shared split counter of each source of `scope`, as `restore` saved it (fresh without one); the checkpoint coordinator reads the same record. */
+  #resetSplitCounters(restore: CompletedCheckpoint | undefined, scope: RestartScope): void {
+    for (const id of scope.sources) this.#splitCounters[id] = newSplitCounter(restore?.splits[operatorKey(this.graph.node(id))]);
   }
 }
+
+/** A worker's ends of the daemon inputs it reads, as a spec field (none: no field). */
+const ingressOf = (ports: Record<string, MessagePort>): { ingress?: Record<string, MessagePort> } => (Object.keys(ports).length > 0 ? { ingress: ports } : {});

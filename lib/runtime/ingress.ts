@@ -202,6 +202,8 @@ export class IngressLog<T = unknown> implements JobInput<T> {
 /** Where an input's reader runs, and its log. */
 interface Input {
   readonly node: LogicalNode;
+  /** The plan's chain that reads it: a region restart of that chain gives it a new port. */
+  readonly chain: number;
   readonly worker: number;
   readonly log: IngressLog;
 }
@@ -230,7 +232,7 @@ export class Ingress {
       if (!chain) throw errors.internal(`input "${ingress.name}" is in no chain of the plan`);
       if (chain.parallelism !== 1) throw errors.invalidGraph(graph.job, `input "${ingress.name}" runs at parallelism ${chain.parallelism}; an input runs at parallelism 1 (rebalance() or keyBy() after it to spread its records).`);
       const log = new IngressLog(graph.job, ingress.name, ingress.capacity, keep, offsetIn(restore, node) ?? 0);
-      this.#inputs.set(ingress.name, { node, worker: chain.workers[0]!, log });
+      this.#inputs.set(ingress.name, { node, chain: chain.id, worker: chain.workers[0]!, log });
     }
   }
 
@@ -245,10 +247,14 @@ export class Ingress {
     return input.log as IngressLog<T>;
   }
 
-  /** A port per input for a new attempt, by worker: the worker's end of each input it reads, by name. */
-  ports(workers: number): Record<string, MessagePort>[] {
+  /**
+   * A port per input for a new attempt, or for the regions restarted in place whose `chains` read
+   * inputs, by worker: the worker's end of each input it reads, by name.
+   */
+  ports(workers: number, chains?: ReadonlySet<number>): Record<string, MessagePort>[] {
     const perWorker = Array.from({ length: workers }, () => ({}) as Record<string, MessagePort>);
-    for (const [name, { worker, log }] of this.#inputs) {
+    for (const [name, { worker, log, chain }] of this.#inputs) {
+      if (chains && !chains.has(chain)) continue;
       const { port1, port2 } = new MessageChannel();
       log.attach(port2);
       perWorker[worker]![name] = port1;
@@ -256,9 +262,10 @@ export class Ingress {
     return perWorker;
   }
 
-  /** Resolves once every input's port is closed. */
-  detach(): Promise<void> {
-    return Promise.all([...this.#inputs.values()].map(({ log }) => log.detach())).then(() => {});
+  /** The attempt (or the regions of `chains`) ended: resolves once their inputs' ports are closed. */
+  detach(chains?: ReadonlySet<number>): Promise<void> {
+    const inputs = [...this.#inputs.values()].filter(({ chain }) => !chains || chains.has(chain));
+    return Promise.all(inputs.map(({ log }) => log.detach())).then(() => {});
   }
 
   checkpointCompleted(checkpoint: CompletedCheckpoint): void {

@@ -17,6 +17,13 @@ export interface RestartingEvent {
   readonly fromCheckpoint?: number;
   /** The wait before the job is deployed again, on the job's clock. */
   readonly delayMs: number;
+  /**
+   * True when the whole job restarts; false when only the failed actor's pipelined region does
+   * (the operators connected to it by exchanges), while the job's other regions run on.
+   */
+  readonly wholeJob: boolean;
+  /** The operators that restart, by name (every operator of the job when `wholeJob`). */
+  readonly operators: readonly string[];
 }
 
 /** `recovered` on a job handle: the restarted job runs again. */
@@ -25,6 +32,9 @@ export interface RecoveredEvent {
   readonly fromCheckpoint?: number;
   /** From the failure to running again, on the job's clock (the delay included). */
   readonly recoveryMs: number;
+  /** As in `RestartingEvent`: the whole job, or only the operators named. */
+  readonly wholeJob: boolean;
+  readonly operators: readonly string[];
 }
 
 /**

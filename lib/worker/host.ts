@@ -7,13 +7,20 @@ import type { InputChannel, OutputChannel } from '../channel/channel.ts';
 import { InputGate } from '../channel/input-gate.ts';
 import { errors } from '../errors.ts';
 import { describeDifference } from '../graph/logical-graph.ts';
-import { boardLayout, WorkerBoard } from '../metrics/board.ts';
-import type { DeploySpec, HostApi, HostEvent, HostOutcome } from '../protocol/control.ts';
+import { boardLayout, WorkerBoard, type BoardLayout } from '../metrics/board.ts';
+import type { DeploySpec, HostApi, HostEvent, HostOutcome, RebuildSpec } from '../protocol/control.ts';
 import { serializeError } from '../protocol/error-wire.ts';
 import { importJobModule } from '../api/module-loader.ts';
 import { ManualClock, systemClock, type Clock } from '../util/clock.ts';
-import { wireChannels } from './wiring.ts';
+import { wireChannels, type WiredEnd } from './wiring.ts';
 import type { ActorSnapshot } from '../checkpoint/checkpoint.ts';
+
+/** What the host keeps of its deployment: restarted regions are built again from it. */
+interface Deployment {
+  readonly spec: DeploySpec;
+  readonly graph: ReturnType<typeof buildGraph>;
+  readonly layout: BoardLayout;
+}
 
 /** A checkpoint in progress on this worker: the snapshots of its actors so far. */
 interface Cut {
@@ -29,16 +36,27 @@ interface Cut {
  * on this worker, makes their channels as the plan says (in-thread or MessagePort), publishes their
  * figures on the worker's metrics board, and answers the coordinator's control calls (deploy, start,
  * cancel, shutdown) over comlink. Data never passes through here.
+ *
+ * When a region restarts (see plan/regions.ts), the host cancels that region's actors and closes
+ * their channels (`teardown`), then builds them again in the same slots on new channels, restored
+ * from the checkpoint (`rebuild`); the other regions' actors run on untouched.
  */
 export class Host implements HostApi {
   readonly #scheduler: Scheduler<SubtaskActor>;
+  /** The actors by slot (the board's order); a rebuilt actor takes its predecessor's slot. */
   readonly #actors: SubtaskActor[] = [];
-  readonly #channels: (InputChannel | OutputChannel)[] = [];
+  #channels: WiredEnd[] = [];
+  #deployment: Deployment | undefined;
   #board: WorkerBoard | undefined;
-  #pending = 0;
+  /** Slots of the actors that finished. */
+  readonly #finished = new Set<number>();
+  /** Slots of the actors that failed, with their errors: reported at once after a rebuild of other regions. */
+  readonly #failed = new Map<number, Error>();
+  /** The host itself failed (a message it could not read): no rebuild makes it healthy again. */
+  #broken = false;
   #outcome: HostOutcome | undefined;
-  #settle: ((outcome: HostOutcome) => void) | undefined;
-  readonly #completion: Promise<HostOutcome>;
+  #settle!: (outcome: HostOutcome) => void;
+  #completion!: Promise<HostOutcome>;
   #peakHeap = 0;
   /** Snapshots of the checkpoints in progress, by id. */
   readonly #cuts = new Map<number, Cut>();
@@ -55,7 +73,7 @@ export class Host implements HostApi {
     /** Sends an event to the coordinator (see `HostEvent`). */
     private readonly post: (event: HostEvent) => void = () => {},
   ) {
-    this.#completion = new Promise((resolve) => (this.#settle = resolve));
+    this.#arm();
     this.closed = new Promise((resolve) => (this.#close = resolve));
     // Slices and steps are timed on the system clock whatever the job's clock: they are about this
     // thread's share of real time (and how long a step has been running, for `stuck`).
@@ -74,51 +92,107 @@ export class Host implements HostApi {
     const { plan } = spec;
     if (spec.clock.manual) this.#clock = new ManualClock(spec.clock.now);
     const layout = boardLayout(plan, spec.workerIndex);
-    const board = (this.#board = new WorkerBoard(spec.board, layout));
-    const wiring = wireChannels(plan, graph, spec.workerIndex, spec.ports, (c) => (cause) =>
-      this.#fail(errors.messageUnreadable(graph.job, `${c.fromName} to ${c.toName}`, cause)),
+    this.#board = new WorkerBoard(spec.board, layout);
+    this.#deployment = { spec, graph, layout };
+    this.#build(undefined, spec);
+  }
+
+  /**
+   * Makes the channels and actors of `chains` (every chain: the deployment) as the plan places them
+   * on this worker, and opens the actors; each actor takes its share of `from.restore`.
+   */
+  #build(chains: ReadonlySet<number> | undefined, from: Pick<DeploySpec, 'ports' | 'ingress' | 'splitCounters' | 'restore' | 'poison'>): void {
+    const { spec, graph, layout } = this.#deployment!;
+    const { plan } = spec;
+    const wiring = wireChannels(
+      plan,
+      graph,
+      spec.workerIndex,
+      from.ports,
+      (c) => (cause) => this.#fail(errors.messageUnreadable(graph.job, `${c.fromName} to ${c.toName}`, cause)),
+      chains,
     );
     this.#channels.push(...wiring.all);
-    for (const channel of wiring.polled) this.#scheduler.poll(channel);
+    for (const { polled } of wiring.all) if (polled) this.#scheduler.poll(polled);
+    const built: SubtaskActor[] = [];
     // Actors in the board's order: actor i writes slot i.
     layout.actors.forEach(({ ref }, i) => {
-      this.#actors.push(
-        new SubtaskActor({
-          slot: i,
-          graph,
-          chain: plan.chains[ref.chain]!,
-          index: ref.index,
-          maxParallelism: plan.maxParallelism,
-          params: spec.params,
-          jobId: spec.jobId,
-          gate: new InputGate(wiring.inputsOf(ref).map((i) => i.channel)),
-          inputs: wiring.inputsOf(ref).map(({ plan: c }) => ({ input: c.input, timed: c.timed })),
-          outputs: wiring.outputsOf(ref),
-          splitCounters: spec.splitCounters,
-          batchSize: spec.batchSize,
-          bufferTimeoutMs: spec.bufferTimeoutMs,
-          watermarkIntervalMs: spec.watermarkIntervalMs,
-          checkRecords: spec.checkRecords,
-          scheduler: this.#scheduler,
-          clock: this.#clock,
-          board: board.actor(i),
-          onDone: this.#onActorDone,
-          ...(spec.restore ? { restore: spec.restore } : {}),
-          ...(spec.poison ? { poison: spec.poison } : {}),
-          onCheckpoint: this.#onSnapshot,
-          onDeadLetter: (letter) => this.post({ weir: 'dead-letter', letter }),
-          ...(spec.ingress ? { ingress: spec.ingress } : {}),
-        }),
-      );
+      if (chains && !chains.has(ref.chain)) return;
+      const actor = new SubtaskActor({
+        slot: i,
+        graph,
+        chain: plan.chains[ref.chain]!,
+        index: ref.index,
+        maxParallelism: plan.maxParallelism,
+        params: spec.params,
+        jobId: spec.jobId,
+        gate: new InputGate(wiring.inputsOf(ref).map((i) => i.channel)),
+        inputs: wiring.inputsOf(ref).map(({ plan: c }) => ({ input: c.input, timed: c.timed })),
+        outputs: wiring.outputsOf(ref),
+        splitCounters: from.splitCounters,
+        batchSize: spec.batchSize,
+        bufferTimeoutMs: spec.bufferTimeoutMs,
+        watermarkIntervalMs: spec.watermarkIntervalMs,
+        checkRecords: spec.checkRecords,
+        scheduler: this.#scheduler,
+        clock: this.#clock,
+        board: this.#board!.actor(i),
+        onDone: this.#onActorDone,
+        ...(from.restore ? { restore: from.restore } : {}),
+        ...(from.poison ? { poison: from.poison } : {}),
+        onCheckpoint: this.#onSnapshot,
+        onDeadLetter: (letter) => this.post({ weir: 'dead-letter', letter }),
+        ...(from.ingress ? { ingress: from.ingress } : {}),
+      });
+      this.#actors[i] = actor;
+      built.push(actor);
     });
-    this.#pending = this.#actors.length;
-    for (const actor of this.#actors) actor.open();
+    for (const actor of built) actor.open();
     this.#publish();
   }
 
-  start(): void {
-    if (this.#pending === 0) this.#finish({ status: 'finished' });
-    for (const actor of this.#actors) actor.start();
+  teardown(chains: readonly number[]): void {
+    const torn = new Set(chains);
+    const { layout } = this.#deployment!;
+    this.#actors.forEach((actor, slot) => {
+      if (!torn.has(layout.actors[slot]!.ref.chain)) return;
+      actor.cancel();
+      this.#finished.delete(slot);
+      this.#failed.delete(slot);
+    });
+    this.#channels = this.#channels.filter(({ end, chain, polled }) => {
+      if (!torn.has(chain)) return true;
+      if (polled) this.#scheduler.unpoll(polled);
+      void end.close();
+      return false;
+    });
+    // The coordinator abandoned the checkpoints in progress: what other actors cut of them is dropped.
+    for (const id of [...this.#cuts.keys()]) this.abortCheckpoint(id);
+    this.#publish();
+  }
+
+  rebuild(spec: RebuildSpec): void {
+    this.#build(new Set(spec.chains), spec);
+    if (this.#outcome && !this.#broken) {
+      this.#outcome = undefined;
+      this.#arm();
+    }
+    // An actor of a region that did not restart failed while this one restarted: its failure is next.
+    const [slot, error] = this.#failed.entries().next().value ?? [];
+    if (error) this.#finish({ status: 'failed', error: serializeError(error), chain: this.#deployment!.layout.actors[slot!]!.ref.chain });
+  }
+
+  #arm(): void {
+    this.#completion = new Promise((resolve) => (this.#settle = resolve));
+  }
+
+  start(chains?: readonly number[]): void {
+    const { layout } = this.#deployment!;
+    const only = chains && new Set(chains);
+    this.#actors.forEach((actor, slot) => {
+      if (!only || only.has(layout.actors[slot]!.ref.chain)) actor.start();
+    });
+    if (this.#finished.size === this.#actors.length) this.#finish({ status: 'finished' });
   }
 
   completion(): Promise<HostOutcome> {
@@ -128,8 +202,8 @@ export class Host implements HostApi {
   cancel(): void {
     this.#scheduler.stop();
     for (const actor of this.#actors) actor.cancel();
-    for (const channel of this.#channels) void channel.close();
-    this.#channels.length = 0;
+    for (const { end } of this.#channels) void end.close();
+    this.#channels = [];
     this.#publish();
   }
 
@@ -219,13 +293,16 @@ export class Host implements HostApi {
     this.#settle!(outcome);
   }
 
+  /** The host failed, not one of its actors: this worker's share stops at once; the coordinator restarts the job. */
   #fail(error: Error): void {
-    // Stop this worker's share at once; the coordinator cancels the other workers.
+    this.#broken = true;
     this.#scheduler.stop();
     this.#finish({ status: 'failed', error: serializeError(error) });
   }
 
   readonly #onActorDone = (actor: SubtaskActor, error?: Error): void => {
+    // An actor of a torn-down region, replaced since: nothing it says counts.
+    if (this.#actors[actor.slot] !== actor) return;
     for (const [id, cut] of this.#cuts) {
       if (cut.from.has(actor.slot)) continue;
       // Finished before the barrier came: its inputs ended first, so it is recorded finished.
@@ -236,7 +313,13 @@ export class Host implements HostApi {
         cut.fail(new Error(`subtask ${actor.name} failed before its barrier came`));
       }
     }
-    if (error) this.#fail(error);
-    else if (--this.#pending === 0) this.#finish({ status: 'finished' });
+    if (error) {
+      // Only its region stops: the coordinator restarts that region (or the job), the other actors run on meanwhile.
+      this.#failed.set(actor.slot, error);
+      this.#finish({ status: 'failed', error: serializeError(error), chain: this.#deployment!.layout.actors[actor.slot]!.ref.chain });
+    } else {
+      this.#finished.add(actor.slot);
+      if (this.#finished.size === this.#actors.length) this.#finish({ status: 'finished' });
+    }
   };
 }

@@ -16,19 +16,26 @@ export interface WiredInput {
   readonly plan: ChannelPlan;
 }
 
+/** A channel end made here, with the chain that sends on it (its region's, whichever end this is). */
+export interface WiredEnd {
+  readonly end: InputChannel | OutputChannel;
+  readonly chain: number;
+  /** A port end, for the scheduler to poll between turns. */
+  readonly polled?: PolledChannel;
+}
+
 export interface Wiring {
   inputsOf(ref: SubtaskRef): WiredInput[];
   outputsOf(ref: SubtaskRef): ActorOutput[];
-  /** Every channel end made, to close at the end. */
-  readonly all: readonly (InputChannel | OutputChannel)[];
-  /** The port ends, for the scheduler to poll between turns. */
-  readonly polled: readonly PolledChannel[];
+  /** Every channel end made, to close at the end (or when its region restarts). */
+  readonly all: readonly WiredEnd[];
 }
 
 /**
- * Makes the channels of worker `worker`'s subtasks. The plan says each channel's kind and bounds;
- * nothing here decides anything. `unreadable` hears of a message that arrived on a port but could
- * not be unpacked, with the channel's name.
+ * Makes the channels of worker `worker`'s subtasks: of every chain, or of the chains in `chains` (a
+ * restarted region's; a region's channels never leave it). The plan says each channel's kind and
+ * bounds; nothing here decides anything. `unreadable` hears of a message that arrived on a port but
+ * could not be unpacked, with the channel's name.
  */
 export function wireChannels(
   plan: PhysicalPlan,
@@ -36,11 +43,11 @@ export function wireChannels(
   worker: number,
   ports: Readonly<Record<number, MessagePort>>,
   unreadable: (channel: ChannelPlan) => Unreadable,
+  chains?: ReadonlySet<number>,
 ): Wiring {
   const inputs = new Map<string, WiredInput[]>();
   const outputs = new Map<string, { channel: OutputChannel; plan: ChannelPlan }[][]>();
-  const all: (InputChannel | OutputChannel)[] = [];
-  const polled: PolledChannel[] = [];
+  const all: WiredEnd[] = [];
   const port = (c: ChannelPlan): MessagePort => {
     const p = ports[c.id];
     if (!p) throw errors.internal(`the plan has channel ${c.id} (${c.fromName} → ${c.toName}) cross threads at worker ${worker}, but no port came for it`);
@@ -59,6 +66,8 @@ export function wireChannels(
   };
 
   for (const c of plan.channels) {
+    if (chains && !chains.has(c.from.chain)) continue;
+    const chain = c.from.chain;
     const fromHere = c.fromWorker === worker;
     const toHere = c.toWorker === worker;
     if (c.kind === 'local') {
@@ -66,23 +75,20 @@ export function wireChannels(
       const local = new LocalChannel(c.capacity);
       addOutput(c, local);
       addInput(c, local);
-      all.push(local);
+      all.push({ end: local, chain });
     } else if (fromHere) {
       const out = new PortOutputChannel(port(c), c.capacity, c.maxBytes, unreadable(c));
       addOutput(c, out);
-      all.push(out);
-      polled.push(out);
+      all.push({ end: out, chain, polled: out });
     } else if (toHere) {
       const input = new PortInputChannel(port(c), c.capacity, unreadable(c));
       addInput(c, input);
-      all.push(input);
-      polled.push(input);
+      all.push({ end: input, chain, polled: input });
     }
   }
 
   return {
     all,
-    polled,
     inputsOf: (ref) => inputs.get(refKey(ref)) ?? [],
     outputsOf: (ref) => {
       const chain = plan.chains[ref.chain]!;

@@ -99,6 +99,31 @@ Ingress('a worker that dies under the input: its records come again from the log
   assertAsWritten(await out, records, 'exactly-once output after a dead worker');
 });
 
+Ingress('regions restart in place: the input\'s region replays from the log, and a failure elsewhere leaves the input reading', async () => {
+  for (const failing of ['input', 'other'] as const) {
+    const records = pushed(20_000);
+    const p = params(failing === 'input' ? 12_000 : -1);
+    const other = { count: 200_000, failAt: failing === 'other' ? 100_000 : -1, marker: `${p.marker}-other` };
+    const handle = await runtime.run(fixture('ingress'), {
+      params: { ...p, other },
+      parallelism: 2,
+      checkpointIntervalMs: 5,
+      restart: restarts.fixedDelay({ attempts: 3, delayMs: 0 }),
+    });
+    const restarted: string[][] = [];
+    handle.on('restarting', (event) => void restarted.push([...event.operators]));
+    const out = handle.collected<Pushed>('records');
+    const numbers = handle.collected<number>('other');
+    await watchdog(feed(handle, records), `feeding the input, ${failing} failing`);
+    await watchdog(handle.done, `ingress done, ${failing} failing`);
+    assert.is(restarted.length, 1, `${failing}: one restart`);
+    assert.ok(restarted[0]!.length > 0 && restarted[0]!.some((o) => o.includes(failing === 'input' ? 'flaky' : 'other flaky')), `${failing}: the failed region restarted (${restarted[0]!.join(', ')})`);
+    assert.not.ok(restarted[0]!.some((o) => o.includes(failing === 'input' ? 'other flaky' : 'pushed')), `${failing}: and only it`);
+    assertAsWritten(await out, records, `${failing} failing: exactly-once output of the input`);
+    assert.is((await numbers).length, other.count, `${failing} failing: the other pipeline's output once`);
+  }
+});
+
 Ingress('a job restored from a checkpoint numbers its input from the checkpoint: the daemon writes again from input.next, and state holds every record once', async () => {
   const records = pushed(6000);
   const first = await runtime.run(fixture('ingress'), { params: params(-1), parallelism: 2 });

@@ -88,6 +88,8 @@ Recovery('a user function that throws once, at a random record, before or after 
       assert.is(events.restarting.length, 1, 'one restart');
       const [restarting] = events.restarting;
       assert.is(restarting!.attempt, 1);
+      // A keyed job is one pipelined region: the whole job restarts.
+      assert.is(restarting!.wholeJob, true, 'a job of one region restarts whole');
       assert.is(restarting!.delayMs, 100);
       assert.match(restarting!.cause.message, `flaky record ${failAt}`);
       assert.is((restarting!.cause as { operator?: string }).operator, 'flaky');
