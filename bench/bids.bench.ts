@@ -16,12 +16,16 @@
  * A warm-up round runs first and is not counted (as JMH's warm-up iterations): the first job of each
  * kind on the runtime's threads, and the loop's first call, include V8 compiling them.
  *
+ * Last comes the CSV case (`csv.ts`): a generated file of `--csv-megabytes` MB parsed and totalled
+ * per symbol by weir at parallelism 1 and 2 against a hand-written loop over the same file, on
+ * runtimes of its own, `--csv-rounds` rounds; `csv.p1.throughputRatio` and `csv.p2.throughputRatio`.
+ *
  * Each counted round also runs the keyed and the windowed job at parallelism 2 with a checkpoint
  * every second and without, over `--checkpoint-records` bids (long enough for several checkpoints),
  * and after the rounds a 2-worker job holding 1M keys is failed and recovered (`checkpoints.ts`).
  *
  *   npm run bench                       # 10M records, 1 warm-up round, 5 rounds, 60M with checkpoints
- *   npm run bench -- --records 2000000 --rounds 5 --warmup 0 --checkpoint-records 10000000
+ *   npm run bench -- --records 2000000 --rounds 5 --warmup 0 --checkpoint-records 10000000 --csv-megabytes 200 --csv-rounds 1
  */
 import { parseArgs } from 'node:util';
 import { run, Runtime, type JobOptions } from 'weir';
@@ -29,6 +33,7 @@ import { wholeArg } from './args.ts';
 import { loop, type AuctionTotal } from './bids.ts';
 import { twoThreadLoop } from './two-thread-loop.ts';
 import { windowLoop, type WindowTotal } from './windowed-bids.ts';
+import { csvFigures } from './csv.ts';
 import { checkpointFigures, checkpointPair, recoveryFigures, recoveryRun, type CheckpointPair, type Recovery } from './checkpoints.ts';
 
 interface Figures {
@@ -37,11 +42,22 @@ interface Figures {
   steadyCpuNsPerRecord: number;
 }
 
-const { values } = parseArgs({ options: { records: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' }, 'checkpoint-records': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    'checkpoint-records': { type: 'string' },
+    'csv-megabytes': { type: 'string' },
+    'csv-rounds': { type: 'string' },
+  },
+});
 const RECORDS = wholeArg('bench', 'records', values.records, 10_000_000, 1);
 const ROUNDS = wholeArg('bench', 'rounds', values.rounds, 5, 1);
 const WARMUP = wholeArg('bench', 'warmup', values.warmup, 1, 0);
 const CHECKPOINT_RECORDS = wholeArg('bench', 'checkpoint-records', values['checkpoint-records'], 60_000_000, 1);
+const CSV_MEGABYTES = wholeArg('bench', 'csv-megabytes', values['csv-megabytes'], 200, 1);
+const CSV_ROUNDS = wholeArg('bench', 'csv-rounds', values['csv-rounds'], 1, 1);
 const JOB = new URL('./bids.js', import.meta.url);
 const WINDOW_JOB = new URL('./windowed-bids.js', import.meta.url);
 
@@ -207,6 +223,9 @@ const cold = { p1: await runWeir(oneOff, P1), p2: await runWeir(oneOff, P2) };
 check('weir p1 (run)', coldLoop.totals, cold.p1.totals);
 check('weir p2 (run)', coldLoop.totals, cold.p2.totals);
 
+// The CSV case last, on runtimes of its own: a job's peak heap is then its own.
+const csv = await csvFigures(CSV_MEGABYTES, CSV_ROUNDS, console.log);
+
 const loopM = medianOf(rounds.loop);
 const p1M = medianOf(rounds.p1);
 const p2M = medianOf(rounds.p2);
@@ -247,6 +266,12 @@ console.log('one-off run() with fresh threads, against a loop run just before:')
 console.log(row('loop', coldLoop.figures, ''));
 console.log(row('p1 (run)', cold.p1.figures, `CPU ratio to loop ${ratio(cold.p1.figures.cpuNsPerRecord, coldLoop.figures.cpuNsPerRecord)}`));
 console.log(row('p2 (run)', cold.p2.figures, `throughput ratio to loop ${ratio(cold.p2.figures.recordsPerSec, coldLoop.figures.recordsPerSec)}`));
+console.log(`csv, ${csv.megabytes} MB (${(csv.records / 1e6).toFixed(1)}M trades) parsed and totalled per symbol, median of ${CSV_ROUNDS}:`);
+console.log(`csv loop       ${(csv.loop.recordsPerSec / 1e6).toFixed(2).padStart(6)}M records/s`);
+for (const name of ['p1', 'p2'] as const) {
+  const f = csv[name];
+  console.log(`csv ${name}         ${(f.recordsPerSec / 1e6).toFixed(2).padStart(6)}M records/s  throughput ratio to loop ${f.throughputRatio} (bar: ${name === 'p1' ? '≥ 0.8' : '> 1'}), peak heap ${f.peakHeapMBPerWorker} MB a worker`);
+}
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const json = (f: Figures) => ({
@@ -274,5 +299,6 @@ console.log(
     window: { loop: json(wLoop), p1: against(wP1, wLoop), p2: against(wP2, wLoop) },
     checkpoints: { records: CHECKPOINT_RECORDS, keyed: ckKeyed, window: ckWindow },
     recovery: { ms1MKeys, threadEnded: recExit, throwing: recThrow },
+    csv,
   }),
 );

@@ -110,7 +110,7 @@ export type ErrorCode =
   | 'WEIR_E_POISON_RECORD'
   /** A savepoint directory cannot be written, or read back: missing, truncated, corrupted, of another job or format version. */
   | 'WEIR_E_SAVEPOINT'
-  /** A connector could not read or write what it is connected to (a file, a directory, a server). */
+  /** A connector cannot read or write what it is connected to: a file or directory, a server that is down, refuses or rejects what it was sent. */
   | 'WEIR_E_CONNECTOR';
 
 /** Where a record was being processed when a user function failed. */
@@ -165,7 +165,15 @@ export function truncateRecord(record: unknown, max = 200): string {
 const showOption = (value: unknown): string =>
   typeof value === 'object' && value !== null ? truncateRecord(value, 80) : typeof value === 'undefined' ? 'undefined' : describeValue(value);
 
-export const causeMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : describeValue(cause));
+/**
+ * A cause as one line. A connection Node tried on several addresses (localhost: ::1 and 127.0.0.1)
+ * fails with an AggregateError whose own message is empty: its errors' messages say it.
+ */
+export const causeMessage = (cause: unknown): string => {
+  if (!(cause instanceof Error)) return describeValue(cause);
+  if (cause.message === '' && cause instanceof AggregateError && cause.errors.length > 0) return cause.errors.map(causeMessage).join('; ');
+  return cause.message || ((cause as NodeJS.ErrnoException).code ?? cause.name);
+};
 
 /** The table of error factories. */
 export const errors = {
@@ -201,9 +209,6 @@ export const errors = {
     job === undefined
       ? new WeirError('WEIR_E_SAVEPOINT', `No savepoint can be written to ${path}: ${problem}.`)
       : new WeirError('WEIR_E_SAVEPOINT', `Job "${job}": no savepoint was written to ${path}: ${problem}. The job runs on.`, { job }),
-
-  connectorFailed: (connector: string, target: string, doing: string, cause: unknown, todo: string) =>
-    new WeirError('WEIR_E_CONNECTOR', `${connector}: could not ${doing} ${target}: ${causeMessage(cause)}. ${todo}`, { cause }),
 
   invalidOption: (option: string, value: unknown, allowed: string) =>
     new WeirError('WEIR_E_OPTION', `Invalid option "${option}": got ${describeValue(value)}; allowed: ${allowed}.`),
@@ -372,6 +377,13 @@ export const errors = {
         'its worker thread was terminated. User code that loops or blocks for ever does this; a step that is merely slow needs a larger actorTimeoutMs.',
       { job, operator, subtask },
     ),
+
+  /**
+   * `connector` names the connector and what it writes or reads (`postgres sink "totals"`), `address`
+   * where it went (never a password), `doing` the step that failed (`connecting`, `committing checkpoint 4`).
+   */
+  connectorFailed: (connector: string, address: string, doing: string, cause: unknown, todo: string) =>
+    new WeirError('WEIR_E_CONNECTOR', `${connector} at ${address}: ${doing} failed: ${causeMessage(cause).replace(/\.$/, '')}. ${todo}`, { cause }),
 
   internal: (what: string) =>
     new WeirError('WEIR_E_INTERNAL', `weir internal error: ${what}. This is a bug in weir, not in your job; please report it with the job that showed it.`),

@@ -158,7 +158,7 @@ Parts('a commit done again after a restore finds its parts in place and skips th
     assert.unreachable('a part that vanished before its commit fails the sink');
   } catch (error) {
     assert.is((error as WeirError).code, 'WEIR_E_CONNECTOR');
-    assert.match((error as Error).message, /^sinks\.jsonLines\(".*"\): could not commit checkpoint 1: rename .*\.gone-.*\.inprogress to .*gone-.*-0-1-0\.jsonl: ENOENT/);
+    assert.match((error as Error).message, /^sinks\.jsonLines\(".*"\) at .*\.gone-.*\.inprogress: renaming it to .*gone-.*-0-1-0\.jsonl \(the commit of checkpoint 1\) failed: ENOENT/);
   }
 });
 

@@ -117,17 +117,17 @@ class PartFileWriter<T> implements TwoPhaseWriter<T, PartTxn> {
   }
 
   open(): void {
-    this.#fs('create the directory', this.#dir, () => mkdirSync(this.#dir, { recursive: true }));
+    this.#fs('creating the directory', this.#dir, () => mkdirSync(this.#dir, { recursive: true }));
   }
 
   /** Restored at checkpoint `restoredFrom` (0: started afresh): deletes this scope's leftovers of a failed attempt. */
   settle(restoredFrom: number): void {
     this.lastBarrier = restoredFrom;
     const pattern = /^\.(.+)-([0-9a-f]{12})-(\d+)-(\d+)\.inprogress$/;
-    for (const name of this.#fs('list', this.#dir, () => readdirSync(this.#dir))) {
+    for (const name of this.#fs('listing the directory', this.#dir, () => readdirSync(this.#dir))) {
       const match = pattern.exec(name);
       if (!match || match[1] !== this.#prefix || match[2] !== this.#scopeDigest) continue;
-      if (Number(match[3]) >= restoredFrom) this.#fs('delete the leftover', join(this.#dir, name), () => rmSync(join(this.#dir, name), { force: true }));
+      if (Number(match[3]) >= restoredFrom) this.#fs('deleting a leftover part', join(this.#dir, name), () => rmSync(join(this.#dir, name), { force: true }));
       else this.#next = Math.max(this.#next, Number(match[4]) + 1);
     }
   }
@@ -178,7 +178,7 @@ class PartFileWriter<T> implements TwoPhaseWriter<T, PartTxn> {
         renameSync(from, to);
       } catch (error) {
         if (isErrno(error, 'ENOENT') && existsSync(to)) return;
-        throw errors.connectorFailed(this.#connector, `${from} to ${to}`, `commit checkpoint ${checkpoint}: rename`, error, 'The in-progress file must stay in place until its checkpoint completes: is another job, or a cleanup, writing in this directory?');
+        throw errors.connectorFailed(this.#connector, from, `renaming it to ${to} (the commit of checkpoint ${checkpoint})`, error, 'The in-progress file must stay in place until its checkpoint completes: is another job, or a cleanup, writing in this directory?');
       }
     });
     if (checkpointId === Infinity) writeFileSync(ended, '');
@@ -199,14 +199,14 @@ class PartFileWriter<T> implements TwoPhaseWriter<T, PartTxn> {
     try {
       return this.#encoder.encode(record);
     } catch (cause) {
-      throw errors.connectorFailed(this.#connector, 'a record', 'encode', cause, 'Send records the format can write (plain data).');
+      throw errors.connectorFailed(this.#connector, this.#dir, 'encoding a record', cause, 'Send records the format can write (plain data).');
     }
   }
 
   #startPart(txn: PartTxn, now: number): OpenPart {
     const name = `.${this.#prefix}-${this.#scopeDigest}-${this.lastBarrier}-${this.#next++}.inprogress`;
     const path = join(this.#dir, name);
-    const fd = this.#fs('create', path, () => openSync(path, 'wx'));
+    const fd = this.#fs('creating a part file', path, () => openSync(path, 'wx'));
     txn.parts.push(name);
     const part: OpenPart = { txn, fd, path, openedAt: now, bytes: 0, records: 0 };
     this.#open = part;
@@ -214,7 +214,7 @@ class PartFileWriter<T> implements TwoPhaseWriter<T, PartTxn> {
     try {
       header = this.#encoder.header?.();
     } catch (cause) {
-      throw errors.connectorFailed(this.#connector, path, 'write the header of', cause, 'Check the sink\'s options.');
+      throw errors.connectorFailed(this.#connector, path, 'writing the header', cause, 'Check the sink\'s options.');
     }
     if (header) {
       this.#append(part, header);
@@ -224,11 +224,11 @@ class PartFileWriter<T> implements TwoPhaseWriter<T, PartTxn> {
   }
 
   #append(part: OpenPart, text: string): void {
-    if (text.length > 0) this.#fs('write to', part.path, () => writeSync(part.fd, text));
+    if (text.length > 0) this.#fs('writing', part.path, () => writeSync(part.fd, text));
   }
 
   #finishPart(part: OpenPart): void {
-    this.#fs('flush', part.path, () => fsyncSync(part.fd));
+    this.#fs('flushing', part.path, () => fsyncSync(part.fd));
     this.#closePart(part);
   }
 

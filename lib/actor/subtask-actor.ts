@@ -117,6 +117,8 @@ export class SubtaskActor implements Schedulable {
   #paused = false;
   /** Asynchronous work of the operators (`OperatorContext.waitFor`) not settled yet: no input meanwhile. */
   #waiting = 0;
+  /** Checkpoints that completed while an operator's asynchronous work ran: told once it is done. */
+  readonly #completedMeanwhile: number[] = [];
   /** The operators were told to release what they hold (see `Operator.dispose`). */
   #disposed = false;
   /** The event time of the record being processed, shared by the chain's operators. */
@@ -305,7 +307,8 @@ export class SubtaskActor implements Schedulable {
 
   step(): void {
     const status = this.status;
-    if (!this.#started || (status !== 'running' && status !== 'finishing')) return;
+    // Scheduled by input or a wake-up while an operator's asynchronous work runs: that work comes first.
+    if (!this.#started || (status !== 'running' && status !== 'finishing') || this.#waiting > 0) return;
     try {
       if (this.#chain.resume() && this.#processingTime() && status === 'running') {
         if (this.#inject.length > 0) this.#injectBarriers();
@@ -525,7 +528,7 @@ export class SubtaskActor implements Schedulable {
     this.#waiting++;
     promise.then(
       () => {
-        this.#waiting--;
+        if (--this.#waiting === 0) for (const id of this.#completedMeanwhile.splice(0)) this.checkpointComplete(id);
         this.#resume();
       },
       (cause: unknown) => {
@@ -552,6 +555,11 @@ export class SubtaskActor implements Schedulable {
   checkpointComplete(id: number): void {
     const status = this.status;
     if (status !== 'running' && status !== 'finishing') return;
+    // After the asynchronous work running now (a sink still connecting, a commit): commits stay in order.
+    if (this.#waiting > 0) {
+      this.#completedMeanwhile.push(id);
+      return;
+    }
     try {
       this.#source?.checkpointComplete(id);
       for (const { link } of this.#links) {

@@ -1,5 +1,7 @@
 import { fromArray, fromIterable } from '../../actors/sources/array-source.ts';
 import { generate } from '../../actors/sources/generate-source.ts';
+import { csv } from '../../actors/sources/csv-source.ts';
+import { jsonLines } from '../../actors/sources/json-lines-source.ts';
 import { input } from '../../actors/sources/input-source.ts';
 import { fromReadable } from '../../actors/sources/readable-source.ts';
 import { toWritable } from '../../actors/sinks/writable-sink.ts';
@@ -8,6 +10,8 @@ import { console } from '../../actors/sinks/console-sink.ts';
 import { discard } from '../../actors/sinks/discard-sink.ts';
 import { jsonLines as jsonLinesSink } from '../../actors/sinks/json-lines-sink.ts';
 import { csv as csvSink } from '../../actors/sinks/csv-sink.ts';
+import { sqliteSink as sqlite } from '../../actors/sinks/sqlite-sink.ts';
+import { postgresSink as postgres } from '../../actors/sinks/postgres-sink.ts';
 
 /**
  * Built-in sources. All expose an offset; `input` is replayed from the coordinator's log, and
@@ -17,16 +21,20 @@ export const sources = {
   fromArray,
   fromIterable,
   generate,
+  csv,
+  jsonLines,
   input,
   fromReadable,
 } as const;
 
-/** Built-in sinks. `collect(name)` is how records reach the calling process; `jsonLines` and `csv` write part files exactly once. */
+/** Built-in sinks. `collect(name)` is how records reach the calling process; `toWritable` writes to a Node stream (at least once); the others write files and databases exactly once. */
 export const sinks = {
   collect,
   console,
   discard,
   jsonLines: jsonLinesSink,
   csv: csvSink,
+  sqlite,
+  postgres,
   toWritable,
 } as const;
