@@ -94,6 +94,10 @@ export type ErrorCode =
   | 'WEIR_E_UNKNOWN_OUTPUT'
   /** An output read a second time: each output has one consumer. */
   | 'WEIR_E_OUTPUT_CONSUMED'
+  /** `input(name)` of a daemon input the job does not have. */
+  | 'WEIR_E_UNKNOWN_INPUT'
+  /** A daemon input written after its end, or after the job ended. */
+  | 'WEIR_E_INPUT'
   /** A broken invariant inside weir: a bug to report, never the user's doing. */
   | 'WEIR_E_INTERNAL'
   /** A checkpoint was abandoned (timed out, a subtask finished or failed first), or cannot be restored into this job. */
@@ -401,6 +405,11 @@ export const errors = {
       `Job "${job}" has no collect sink named "${name}"; its collect sinks are: ${known.length ? known.join(', ') : '(none)'}.`,
       { job },
     ),
+
+  unknownInput: (job: string, name: string, known: readonly string[]) =>
+    new WeirError('WEIR_E_UNKNOWN_INPUT', `Job "${job}" has no input named "${name}"; its inputs (sources.input) are: ${known.length ? known.join(', ') : '(none)'}.`, { job }),
+
+  inputMisuse: (job: string, name: string, problem: string) => new WeirError('WEIR_E_INPUT', `Job "${job}": input "${name}" ${problem}.`, { job }),
 
   outputConsumed: (job: string, name: string, by: 'output()' | 'collected()') =>
     new WeirError(

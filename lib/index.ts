@@ -36,6 +36,10 @@ export type { GenerateOptions } from '../actors/sources/generate-source.ts';
 export type { CsvOptions, CsvSchemaOptions, CsvParseOptions, CsvSchema, CsvColumnType, CsvRow } from '../actors/sources/csv-source.ts';
 export type { JsonLinesOptions } from '../actors/sources/json-lines-source.ts';
 export type { FileSourceOptions, MalformedPolicy, MalformedLine } from '../actors/sources/line-source.ts';
+export type { InputOptions } from '../actors/sources/input-source.ts';
+export type { FromReadableOptions, StreamSubtask } from '../actors/sources/readable-source.ts';
+export type { ToWritableOptions } from '../actors/sinks/writable-sink.ts';
+export type { JobInput } from './runtime/ingress.ts';
 export {
   state,
   type StateDescriptor,

@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import { userError, type SubtaskLocation } from '../errors.ts';
 import { displayName, type KeyedBy, type KeySelector, type LogicalGraph, type LogicalNode } from '../graph/logical-graph.ts';
 import type { Operator, OperatorContext, TwoInputOperator } from '../operator/operator.ts';
@@ -45,6 +46,8 @@ export interface LinkSetup {
   readonly wakeUp: () => void;
   /** A source's dead letter (see `SourceContext.deadLetter`). */
   readonly deadLetter: (letter: SourceDeadLetter) => void;
+  /** The worker's end of a daemon input (see `SourceContext.ingressPort`). */
+  readonly ingressPort?: (name: string) => MessagePort | undefined;
 }
 
 
@@ -95,6 +98,7 @@ function openSource(setup: LinkSetup, node: number, source: Source<unknown>, at:
       clock: setup.clock,
       wakeUp: setup.wakeUp,
       deadLetter: (record, reason, key) => setup.deadLetter({ record, reason: String(reason), key: `${node}:${key}`, at }),
+      ingressPort: (name) => setup.ingressPort?.(name),
     });
   } catch (cause) {
     throw userError(cause, { ...at, while: 'opening' });

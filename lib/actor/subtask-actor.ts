@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import { xstate } from '../util/packages.ts';
 import type { InputGate } from '../channel/input-gate.ts';
 import { InputWatermarks } from '../channel/input-watermarks.ts';
@@ -68,6 +69,8 @@ export interface ActorSetup {
   readonly poison?: Readonly<Record<string, readonly string[]>>;
   /** A source reader's dead letter (see `SourceContext.deadLetter`). */
   readonly onDeadLetter?: (letter: SourceDeadLetter) => void;
+  /** The worker's ends of the daemon inputs it reads, by name (see `SourceContext.ingressPort`). */
+  readonly ingress?: Readonly<Record<string, MessagePort>>;
 }
 
 /** How long a parked source waits for its `wakeUp` before it is read again anyway (processing time). */
@@ -217,6 +220,7 @@ export class SubtaskActor implements Schedulable {
         waitFor: (promise, at) => this.#waitFor(promise, at),
         wakeUp: () => this.#wakeUp(),
         deadLetter: (letter) => this.#setup.onDeadLetter?.(letter),
+        ingressPort: (name) => this.#setup.ingress?.[name],
       });
       const poison = this.#setup.poison;
       const links = poison ? opened.map((l) => (l.kind === 'operator' && l.at.stage && poison[l.at.stage] ? { ...l, poison: new Set(poison[l.at.stage]) } : l)) : opened;

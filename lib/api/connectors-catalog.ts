@@ -2,6 +2,9 @@ import { fromArray, fromIterable } from '../../actors/sources/array-source.ts';
 import { generate } from '../../actors/sources/generate-source.ts';
 import { csv } from '../../actors/sources/csv-source.ts';
 import { jsonLines } from '../../actors/sources/json-lines-source.ts';
+import { input } from '../../actors/sources/input-source.ts';
+import { fromReadable } from '../../actors/sources/readable-source.ts';
+import { toWritable } from '../../actors/sinks/writable-sink.ts';
 import { collect } from '../../actors/sinks/collect-sink.ts';
 import { console } from '../../actors/sinks/console-sink.ts';
 import { discard } from '../../actors/sinks/discard-sink.ts';
@@ -10,8 +13,28 @@ import { csv as csvSink } from '../../actors/sinks/csv-sink.ts';
 import { sqliteSink as sqlite } from '../../actors/sinks/sqlite-sink.ts';
 import { postgresSink as postgres } from '../../actors/sinks/postgres-sink.ts';
 
-/** Built-in sources. All are replayable: their readers expose an offset. */
-export const sources = { fromArray, fromIterable, generate, csv, jsonLines } as const;
+/**
+ * Built-in sources. All expose an offset; `input` is replayed from the coordinator's log, and
+ * `fromReadable` by reading its stream again (see their `restore` notes).
+ */
+export const sources = {
+  fromArray,
+  fromIterable,
+  generate,
+  csv,
+  jsonLines,
+  input,
+  fromReadable,
+} as const;
 
-/** Built-in sinks. `collect(name)` is how records reach the calling process; the others write files and databases exactly once. */
-export const sinks = { collect, console, discard, jsonLines: jsonLinesSink, csv: csvSink, sqlite, postgres } as const;
+/** Built-in sinks. `collect(name)` is how records reach the calling process; `toWritable` writes to a Node stream (at least once); the others write files and databases exactly once. */
+export const sinks = {
+  collect,
+  console,
+  discard,
+  jsonLines: jsonLinesSink,
+  csv: csvSink,
+  sqlite,
+  postgres,
+  toWritable,
+} as const;

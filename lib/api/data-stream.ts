@@ -62,6 +62,8 @@ function configure(graph: LogicalGraph, node: LogicalNode) {
     },
     parallelism(n: number): void {
       if (!Number.isInteger(n) || n < 1) throw errors.invalidGraph(graph.job, `parallelism(${n}) of "${node.type}": use a whole number ≥ 1.`);
+      const input = node.source?.ingress?.name;
+      if (input !== undefined && n !== 1) throw errors.invalidGraph(graph.job, `parallelism(${n}) of input "${input}": an input runs at parallelism 1 (one ordered log); rebalance() or keyBy() after it to spread its records.`);
       node.parallelism = n;
     },
   };

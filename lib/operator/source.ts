@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { Clock } from '../util/clock.ts';
 import type { JsonValue } from '../util/json.ts';
 import type { Collector } from './operator.ts';
@@ -39,6 +40,11 @@ export interface SourceContext {
    * sends the same key again is dropped, so each bad input is a dead letter once.
    */
   deadLetter(record: JsonValue, reason: string, key: string): void;
+  /**
+   * The port to the coordinator's log of the daemon input `name` (see `sources.input`), on the
+   * subtask that reads it; undefined elsewhere. weir's input source pulls its records through it.
+   */
+  ingressPort?(name: string): MessagePort | undefined;
 }
 
 /**
@@ -102,5 +108,11 @@ export interface Source<T> {
    * offsets are then dealt out again as unfinished splits. Default false: the same parallelism only.
    */
   readonly rescalable?: boolean;
+  /**
+   * A daemon input (`sources.input(name)`): its records come from `handle.input(name)` in the
+   * process that runs the job, through a log the coordinator keeps; `capacity` is how many written
+   * records may wait unread before `write()` waits. Such a source runs at parallelism 1.
+   */
+  readonly ingress?: { readonly name: string; readonly capacity: number };
   open(context: SourceContext): SourceReader<T>;
 }

@@ -40,6 +40,8 @@ export interface DeploySpec {
   readonly board: SharedArrayBuffer;
   /** This worker's end of each channel that crosses threads, by channel id. */
   readonly ports: Readonly<Record<number, MessagePort>>;
+  /** This worker's end of each daemon input it reads (`sources.input`), by input name. */
+  readonly ingress?: Readonly<Record<string, MessagePort>>;
   /** The checkpoint the job starts from: each actor takes its share. */
   readonly restore?: WireCheckpoint;
   /** Poison records the actors pass over: digests of their values by operator key (see supervision/poison-records.ts). */
@@ -70,6 +72,8 @@ export interface RebuildSpec {
   readonly chains: readonly number[];
   /** This worker's end of each of their channels that crosses threads, by channel id (fresh ports). */
   readonly ports: Readonly<Record<number, MessagePort>>;
+  /** This worker's end of each daemon input its restarted regions read, by input name (fresh ports). */
+  readonly ingress?: Readonly<Record<string, MessagePort>>;
   /** The split counters, those of the restarted regions' sources reset to the checkpoint's. */
   readonly splitCounters: Readonly<Record<number, SharedArrayBuffer>>;
   /** The checkpoint the regions restart from: each rebuilt actor takes its share, sources seek. */

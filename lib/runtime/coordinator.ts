@@ -17,6 +17,7 @@ import type { LoadedOptions } from './options.ts';
 import { OutputStream } from './output-stream.ts';
 import { RegionRestarts, type RestartScope } from './region-restart.ts';
 import { createPorts } from './attempt-ports.ts';
+import { Ingress, type JobInput } from './ingress.ts';
 import type { HostLease, ThreadPool } from './thread-pool.ts';
 import { operatorKey, type CompletedCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
@@ -102,6 +103,8 @@ export class Coordinator {
   /** The shared split counter of each source node, by node id (restored from a checkpoint, if any). */
   readonly #splitCounters: Record<number, SharedArrayBuffer> = {};
   readonly #checkpoints: CheckpointCoordinator;
+  /** The daemon inputs' logs (`sources.input`), which outlive attempts and region restarts. */
+  readonly #ingress: Ingress;
 
   constructor(
     readonly moduleUrl: string,
@@ -116,6 +119,7 @@ export class Coordinator {
     this.#boards = this.#newBoards();
     this.#regions = new RegionRestarts(graph, plan);
     this.#resetSplitCounters(options.restoreFrom, this.#regions.wholeJob);
+    this.#ingress = new Ingress(graph, plan, options.checkpointIntervalMs !== undefined, options.restoreFrom);
     this.#supervisor = new JobSupervisor(graph.job, options.restart, clock, options.poison);
     this.#deadLetters = new OutputStream<DeadLetter>(graph.job, 'dead letters', []);
     if (options.actorTimeoutMs !== undefined) {
@@ -145,6 +149,7 @@ export class Coordinator {
         // Exactly-once collect sinks hand what the checkpoint covers to their consumers; the workers'
         // two-phase sinks commit, and their sources acknowledge what it covers.
         for (const output of this.#outputs.values()) output.commit(checkpoint.id);
+        this.#ingress.checkpointCompleted(checkpoint);
         for (const { api } of this.#hosts) this.#calls.call(api.checkpointComplete(checkpoint.id)).catch(() => {});
         events.checkpoint?.(checkpoint);
       },
@@ -171,6 +176,15 @@ export class Coordinator {
     const stream = this.#outputs.get(name);
     if (!stream) throw errors.unknownOutput(this.graph.job, name, [...this.#outputs.keys()]);
     return stream;
+  }
+
+  /** The daemon input `name` (see `JobHandle.input`). */
+  input<T>(name: string): JobInput<T> {
+    return this.#ingress.input<T>(name);
+  }
+
+  get inputNames(): string[] {
+    return this.#ingress.names;
   }
 
   /** The poison records the job skipped and the inputs its sources could not read, with their errors (see `JobHandle.deadLetters`). */
@@ -224,6 +238,7 @@ export class Coordinator {
     this.#leases = this.pool.lease(workers, (w, error) => this.#workers[w]?.died(errors.workerDied(this.graph.job, w, error)));
     this.#workers = this.#leases.map((lease, w) => new WorkerSupervisor(w, lease, (error) => this.#onFailure(attempt, error)));
     const ports = this.#createPorts(attempt, this.#regions.wholeJob);
+    const ingress = this.#ingress.ports(this.plan.workers);
     const from = this.#startingPoint(restore);
     for (const { control } of this.#leases) {
       control.addEventListener('message', (event) => this.#onHostEvent(attempt, (event as MessageEvent).data));
@@ -251,9 +266,10 @@ export class Coordinator {
             checkRecords: this.options.checkRecords,
             board: this.#boards[w]!.buffer,
             ports: ports[w]!,
+            ...ingressOf(ingress[w]!),
             ...from,
           };
-          return api.deploy(comlink.transfer(spec, Object.values(ports[w]!) as never)).then(() => this.#workers[w]?.deployed());
+          return api.deploy(comlink.transfer(spec, [...Object.values(ports[w]!), ...Object.values(ingress[w]!)] as never)).then(() => this.#workers[w]?.deployed());
         }),
       ),
     );
@@ -341,6 +357,7 @@ export class Coordinator {
     this.#epoch++;
     this.#checkpoints.pause(`operators ${scope.operators.join(', ')} restart after a failure: ${cause.message}`);
     const closed = scope.outputs.map((name) => this.#outputs.get(name)!.detach());
+    closed.push(this.#ingress.detach(scope.chainSet));
     await this.#calls.call(Promise.all(this.#hosts.map(({ api }) => api.teardown(scope.chains))));
     await Promise.all(closed);
   }
@@ -348,10 +365,11 @@ export class Coordinator {
   /** Builds the regions of `scope` again on every host, on fresh ports, each actor from its share of `restore`. */
   async #rebuildRegions(scope: RestartScope, restore: CompletedCheckpoint | undefined): Promise<void> {
     const ports = this.#createPorts(this.#attempt, scope);
+    const ingress = this.#ingress.ports(this.plan.workers, scope.chainSet);
     const from = this.#startingPoint(restore);
     const rebuilt = this.#hosts.map(({ api }, w) => {
-      const spec: RebuildSpec = { chains: scope.chains, ports: ports[w]!, ...from };
-      return api.rebuild(comlink.transfer(spec, Object.values(ports[w]!) as never));
+      const spec: RebuildSpec = { chains: scope.chains, ports: ports[w]!, ...ingressOf(ingress[w]!), ...from };
+      return api.rebuild(comlink.transfer(spec, [...Object.values(ports[w]!), ...Object.values(ingress[w]!)] as never));
     });
     await this.#calls.call(Promise.all(rebuilt));
   }
@@ -389,6 +407,7 @@ export class Coordinator {
     // drop the call, and the host would then keep its thread until the pool's grace period ends.
     for (const { api } of hosts) api.shutdown().catch(() => {});
     for (const output of this.#outputs.values()) closed.push(output.detach());
+    closed.push(this.#ingress.detach());
     // Healthy hosts return within milliseconds; their grace runs on real time, so that a job clock
     // stepped fast (tests) does not cost them their threads (a fresh thread takes long to start).
     await this.pool.giveBack(leases, { keep: true, terminate, graceClock: systemClock });
@@ -540,6 +559,7 @@ export class Coordinator {
       control.close();
     }
     for (const output of this.#outputs.values()) closed.push(output.close());
+    closed.push(this.#ingress.close(this.#failure ?? new Error(`Job "${this.graph.job}" has ended (${this.status}): its inputs take no more records.`)));
     // Only when an attempt is being torn down: otherwise the grace period starts now, in this turn.
     if (this.#stopping) await this.#stopping.catch(() => {});
     await this.pool.giveBack(this.#leases);
@@ -572,3 +592,6 @@ export class Coordinator {
     for (const id of scope.sources) this.#splitCounters[id] = newSplitCounter(restore?.splits[operatorKey(this.graph.node(id))]);
   }
 }
+
+/** A worker's ends of the daemon inputs it reads, as a spec field (none: no field). */
+const ingressOf = (ports: Record<string, MessagePort>): { ingress?: Record<string, MessagePort> } => (Object.keys(ports).length > 0 ? { ingress: ports } : {});

@@ -7,6 +7,7 @@ import type { RecoveredEvent, RestartingEvent } from '../supervision/job-supervi
 import type { DeadLetter } from '../supervision/poison-records.ts';
 import { checkSavepointTarget, writeSavepoint, type SavepointInfo } from '../checkpoint/savepoint-format.ts';
 import { resolveStopOptions } from './options.ts';
+import type { JobInput } from './ingress.ts';
 
 /** How a job ended, when it did not fail. */
 export interface JobResult {
@@ -81,6 +82,29 @@ export class JobHandle extends EventEmitter<JobEvents> {
   /** Names of the job's collect sinks, each readable with `output(name)`. */
   get outputNames(): string[] {
     return this.#coordinator.graph.egressNames();
+  }
+
+  /** Names of the job's daemon inputs (`sources.input`), each writable with `input(name)`. */
+  get inputNames(): string[] {
+    return this.#coordinator.inputNames;
+  }
+
+  /**
+   * The daemon input `name` of the job (`sources.input<T>(name)` in the job module): `write(record)`
+   * resolves when the job has room for more, so a daemon that awaits it is paced by the job, never
+   * buffered without bound; `end()` ends the input. With periodic checkpoints, what was written
+   * since the last completed checkpoint is replayed after a restart: the job's state counts every
+   * record once. Throws WEIR_E_UNKNOWN_INPUT for a name the job does not have.
+   *
+   * @example
+   * ```ts
+   * const orders = handle.input<Order>('orders');
+   * for await (const order of incoming) await orders.write(order);
+   * await orders.end();
+   * ```
+   */
+  input<T = unknown>(name: string): JobInput<T> {
+    return this.#coordinator.input<T>(name);
   }
 
   /** Where the job is in its lifecycle. */

@@ -101,7 +101,7 @@ export class Host implements HostApi {
    * Makes the channels and actors of `chains` (every chain: the deployment) as the plan places them
    * on this worker, and opens the actors; each actor takes its share of `from.restore`.
    */
-  #build(chains: ReadonlySet<number> | undefined, from: Pick<DeploySpec, 'ports' | 'splitCounters' | 'restore' | 'poison'>): void {
+  #build(chains: ReadonlySet<number> | undefined, from: Pick<DeploySpec, 'ports' | 'ingress' | 'splitCounters' | 'restore' | 'poison'>): void {
     const { spec, graph, layout } = this.#deployment!;
     const { plan } = spec;
     const wiring = wireChannels(
@@ -142,6 +142,7 @@ export class Host implements HostApi {
         ...(from.poison ? { poison: from.poison } : {}),
         onCheckpoint: this.#onSnapshot,
         onDeadLetter: (letter) => this.post({ weir: 'dead-letter', letter }),
+        ...(from.ingress ? { ingress: from.ingress } : {}),
       });
       this.#actors[i] = actor;
       built.push(actor);
