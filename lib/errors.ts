@@ -105,7 +105,9 @@ export type ErrorCode =
   /** The same record failed the same operator on `poison.after` attempts in a row, and `poison.policy` is `fail`. */
   | 'WEIR_E_POISON_RECORD'
   /** A savepoint directory cannot be written, or read back: missing, truncated, corrupted, of another job or format version. */
-  | 'WEIR_E_SAVEPOINT';
+  | 'WEIR_E_SAVEPOINT'
+  /** A connector cannot reach its server, lost its connection, or the server refused a request. */
+  | 'WEIR_E_CONNECTOR';
 
 /** Where a record was being processed when a user function failed. */
 export interface SubtaskLocation {
@@ -362,6 +364,19 @@ export const errors = {
       `Job "${job}": operator "${operator}" (subtask ${subtask}) stayed in one step for ${Math.round(forMs)} ms, longer than actorTimeoutMs (${timeoutMs} ms); ` +
         'its worker thread was terminated. User code that loops or blocks for ever does this; a step that is merely slow needs a larger actorTimeoutMs.',
       { job, operator, subtask },
+    ),
+
+  /**
+   * `connector` names the connector and what it reads or writes (`redis stream source "orders"`),
+   * `address` the server without credentials (`127.0.0.1:6379`).
+   */
+  connectorFailed: (connector: string, address: string, doing: string, cause: unknown) =>
+    new WeirError(
+      'WEIR_E_CONNECTOR',
+      `${connector} at ${address} failed while ${doing}: ${causeMessage(cause)}. ` +
+        'Check that the server runs and takes connections at that address (the url option, or its environment variable); ' +
+        'the job\'s restart strategy applies, and a restarted attempt connects again.',
+      { cause },
     ),
 
   internal: (what: string) =>

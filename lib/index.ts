@@ -33,6 +33,10 @@ export type {
 export type { Aggregation } from '../actors/keyed-aggregate.ts';
 export type { KeyedProcessContext, KeyedTimerContext, KeyedProcessFunction, KeyedProcessDefinition } from '../actors/keyed-process.ts';
 export type { GenerateOptions } from '../actors/sources/generate-source.ts';
+export type { RedisStreamSourceOptions, RedisStreamEntry } from '../actors/sources/redis-stream-source.ts';
+export type { RedisSinkOptions, RedisHashSinkOptions, RedisStreamSinkOptions } from '../actors/sinks/redis-sink.ts';
+export type { JetStreamSourceOptions, JetStreamMessage } from '../actors/sources/jetstream-source.ts';
+export type { JetStreamSinkOptions } from '../actors/sinks/jetstream-sink.ts';
 export {
   state,
   type StateDescriptor,
