@@ -373,7 +373,7 @@ export const errors = {
   connectorFailed: (connector: string, address: string, doing: string, cause: unknown) =>
     new WeirError(
       'WEIR_E_CONNECTOR',
-      `${connector} at ${address} failed while ${doing}: ${causeMessage(cause)}. ` +
+      `${connector} at ${address} failed while ${doing}: ${causeMessage(cause).replace(/\.+$/, '')}. ` +
         'Check that the server runs and takes connections at that address (the url option, or its environment variable); ' +
         'the job\'s restart strategy applies, and a restarted attempt connects again.',
       { cause },

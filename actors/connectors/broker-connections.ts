@@ -41,8 +41,11 @@ export async function openRedis(connector: string, url: string, onLost: (error: 
   const redis = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 5000 });
   let opened = false;
   let closing = false;
+  // Why a connection attempt failed comes as an 'error' event; connect() only says it closed.
+  let refused: unknown;
   redis.on('error', (cause: unknown) => {
     if (opened && !closing) onLost(connectorError(connector, url, 'talking to the server', cause));
+    else refused ??= cause;
   });
   redis.on('end', () => {
     if (opened && !closing) onLost(connectorError(connector, url, 'talking to the server', new Error('the connection closed')));
@@ -52,7 +55,7 @@ export async function openRedis(connector: string, url: string, onLost: (error: 
   } catch (cause) {
     closing = true;
     redis.disconnect();
-    throw connectorError(connector, url, 'connecting', cause);
+    throw connectorError(connector, url, 'connecting', refused ?? cause);
   }
   opened = true;
   return {
