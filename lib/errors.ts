@@ -106,7 +106,7 @@ export type ErrorCode =
   | 'WEIR_E_POISON_RECORD'
   /** A savepoint directory cannot be written, or read back: missing, truncated, corrupted, of another job or format version. */
   | 'WEIR_E_SAVEPOINT'
-  /** A connector cannot reach its server, lost its connection, or the server refused a request. */
+  /** A connector cannot reach its server (down, refusing, wrong address or credentials), or the server refused what it was sent. */
   | 'WEIR_E_CONNECTOR';
 
 /** Where a record was being processed when a user function failed. */
@@ -161,7 +161,15 @@ export function truncateRecord(record: unknown, max = 200): string {
 const showOption = (value: unknown): string =>
   typeof value === 'object' && value !== null ? truncateRecord(value, 80) : typeof value === 'undefined' ? 'undefined' : describeValue(value);
 
-export const causeMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : describeValue(cause));
+/**
+ * A cause as one line. A connection Node tried on several addresses (localhost: ::1 and 127.0.0.1)
+ * fails with an AggregateError whose own message is empty: its errors' messages say it.
+ */
+export const causeMessage = (cause: unknown): string => {
+  if (!(cause instanceof Error)) return describeValue(cause);
+  if (cause.message === '' && cause instanceof AggregateError && cause.errors.length > 0) return cause.errors.map(causeMessage).join('; ');
+  return cause.message || ((cause as NodeJS.ErrnoException).code ?? cause.name);
+};
 
 /** The table of error factories. */
 export const errors = {
@@ -367,17 +375,11 @@ export const errors = {
     ),
 
   /**
-   * `connector` names the connector and what it reads or writes (`redis stream source "orders"`),
-   * `address` the server without credentials (`127.0.0.1:6379`).
+   * `connector` names the connector and what it writes or reads (`postgres sink "totals"`), `address`
+   * where it went (never a password), `doing` the step that failed (`connecting`, `committing checkpoint 4`).
    */
-  connectorFailed: (connector: string, address: string, doing: string, cause: unknown) =>
-    new WeirError(
-      'WEIR_E_CONNECTOR',
-      `${connector} at ${address} failed while ${doing}: ${causeMessage(cause).replace(/\.+$/, '')}. ` +
-        'Check that the server runs and takes connections at that address (the url option, or its environment variable); ' +
-        'the job\'s restart strategy applies, and a restarted attempt connects again.',
-      { cause },
-    ),
+  connectorFailed: (connector: string, address: string, doing: string, cause: unknown, todo: string) =>
+    new WeirError('WEIR_E_CONNECTOR', `${connector} at ${address}: ${doing} failed: ${causeMessage(cause).replace(/\.$/, '')}. ${todo}`, { cause }),
 
   internal: (what: string) =>
     new WeirError('WEIR_E_INTERNAL', `weir internal error: ${what}. This is a bug in weir, not in your job; please report it with the job that showed it.`),

@@ -20,9 +20,14 @@ export function address(url: string): string {
   }
 }
 
+/** What to do about a failing server, named by the environment variable its URL may come from. */
+const todo = (url: string): string =>
+  `Check that the server runs and takes connections there (the url option, or ${url.startsWith('redis') ? 'REDIS_URL' : 'NATS_URL'}); ` +
+  "the job's restart strategy applies, and a restarted attempt connects again.";
+
 /** A failure of a connector's server, named once: an error that already is one passes through. */
 export const connectorError = (connector: string, url: string, doing: string, cause: unknown): WeirError =>
-  cause instanceof WeirError && cause.code === 'WEIR_E_CONNECTOR' ? cause : errors.connectorFailed(connector, address(url), doing, cause);
+  cause instanceof WeirError && cause.code === 'WEIR_E_CONNECTOR' ? cause : errors.connectorFailed(connector, address(url), doing, cause, todo(url));
 
 /** An open connection and how to close it on purpose (closing it so is no loss to report). */
 export interface Connection<C> {
