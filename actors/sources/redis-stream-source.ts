@@ -96,6 +96,8 @@ class RedisStreamReader implements SourceReader<RedisStreamEntry> {
   #reads: Connection<Redis> | undefined;
   #acks: Connection<Redis> | undefined;
   #opening: Promise<void> | undefined;
+  /** The connections are open and the group exists: reads may begin (a poll during the opening must not start one). */
+  #ready = false;
   /** Entries read and not emitted yet: at most a batch, as the next one is asked for only once this one is out. */
   #buffer: RedisStreamEntry[] = [];
   #fetching = false;
@@ -183,17 +185,18 @@ class RedisStreamReader implements SourceReader<RedisStreamEntry> {
     // (restores come from completed ones) whose acknowledgement did not happen: acknowledge them.
     if (this.#last !== '0-0') this.#ack(this.#last);
     this.#pendingAfter = this.#last;
+    this.#ready = true;
     this.#context.wakeUp();
   }
 
   /** Reads the next batch in the background, unless one is being read or the connection is not open yet. */
   #fetch(): void {
-    if (this.#fetching || this.#closed || this.#reads === undefined || this.#error) return;
+    if (this.#fetching || this.#closed || !this.#ready || this.#error) return;
     this.#fetching = true;
     const pending = this.#phase === 'pending';
     const block = pending || this.#s.stopAtEnd ? [] : ['BLOCK', this.#s.blockMs];
     const from = pending ? this.#pendingAfter : '>';
-    this.#reads.client
+    this.#reads!.client
       .call('XREADGROUP', 'GROUP', this.#s.group, this.#consumer, 'COUNT', this.#s.batch, ...block, 'STREAMS', this.#s.stream, from)
       .then((reply) => {
         this.#fetching = false;

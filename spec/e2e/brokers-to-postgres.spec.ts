@@ -41,7 +41,7 @@ const N = 3000;
 const name = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
 /** Runs the job with checkpoints every few ms and a worker killed at record `failAt`: returns how often it restarted. */
-async function runKilled(from: Params['from'], parallelism: number): Promise<{ table: string; restarted: number }> {
+async function runKilled(from: Params['from'], parallelism: number): Promise<{ table: string; restarts: string[] }> {
   const table = name('weir_brokers');
   cleanups.push(() => db.query(`DROP TABLE IF EXISTS "${table}"`));
   const dir = mkdtempSync(join(tmpdir(), 'weir-brokers-'));
@@ -52,10 +52,10 @@ async function runKilled(from: Params['from'], parallelism: number): Promise<{ t
     checkpointIntervalMs: 10,
     restart: restarts.fixedDelay({ attempts: 3, delayMs: 0 }),
   });
-  let restarted = 0;
-  handle.on('restarting', () => void restarted++);
+  const restarts: string[] = [];
+  handle.on('restarting', (e) => void restarts.push(`from checkpoint ${e.fromCheckpoint ?? 'none'}: ${e.cause.message}`));
   await watchdog(handle.done, `brokers-to-postgres from ${from.kind}`, 120_000);
-  return { table, restarted };
+  return { table, restarts };
 }
 
 /** The table's numbers in order: 0 … N-1 once each, or the test says what is missing and what is doubled. */
@@ -79,8 +79,9 @@ for (const parallelism of [1, 2]) {
       for (let n = i; n < Math.min(N, i + 500); n++) batch.xadd(stream, '*', 'n', String(n));
       await batch.exec();
     }
-    const { table, restarted } = await runKilled({ kind: 'redis', url: SERVICES.redis.url, stream, group: 'jobs' }, parallelism);
-    assert.is(restarted, 1, 'the killed worker restarted the job once');
+    const { table, restarts } = await runKilled({ kind: 'redis', url: SERVICES.redis.url, stream, group: 'jobs' }, parallelism);
+    assert.is(restarts.length, 1, `the killed worker restarted the job once: ${restarts.join('; ')}`);
+    assert.match(restarts[0]!, /worker thread \d died/);
     await assertExactlyOnce(table);
     const summary = (await redis.call('XPENDING', stream, 'jobs')) as [number, ...unknown[]];
     assert.is(summary[0], 0, 'every entry acknowledged by the end');
@@ -95,8 +96,9 @@ for (const parallelism of [1, 2]) {
     const js = nc.jetstream();
     const encoder = new TextEncoder();
     for (let i = 0; i < N; i += 500) await Promise.all(Array.from({ length: Math.min(500, N - i) }, (_, k) => js.publish(subjects[(i + k) % 3]!, encoder.encode(JSON.stringify({ n: i + k })))));
-    const { table, restarted } = await runKilled({ kind: 'jetstream', url: SERVICES.nats.url, stream, subjects, durable: 'jobs' }, parallelism);
-    assert.is(restarted, 1, 'the killed worker restarted the job once');
+    const { table, restarts } = await runKilled({ kind: 'jetstream', url: SERVICES.nats.url, stream, subjects, durable: 'jobs' }, parallelism);
+    assert.is(restarts.length, 1, `the killed worker restarted the job once: ${restarts.join('; ')}`);
+    assert.match(restarts[0]!, /worker thread \d died/);
     await assertExactlyOnce(table);
     for (let i = 0; i < subjects.length; i++) {
       const info = await jsm.consumers.info(stream, `jobs-${i}`);
