@@ -52,10 +52,10 @@ async function runKilled(from: Params['from'], parallelism: number): Promise<{ t
     checkpointIntervalMs: 10,
     restart: restarts.fixedDelay({ attempts: 3, delayMs: 0 }),
   });
-  const restarts: string[] = [];
-  handle.on('restarting', (e) => void restarts.push(`from checkpoint ${e.fromCheckpoint ?? 'none'}: ${e.cause.message}`));
+  const restarted: string[] = [];
+  handle.on('restarting', (e) => void restarted.push(`from checkpoint ${e.fromCheckpoint ?? 'none'}: ${e.cause.message}`));
   await watchdog(handle.done, `brokers-to-postgres from ${from.kind}`, 120_000);
-  return { table, restarts };
+  return { table, restarts: restarted };
 }
 
 /** The table's numbers in order: 0 … N-1 once each, or the test says what is missing and what is doubled. */
