@@ -95,6 +95,8 @@ interface Feed {
   /** Stream sequence of the last message emitted (also when restored, before any message came). */
   lastSeq: number;
   ackedSeq: number;
+  /** Messages the consumer still has for this reader, as the last message (or the consumer's info) said. */
+  pending: number;
   atEnd: boolean;
 }
 
@@ -228,7 +230,8 @@ class JetStreamReader implements SourceReader<JetStreamMessage> {
       ...(after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 } : { deliver_policy: DeliverPolicy.All }),
     });
     const consumer = await nc.jetstream().consumers.get(this.#s.stream, name);
-    return { subject, consumer, last: undefined, lastSeq: restored ?? 0, ackedSeq: after, atEnd: false };
+    const pending = (await consumer.info()).num_pending;
+    return { subject, consumer, last: undefined, lastSeq: restored ?? 0, ackedSeq: after, pending, atEnd: false };
   }
 
   /** Pulls the next batch from the next subject not at its end, in the background. */
@@ -238,15 +241,22 @@ class JetStreamReader implements SourceReader<JetStreamMessage> {
     const open = feeds.filter((f) => !f.atEnd);
     if (open.length === 0) return;
     const feed = open[this.#turn++ % open.length]!;
+    if (this.#s.stopAtEnd && feed.pending === 0) {
+      // A pull for more than the consumer has waits its whole expiry at the server: the end is known.
+      feed.atEnd = true;
+      this.#context.wakeUp();
+      return;
+    }
     this.#fetching = true;
     void (async () => {
-      let pulled = 0;
-      const messages = await feed.consumer.fetch({ max_messages: this.#s.batch, expires: this.#s.expiresMs });
+      const max = this.#s.stopAtEnd ? Math.min(this.#s.batch, feed.pending) : this.#s.batch;
+      const messages = await feed.consumer.fetch({ max_messages: max, expires: this.#s.expiresMs });
       for await (const msg of messages) {
         this.#buffer.push({ feed, msg });
-        pulled++;
+        feed.pending = msg.info.pending;
+        // Emitted as they come: a pull waits at the server until it has `max` messages or expires.
+        this.#context.wakeUp();
       }
-      if (pulled === 0 && this.#s.stopAtEnd && (await feed.consumer.info()).num_pending === 0) feed.atEnd = true;
     })()
       .then(() => {
         this.#fetching = false;
