@@ -12,7 +12,7 @@ export interface JetStreamSinkOptions<T> {
   subject: string;
   /** A record field whose value is appended to the subject: `subject.<value>`. */
   subjectKey?: keyof T & string;
-  /** Publishes awaited at once while committing (default 256). */
+  /** Publishes awaited at once while committing (default 1024). */
   inFlight?: number;
 }
 
@@ -46,7 +46,7 @@ const messageId = (scope: string, checkpointId: number, index: number): string =
 export function jetstream<T>(options: JetStreamSinkOptions<T>): Sink<T> {
   const url = natsUrl(options.url);
   if (typeof options.subject !== 'string' || options.subject === '') throw errors.invalidOption('jetstream subject', options.subject, 'a subject of a stream');
-  const inFlight = options.inFlight ?? 256;
+  const inFlight = options.inFlight ?? 1024;
   if (!Number.isSafeInteger(inFlight) || inFlight < 1) throw errors.invalidOption('jetstream inFlight', inFlight, 'a whole number ≥ 1');
   const name = `jetstream sink (subject ${options.subject}${options.subjectKey ? `.<${options.subjectKey}>` : ''})`;
   const key = options.subjectKey;

@@ -109,7 +109,7 @@ class JetStreamReader implements SourceReader<JetStreamMessage> {
   #feeds: Feed[] | undefined;
   /** Where each subject was restored to (sequence of its last message emitted before the checkpoint). */
   #restored: Record<string, number> | undefined;
-  /** Messages pulled and not emitted yet: at most a batch, as the next pull is made only once it is out. */
+  /** Messages pulled and not emitted yet: fewer than two batches, as the next pull is made only when less than one is left. */
   #buffer: { feed: Feed; msg: JsMsg }[] = [];
   #fetching = false;
   /** The feed pulled from next (round robin). */
@@ -138,10 +138,11 @@ class JetStreamReader implements SourceReader<JetStreamMessage> {
       feed.lastSeq = msg.seq;
       emitted++;
     }
-    if (this.#buffer.length === 0 && this.#feeds !== undefined) {
-      if (this.#feeds.every((f) => f.atEnd) && !this.#fetching) return !this.#finished(this.#feeds);
-      this.#fetch();
-    }
+    const feeds = this.#feeds;
+    if (feeds === undefined) return true;
+    if (this.#buffer.length === 0 && !this.#fetching && feeds.every((f) => f.atEnd)) return !this.#finished(feeds);
+    // The next pull is made while this one's messages are emitted: at most two batches are held.
+    if (this.#buffer.length < this.#s.batch) this.#fetch();
     return true;
   }
 

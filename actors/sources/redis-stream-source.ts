@@ -98,7 +98,7 @@ class RedisStreamReader implements SourceReader<RedisStreamEntry> {
   #opening: Promise<void> | undefined;
   /** The connections are open and the group exists: reads may begin (a poll during the opening must not start one). */
   #ready = false;
-  /** Entries read and not emitted yet: at most a batch, as the next one is asked for only once this one is out. */
+  /** Entries read and not emitted yet: fewer than two batches, as the next one is asked for only when less than one is left. */
   #buffer: RedisStreamEntry[] = [];
   #fetching = false;
   /** Reading the consumer's pending entries (after a restart) before new ones. */
@@ -134,10 +134,9 @@ class RedisStreamReader implements SourceReader<RedisStreamEntry> {
       this.#last = entry.id;
       emitted++;
     }
-    if (this.#buffer.length === 0) {
-      if (this.#atEnd && !this.#fetching) return !this.#finished();
-      this.#fetch();
-    }
+    if (this.#buffer.length === 0 && this.#atEnd && !this.#fetching) return !this.#finished();
+    // The next batch is asked for while this one is emitted: at most two batches are held.
+    if (this.#buffer.length < this.#s.batch) this.#fetch();
     return true;
   }
 
@@ -191,7 +190,7 @@ class RedisStreamReader implements SourceReader<RedisStreamEntry> {
 
   /** Reads the next batch in the background, unless one is being read or the connection is not open yet. */
   #fetch(): void {
-    if (this.#fetching || this.#closed || !this.#ready || this.#error) return;
+    if (this.#fetching || this.#closed || !this.#ready || this.#atEnd || this.#error) return;
     this.#fetching = true;
     const pending = this.#phase === 'pending';
     const block = pending || this.#s.stopAtEnd ? [] : ['BLOCK', this.#s.blockMs];
