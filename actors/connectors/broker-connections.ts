@@ -42,8 +42,9 @@ export interface Connection<C> {
  * restart strategy decides when a new attempt connects again (a server that came back is then
  * reconnected to). `onLost` is told when an open connection drops.
  */
-export async function openRedis(connector: string, url: string, onLost: (error: WeirError) => void): Promise<Connection<Redis>> {
-  const redis = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 5000 });
+export async function openRedis(connector: string, url: string, onLost: (error: WeirError) => void, clientName: string): Promise<Connection<Redis>> {
+  // CLIENT LIST shows the name: an operator sees which connections are weir's, and of which connector.
+  const redis = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 5000, connectionName: clientName });
   let opened = false;
   let closing = false;
   // Why a connection attempt failed comes as an 'error' event; connect() only says it closed.

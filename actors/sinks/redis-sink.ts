@@ -109,7 +109,7 @@ export function redis<T extends object>(options: RedisSinkOptions<T>): Sink<T> {
       let lost: Error | undefined;
       return {
         open: async () => {
-          connection = await openRedis(name, url, (error) => void (lost ??= error));
+          connection = await openRedis(name, url, (error) => void (lost ??= error), 'weir-redis-sink');
         },
         begin: () => ({ scope, args: options.mode === 'stream' ? [options.stream] : [] }),
         write: (txn, records) => {

@@ -171,8 +171,8 @@ class RedisStreamReader implements SourceReader<RedisStreamEntry> {
   async #open(): Promise<void> {
     const lost = (error: Error) => this.#failed(error);
     try {
-      this.#acks = await openRedis(this.#name, this.#s.url, lost);
-      this.#reads = await openRedis(this.#name, this.#s.url, lost);
+      this.#acks = await openRedis(this.#name, this.#s.url, lost, 'weir-redis-stream-source');
+      this.#reads = await openRedis(this.#name, this.#s.url, lost, 'weir-redis-stream-source');
       await this.#acks.client.call('XGROUP', 'CREATE', this.#s.stream, this.#s.group, this.#s.startId, 'MKSTREAM').catch((cause: unknown) => {
         if (!String((cause as Error).message).startsWith('BUSYGROUP')) throw cause;
       });
