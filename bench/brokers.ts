@@ -6,7 +6,7 @@
  * parallelism 1 and 2. Records/s from `run` to the job's end; the end of a source waits for the
  * checkpoint that acknowledges its last entries (up to one interval).
  *
- *   npm run build && tsc -p bench/tsconfig.json && node dist/bench/brokers.js --records 100000
+ *   npm run bench:brokers -- --records 100000
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
