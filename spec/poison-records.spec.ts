@@ -44,7 +44,7 @@ Counter('with policy skip the verdict carries the dead letter, and the record is
   const poison = new PoisonRecords('j', { after: 2, policy: 'skip' });
   poison.onFailure(failure(7));
   const verdict = poison.onFailure(failure(7));
-  assert.equal(verdict, { kind: 'skip', deadLetter: { record: { n: 7 }, error: { message: 'bad 7', operator: 'parse', subtask: '2/2', attempts: 2 } } });
+  assert.equal(verdict, { kind: 'skip', deadLetter: { record: { n: 7 }, error: { message: 'bad 7', operator: 'parse', subtask: '2/2', attempts: 2, kind: 'poison' } } });
   assert.equal(poison.skipped, { 'uid:parse': [recordIdentity({ n: 7 })] });
 });
 
@@ -100,7 +100,7 @@ Supervisor('policy skip restarts with the dead letter, as the strategy allows; t
   const supervisor = new JobSupervisor('j', restarts.fixedDelay({ attempts: 2, delayMs: 5 }), new ManualClock(0), { after: 2, policy: 'skip' });
   supervisor.onFailure(failure(3));
   const verdict = supervisor.onFailure(failure(3));
-  assert.equal(verdict, { restart: true, attempt: 2, delayMs: 5, deadLetter: { record: { n: 3 }, error: { message: 'bad 3', operator: 'parse', subtask: '2/2', attempts: 2 } } });
+  assert.equal(verdict, { restart: true, attempt: 2, delayMs: 5, deadLetter: { record: { n: 3 }, error: { message: 'bad 3', operator: 'parse', subtask: '2/2', attempts: 2, kind: 'poison' } } });
   assert.equal(supervisor.skipped, { 'uid:parse': [recordIdentity({ n: 3 })] });
   const last = supervisor.onFailure(failure(4));
   assert.is(last.restart, false, 'a third failure: the strategy gives up');

@@ -5,6 +5,7 @@ import { typed } from './types/api-types.ts';
 import { eventTimeTyped } from './types/event-time-types.ts';
 import { coProcessTyped } from './types/coprocess-types.ts';
 import { joinTyped } from './types/join-types.ts';
+import { sqlTyped } from './types/sql-types.ts';
 
 const Types = suite('type-level API assertions');
 
@@ -38,6 +39,11 @@ Types('the join type assertions describe a job that builds: window join, coGroup
   const graph = buildGraph(joinTyped as unknown as Parameters<typeof buildGraph>[0], {});
   const types = graph.nodes.map((n) => n.type);
   for (const type of ['join', 'coGroup', 'intervalJoin', 'distinct', 'intersect', 'except']) assert.ok(types.includes(type), `expected a ${type} node, got ${types.join(', ')}`);
+});
+
+Types('the SQL sink type assertions describe a job that builds: a sqlite and a postgres sink', () => {
+  const graph = buildGraph(sqlTyped as unknown as Parameters<typeof buildGraph>[0], {});
+  assert.equal(graph.nodes.filter((n) => n.kind === 'sink').map((n) => n.type), ['sqlite', 'postgres']);
 });
 
 Types.run();

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Sink } from '../../lib/operator/sink.ts';
 import { twoPhaseSink, type TwoPhaseWriter } from '../../lib/operator/two-phase-sink.ts';
-import { errors } from '../../lib/errors.ts';
+import { errors, WeirError } from '../../lib/errors.ts';
 import {
   columnsOf,
   commitsSql,
@@ -108,8 +108,9 @@ export function postgresWriter<T extends object>({ url, table, connectTimeoutMs 
   let address = '(not connected)';
   let columns: readonly SqlColumn[] | undefined;
   const statements = new Map<number, string>();
+  // A WeirError (the records lack the key, say) names the sink already.
   const fail = (doing: string, cause: unknown) =>
-    errors.connectorFailed(
+    cause instanceof WeirError ? cause : errors.connectorFailed(
       connector,
       address,
       doing,
@@ -118,12 +119,21 @@ export function postgresWriter<T extends object>({ url, table, connectTimeoutMs 
         ? 'Check that PostgreSQL runs there and that the url option (or PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD) points to it; the job\'s restart strategy applies, and a restarted attempt connects again.'
         : `The server refused a statement${(cause as { code?: string }).code ? ` (SQLSTATE ${(cause as { code?: string }).code})` : ''}: check that table "${table.table}" exists with a column for each field of the records${table.key.length > 0 ? ` and a primary key or unique constraint on (${table.key.join(', ')})` : ''}${table.createTable ? '' : ', or pass createTable: true'}.`,
     );
+  const listening = new WeakSet<PoolClient>();
   const connect = async (doing: string): Promise<PoolClient> => {
+    let client: PoolClient;
     try {
-      return await pool!.connect();
+      client = await pool!.connect();
     } catch (cause) {
       throw fail(doing, cause);
     }
+    // A connection the server ends can still report it (ECONNRESET) after its query failed and the pool dropped it:
+    // an 'error' event without a listener would crash the thread. What failed is already known from the query.
+    if (!listening.has(client)) {
+      listening.add(client);
+      client.on('error', () => {});
+    }
+    return client;
   };
   /** Runs `work` in a transaction on the pool's connection; a connection that failed is dropped, the next call opens another. */
   const inTransaction = async (doing: string, work: (client: PoolClient) => Promise<void>, connecting = doing): Promise<void> => {
@@ -155,26 +165,30 @@ export function postgresWriter<T extends object>({ url, table, connectTimeoutMs 
       await client.query({ name: `weir-insert-${chunk.length}`, text, values: rowValues(postgres, columns!, chunk) });
     }
   };
+  /** Connects, and makes sure the tables are there: once, whatever asks first (a checkpoint's commit can come while the subtask still opens). */
+  const connectOnce = async (): Promise<void> => {
+    const { default: pg } = await import('pg');
+    // application_name: the sink's sessions are recognisable in pg_stat_activity.
+    const config = { ...(url === undefined ? {} : { connectionString: url }), max: 1, connectionTimeoutMillis: connectTimeoutMs, application_name: `weir ${connector}`.slice(0, 63) };
+    const where = new pg.Client(config);
+    address = `${where.host}:${where.port}/${where.database ?? where.user ?? '(default database)'}`;
+    pool = new pg.Pool(config);
+    // A connection that breaks while idle is dropped from the pool; the next commit opens another. Without a listener it would crash the thread.
+    pool.on('error', () => {});
+    await inTransaction(`preparing table "${table.table}"`, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`weir:${COMMITS_TABLE}`]);
+      await client.query(commitsSql.create('DOUBLE PRECISION'));
+      if (table.columns !== undefined) await ensureTable(client, (columns = table.columns));
+      if (!table.createTable) await client.query(`SELECT * FROM ${quoteName(table.table)} LIMIT 0`);
+    }, 'connecting');
+  };
+  let opened: Promise<void> | undefined;
   return {
     ...sqlTransactions<T>(scope, table.key),
-    async open() {
-      const { default: pg } = await import('pg');
-      // application_name: the sink's sessions are recognisable in pg_stat_activity.
-      const config = { ...(url === undefined ? {} : { connectionString: url }), max: 1, connectionTimeoutMillis: connectTimeoutMs, application_name: `weir ${connector}`.slice(0, 63) };
-      const where = new pg.Client(config);
-      address = `${where.host}:${where.port}/${where.database ?? where.user ?? '(default database)'}`;
-      pool = new pg.Pool(config);
-      // A connection that breaks while idle is dropped from the pool; the next commit opens another. Without a listener it would crash the thread.
-      pool.on('error', () => {});
-      await inTransaction(`preparing table "${table.table}"`, async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`weir:${COMMITS_TABLE}`]);
-        await client.query(commitsSql.create('DOUBLE PRECISION'));
-        if (table.columns !== undefined) await ensureTable(client, (columns = table.columns));
-        if (!table.createTable) await client.query(`SELECT * FROM ${quoteName(table.table)} LIMIT 0`);
-      }, 'connecting');
-    },
-    commit: (txn, checkpointId) =>
-      inTransaction(`committing checkpoint ${checkpointId} (${txn.rows.length} rows)`, async (client) => {
+    open: () => (opened ??= connectOnce()),
+    commit: async (txn, checkpointId) => {
+      await (opened ??= connectOnce());
+      await inTransaction(`committing checkpoint ${checkpointId} (${txn.rows.length} rows)`, async (client) => {
         await client.query(commitsSql.claim(postgres), [txn.scope]);
         const last = await client.query<{ checkpoint: number }>(commitsSql.last(postgres, true), [txn.scope]);
         if (last.rows[0]!.checkpoint >= checkpointId) return;
@@ -184,8 +198,10 @@ export function postgresWriter<T extends object>({ url, table, connectTimeoutMs 
           await insert(client, rows);
         }
         await client.query(commitsSql.record(postgres), [checkpointId, txn.scope]);
-      }),
+      });
+    },
     async close() {
+      await opened?.catch(() => {});
       const ending = pool;
       pool = undefined;
       await ending?.end();

@@ -34,7 +34,10 @@ export interface SqlTableOptions<T extends object> {
    * `text`, a bigint `integer`, a Date `timestamp`, an object or array `json`).
    */
   readonly columns?: { readonly [K in SqlField<T>]?: SqlColumnType };
-  /** Create the table (`CREATE TABLE IF NOT EXISTS`, the key as its primary key) if it is missing. */
+  /**
+   * Create the table (`CREATE TABLE IF NOT EXISTS`, the key as its primary key) if it is missing.
+   * Default: true for SQLite (a file the job writes), false for PostgreSQL (a server's schema).
+   */
   readonly createTable?: boolean;
 }
 

@@ -1,8 +1,9 @@
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Sink } from '../../lib/operator/sink.ts';
 import { twoPhaseSink, type TwoPhaseWriter } from '../../lib/operator/two-phase-sink.ts';
-import { errors } from '../../lib/errors.ts';
+import { errors, WeirError } from '../../lib/errors.ts';
 import {
   columnsOf,
   commitsSql,
@@ -26,6 +27,9 @@ export interface SqliteSinkOptions<T extends object> extends SqlTableOptions<T> 
   /** How long a commit waits while another connection writes the file (default 10 000 ms); then it fails. */
   readonly busyTimeoutMs?: number;
 }
+
+// The driver loads (a native module) when a sink opens, not whenever weir is imported.
+const require = createRequire(import.meta.url);
 
 const sqlite: SqlDialect = {
   name: 'sqlite',
@@ -85,7 +89,8 @@ export interface SqliteTarget {
 /** The transactions of one SQLite sink subtask, filed under `scope` (see `sqliteSink`). */
 export function sqliteWriter<T extends object>({ file, table, busyTimeoutMs }: SqliteTarget, scope: string): TwoPhaseWriter<T, SqlTxn<T>> {
   const connector = `sqlite sink "${table.table}"`;
-  const fail = (doing: string, cause: unknown, todo: string) => errors.connectorFailed(connector, file, doing, cause, todo);
+  // A WeirError (the records lack the key, say) names the sink already.
+  const fail = (doing: string, cause: unknown, todo: string) => (cause instanceof WeirError ? cause : errors.connectorFailed(connector, file, doing, cause, todo));
   let db: BetterSqlite3.Database | undefined;
   let columns: readonly SqlColumn[] | undefined;
   let insert: BetterSqlite3.Statement | undefined;
@@ -98,8 +103,9 @@ export function sqliteWriter<T extends object>({ file, table, busyTimeoutMs }: S
   };
   return {
     ...sqlTransactions<T>(scope, table.key),
-    async open() {
-      const { default: Database } = await import('better-sqlite3');
+    // Synchronous, so that the database is open before any commit (a checkpoint's can come while the subtask opens).
+    open() {
+      const Database = require('better-sqlite3') as typeof BetterSqlite3;
       let database: BetterSqlite3.Database;
       try {
         database = db = new Database(file, { timeout: busyTimeoutMs });

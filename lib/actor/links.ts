@@ -4,6 +4,7 @@ import type { Operator, OperatorContext, TwoInputOperator } from '../operator/op
 import type { OutputTag } from '../operator/output-tag.ts';
 import type { Source, SourceReader } from '../operator/source.ts';
 import type { ChainPlan } from '../plan/physical-plan.ts';
+import type { SourceDeadLetter } from '../protocol/control.ts';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import { OperatorStore } from '../state/operator-state-store.ts';
 import { TimerQueue } from '../state/timer-queue.ts';
@@ -46,14 +47,6 @@ export interface LinkSetup {
   readonly deadLetter: (letter: SourceDeadLetter) => void;
 }
 
-/** What a source reader sends to the dead letters, with where it came from. */
-export interface SourceDeadLetter {
-  readonly record: JsonValue;
-  readonly reason: string;
-  /** Unique within the source: dedupes a replay. */
-  readonly key: string;
-  readonly at: SubtaskLocation;
-}
 
 /** The chain's stages, and its source reader if it starts at a source. */
 export interface Links {

@@ -23,7 +23,7 @@ import { BarrierAligner, type Aligned } from '../channel/barrier-aligner.ts';
 import { systemClock } from '../util/clock.ts';
 import type { ChainLink } from './chain.ts';
 import type { JsonValue } from '../util/json.ts';
-import type { SourceDeadLetter } from './links.ts';
+import type { SourceDeadLetter } from '../protocol/control.ts';
 
 export interface ActorSetup {
   /** The actor's place among its worker's actors (and on the worker's metrics board). */

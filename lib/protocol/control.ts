@@ -3,7 +3,8 @@ import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { SerializedError } from './error-wire.ts';
 import type { ActorSnapshot } from '../checkpoint/checkpoint.ts';
 import type { WireCheckpoint } from '../checkpoint/serialized-stage.ts';
-import type { SourceDeadLetter } from '../actor/links.ts';
+import type { SubtaskLocation } from '../errors.ts';
+import type { JsonValue } from '../util/json.ts';
 
 /**
  * The control plane between the coordinator and a worker's host, over comlink: what the coordinator
@@ -43,6 +44,15 @@ export interface DeploySpec {
   readonly restore?: WireCheckpoint;
   /** Poison records the actors pass over: digests of their values by operator key (see supervision/poison-records.ts). */
   readonly poison?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What a source reader sends to the dead letters (`SourceContext.deadLetter`), with where it came from. */
+export interface SourceDeadLetter {
+  readonly record: JsonValue;
+  readonly reason: string;
+  /** Unique within the job: the source's node and the reader's key, to drop a replay's copy. */
+  readonly key: string;
+  readonly at: SubtaskLocation;
 }
 
 /**
