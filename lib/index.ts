@@ -40,6 +40,10 @@ export type { InputOptions } from '../actors/sources/input-source.ts';
 export type { FromReadableOptions, StreamSubtask } from '../actors/sources/readable-source.ts';
 export type { ToWritableOptions } from '../actors/sinks/writable-sink.ts';
 export type { JobInput } from './runtime/ingress.ts';
+export type { RedisStreamSourceOptions, RedisStreamEntry } from '../actors/sources/redis-stream-source.ts';
+export type { RedisSinkOptions, RedisHashSinkOptions, RedisStreamSinkOptions } from '../actors/sinks/redis-sink.ts';
+export type { JetStreamSourceOptions, JetStreamMessage } from '../actors/sources/jetstream-source.ts';
+export type { JetStreamSinkOptions } from '../actors/sinks/jetstream-sink.ts';
 export {
   state,
   type StateDescriptor,

@@ -91,10 +91,10 @@ export class SourceDriver {
     return true;
   }
 
-  /** Where the reader is: what a checkpoint stores for it. */
-  offset(): JsonValue {
+  /** Where the reader is: what checkpoint `checkpointId` stores for it. */
+  offset(checkpointId?: number): JsonValue {
     try {
-      return this.reader.offset();
+      return this.reader.offset(checkpointId);
     } catch (cause) {
       throw userError(cause, { ...this.at, while: 'telling its offset' });
     }

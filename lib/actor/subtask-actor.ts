@@ -421,7 +421,7 @@ export class SubtaskActor implements Schedulable {
       const node = this.#setup.chain.links[0]!.node;
       const n = this.#setup.graph.node(node);
       const pending = this.#resumable.length > 0 ? { pending: structuredClone(this.#resumable) } : {};
-      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: structuredClone(source.offset()), ...pending } }]);
+      this.#startCut(id, 0, [{ key: operatorKey(n), node, name: source.at.operator, state: { kind: 'source', offset: structuredClone(source.offset(id)), ...pending } }]);
       // Nothing is read after a final checkpoint's barrier: the savepoint holds everything emitted.
       if (id === this.#stopAt) this.#stopped = true;
     }

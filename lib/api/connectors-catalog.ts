@@ -12,10 +12,15 @@ import { jsonLines as jsonLinesSink } from '../../actors/sinks/json-lines-sink.t
 import { csv as csvSink } from '../../actors/sinks/csv-sink.ts';
 import { sqliteSink as sqlite } from '../../actors/sinks/sqlite-sink.ts';
 import { postgresSink as postgres } from '../../actors/sinks/postgres-sink.ts';
+import { redisStream } from '../../actors/sources/redis-stream-source.ts';
+import { redis } from '../../actors/sinks/redis-sink.ts';
+import { jetstream as jetstreamSource } from '../../actors/sources/jetstream-source.ts';
+import { jetstream as jetstreamSink } from '../../actors/sinks/jetstream-sink.ts';
 
 /**
- * Built-in sources. All expose an offset; `input` is replayed from the coordinator's log, and
- * `fromReadable` by reading its stream again (see their `restore` notes).
+ * Built-in sources. All expose an offset; `input` is replayed from the coordinator's log,
+ * `fromReadable` by reading its stream again (see their `restore` notes), and the broker sources
+ * acknowledge what a completed checkpoint covers.
  */
 export const sources = {
   fromArray,
@@ -25,9 +30,11 @@ export const sources = {
   jsonLines,
   input,
   fromReadable,
+  redisStream,
+  jetstream: jetstreamSource,
 } as const;
 
-/** Built-in sinks. `collect(name)` is how records reach the calling process; `toWritable` writes to a Node stream (at least once); the others write files and databases exactly once. */
+/** Built-in sinks. `collect(name)` is how records reach the calling process; `toWritable` writes to a Node stream (at least once); the others write files, databases and brokers exactly once. */
 export const sinks = {
   collect,
   console,
@@ -36,5 +43,7 @@ export const sinks = {
   csv: csvSink,
   sqlite,
   postgres,
+  redis,
+  jetstream: jetstreamSink,
   toWritable,
 } as const;

@@ -59,8 +59,12 @@ export interface SourceReader<T> {
    * A reader emits with `out.collect`; weir calls `read` again only when its outputs have credit.
    */
   read(max: number, out: Collector<T>): boolean;
-  /** The position of the next record, as plain data. */
-  offset(): JsonValue;
+  /**
+   * The position of the next record, as plain data. `checkpointId`: the checkpoint this offset is
+   * taken for (absent when weir asks for another reason, at the end of the input): a reader that
+   * acknowledges a broker's entries in `checkpointComplete` remembers what each checkpoint covered.
+   */
+  offset(checkpointId?: number): JsonValue;
   /** Moves to a position that `offset()` returned. */
   seek(offset: JsonValue): void;
   /**

@@ -112,10 +112,22 @@ export function twoPhaseSink<T, Txn>(definition: TwoPhaseSinkDefinition<T, Txn>)
         open(context) {
           ctx = context;
           writer = definition.create({ context, scope: `${context.jobId}/${context.operator}/${context.subtaskIndex}` });
-          log = new TransactionLog(writer);
           prepared = context.operatorState.list<PreparedTransaction<Txn>>(PREPARED);
           const opened = writer.open?.();
-          if (opened) context.waitFor(opened);
+          if (opened) {
+            // A checkpoint can complete (and a restored transaction be committed) before the connection
+            // is open: no input comes meanwhile, but completions do. The writer's steps wait for it.
+            let opening: Promise<void> | undefined = Promise.resolve(opened).then(() => void (opening = undefined));
+            const afterOpen = (step: () => void | PromiseLike<void>): void | PromiseLike<void> => (opening ? opening.then(step) : step());
+            log = new TransactionLog<T, Txn>({
+              begin: () => writer.begin(),
+              write: (txn, records) => writer.write(txn, records),
+              prepare: (txn, id) => afterOpen(() => writer.prepare(txn, id)),
+              commit: (txn, id) => afterOpen(() => writer.commit(txn, id)),
+              abort: (txn) => afterOpen(() => writer.abort(txn)),
+            });
+            context.waitFor(opening);
+          } else log = new TransactionLog(writer);
         },
         process(record) {
           if (!recovered) recover();
