@@ -62,7 +62,7 @@ async function runWeir(path: string, records: number, options: JobOptions): Prom
 export async function csvFigures(megabytes: number, rounds: number, log: (line: string) => void): Promise<CsvFigures> {
   const t0 = performance.now();
   const { path, records } = await tradesFile(megabytes);
-  log(`csv: ${megabytes} MB, ${(records / 1e6).toFixed(1)}M trades at ${path} (${((performance.now() - t0) / 1000).toFixed(1)} s to have it), ${rounds} round(s): the loop, weir p1 and p2`);
+  log(`csv: ${megabytes} MB, ${(records / 1e6).toFixed(1)}M trades at ${path} (${((performance.now() - t0) / 1000).toFixed(1)} s to have it), ${rounds} round(s): the loop, weir p1 and p2; then p4 once, for its totals`);
   const runs: Record<'loop' | 'p1' | 'p2', number[]> = { loop: [], p1: [], p2: [] };
   const heaps: Record<'p1' | 'p2', number[]> = { p1: [], p2: [] };
   for (let round = 1; round <= rounds; round++) {
@@ -83,6 +83,10 @@ export async function csvFigures(megabytes: number, rounds: number, log: (line: 
     }
     log(`  round ${round}: ${line.join(' │ ')}`);
   }
+  // The same totals at parallelism 4 (more subtasks than threads), once: a check, not a figure.
+  const p4 = await runWeir(path, records, { parallelism: 4, workers: 2 });
+  check('p4', loop(path).totals, p4.totals);
+  log(`  p4: the same totals as the loop, peak heap ${(p4.peakHeap / 1e6).toFixed(0)} MB a worker`);
   const loopRate = median(runs.loop);
   // Three decimals: at the bar, 0.799 must not print as 0.8.
   const ratio = (x: number) => Math.round((x / loopRate) * 1000) / 1000;
