@@ -33,6 +33,8 @@ interface HostHandle {
   readonly api: Remote<HostApi>;
   readonly control: MessagePort;
   readonly closed: Promise<void>;
+  /** Removes the coordinator's listener of the host's events: a listener left on the port kept the whole coordinator alive after its job. */
+  readonly unlisten: () => void;
 }
 
 /** What the coordinator tells the job handle. */
@@ -241,11 +243,13 @@ export class Coordinator {
     const ingress = this.#ingress.ports(this.plan.workers);
     const from = this.#startingPoint(restore);
     for (const { control } of this.#leases) {
-      control.addEventListener('message', (event) => this.#onHostEvent(attempt, (event as MessageEvent).data));
+      const listener = (event: Event) => this.#onHostEvent(attempt, (event as MessageEvent).data);
+      control.addEventListener('message', listener);
       this.#hosts.push({
         api: comlink.wrap<HostApi>(control as unknown as Parameters<typeof comlink.wrap>[0]),
         control,
         closed: whenClosed(control),
+        unlisten: () => control.removeEventListener('message', listener),
       });
     }
     await this.#calls.call(
@@ -412,7 +416,10 @@ export class Coordinator {
     // stepped fast (tests) does not cost them their threads (a fresh thread takes long to start).
     await this.pool.giveBack(leases, { keep: true, terminate, graceClock: systemClock });
     for (const worker of workers) worker.returned();
-    for (const { control } of hosts) control.close();
+    for (const { control, unlisten } of hosts) {
+      unlisten();
+      control.close();
+    }
     await Promise.all(closed);
   }
 
@@ -554,8 +561,9 @@ export class Coordinator {
     // A port stays an active handle until its 'close' event, a turn after close(): wait for it, so
     // that when the job reports its end, nothing of it is left in this process.
     const closed = this.#hosts.map((host) => host.closed);
-    for (const { api, control } of this.#hosts) {
+    for (const { api, control, unlisten } of this.#hosts) {
       api.shutdown().catch(() => {});
+      unlisten();
       control.close();
     }
     for (const output of this.#outputs.values()) closed.push(output.close());
